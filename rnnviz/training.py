@@ -1,0 +1,442 @@
+"""Training a vanilla RNN on a task: the loop as a generator of snapshots.
+
+    tr = Trainer(make_task("echo", delay=3), hidden=16, optimizer="adam", lr=0.01, clip=1.0, seed=0)
+    for snap in tr.iter_snapshots(100):      # or tr.step(100) -> list
+        snap.loss, snap.grad_norm, snap.dh_norms, snap.params
+
+Every number comes from ``engine.forward`` / ``engine.backward``; this module adds the
+loss, clipping, the optimizer step, divergence detection and bookkeeping.  It also
+holds two teaching helpers: ``gradient_check`` (BPTT vs central differences) and
+``backward_sweep`` (dL/dh_t as BPTT fills it in, step by step).
+
+Nothing here imports streamlit or plotly; randomness only through
+``np.random.default_rng(seed)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.engine import ACTIVATIONS, RNNParams, backward, forward
+from rnnviz.losses import accuracy, loss_and_grad, softmax
+from rnnviz.optim import clip_by_global_norm, make_optimizer
+from rnnviz.tasks import Task, make_task
+
+MAX_HIDDEN = 64
+MAX_LAYERS = 4
+# A loss this large already means the run has left any useful region; stop before inf/NaN.
+MAX_LOSS = 1e8
+_PARAM_NAMES = ("W_x", "W_h", "b", "W_y", "b_y")
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """One update.  loss/accuracy/grads are measured at the params *before* the update."""
+
+    step: int  # 1 for the first update
+    loss: float
+    accuracy: float | None  # None for regression ("mse") tasks
+    grads: dict[str, np.ndarray]  # parameter grads before clipping, names as Trainer.param_names
+    grad_norm: float  # global norm of grads, before clipping
+    clipped: bool
+    dh_norms: np.ndarray  # (T+1,): ||dL/dh_t|| over the batch (Frobenius over (B, n)), t = 0..T, top layer
+    params: RNNParams | list[RNNParams]  # after the update (the last finite params if diverged)
+    spectral_radius: float  # of W_h after the update (largest over layers)
+    diverged: bool = False
+
+
+def spectral_radius(W_h: np.ndarray) -> float:
+    """max |eigenvalue| of W_h."""
+    return float(np.max(np.abs(np.linalg.eigvals(W_h))))
+
+
+# --- argument checks ---
+
+def _check_int(name, value, lo, hi, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be an integer in {lo}..{hi}, got {value!r}")
+    return int(value)
+
+
+def _check_positive(name, value, allow_off=False):
+    if value is None or (allow_off and value == 0):
+        if allow_off:
+            return None
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not math.isfinite(value) \
+            or value <= 0:
+        off = " (or None/0 for off)" if allow_off else ""
+        raise ValueError(f"{name} must be a finite number > 0{off}, got {value!r}")
+    return float(value)
+
+
+def _check_dtype(dtype) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float64 or float32, got {dtype!r}")
+    return dt
+
+
+# --- flat parameter dicts <-> RNNParams (one or a stack) ---
+
+def _flatten(params) -> dict[str, np.ndarray]:
+    if isinstance(params, RNNParams):
+        return dict(params.arrays())
+    return {f"layer{i}.{name}": arr for i, p in enumerate(params) for name, arr in p.arrays().items()}
+
+
+def _flatten_grads(grads) -> dict[str, np.ndarray]:
+    if not isinstance(grads, list):
+        return dict(grads.arrays())
+    return {f"layer{i}.{name}": arr for i, g in enumerate(grads) for name, arr in g.arrays().items()}
+
+
+def _all_finite(arrays: dict) -> bool:
+    return all(np.isfinite(a).all() for a in arrays.values())
+
+
+class Trainer:
+    """Trains an RNN (one layer or a stack) on a Task; deterministic for a given seed.
+
+    task: a Task, or a task name (then ``task_options`` pass to make_task with the same seed).
+    clip: max global gradient norm; None or 0 = off.
+    init_radius: rescale the initial W_h to this spectral radius (None = as drawn).
+    bptt_window: truncated BPTT, chunks of this many steps carry h forward but not gradients.
+    batch_size: random subset of the task's B sequences per update (None = all of them).
+    """
+
+    def __init__(self, task: Task | str, hidden: int = 16, optimizer: str = "adam", lr: float = 0.01,
+                 clip: float | None = 1.0, seed: int = 0, activation: str = "tanh",
+                 init_radius: float | None = None, bptt_window: int | None = None,
+                 batch_size: int | None = None, momentum: float = 0.9, layers: int = 1,
+                 dtype=np.float64, task_options: dict | None = None):
+        self.seed = _check_int("seed", seed, 0, 2**32 - 1)
+        if isinstance(task, str):
+            task = make_task(task, seed=self.seed, **(task_options or {}))
+        elif task_options:
+            raise ValueError("task_options only apply when task is given by name")
+        if not isinstance(task, Task):
+            raise ValueError(f"task must be a Task or a task name, got {type(task).__name__}")
+        self.task = task
+        self.hidden = _check_int("hidden", hidden, 1, MAX_HIDDEN)
+        self.layers = _check_int("layers", layers, 1, MAX_LAYERS)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation is {activation!r}, expected one of {ACTIVATIONS}")
+        self.activation = activation
+        self.optimizer_name = optimizer
+        self.lr = _check_positive("lr", lr)
+        self.momentum = momentum
+        make_optimizer(optimizer, self.lr, momentum)  # validate name, lr and momentum now
+        self.clip = _check_positive("clip", clip, allow_off=True)
+        self.init_radius = _check_positive("init_radius", init_radius, allow_off=True)
+        self.bptt_window = _check_int("bptt_window", bptt_window, 1, task.T, allow_none=True)
+        self.batch_size = _check_int("batch_size", batch_size, 1, task.B, allow_none=True)
+        self.dtype = _check_dtype(dtype)
+        # The task's arrays in the training dtype, once.
+        self._x = task.x.astype(self.dtype)  # (B, T, d)
+        self._y = task.y.astype(self.dtype)  # (B, T, k)
+        self._mask = None if task.mask is None else task.mask.astype(self.dtype)  # (B, T)
+        self.reset()
+
+    # --- state ---
+
+    def reset(self) -> None:
+        """Back to the same initial weights, optimizer state and batch sampling."""
+        self._rng = np.random.default_rng(self.seed)
+        self.params = self._init_params(self._rng)
+        self._flat = _flatten(self.params)
+        self.optimizer = make_optimizer(self.optimizer_name, self.lr, self.momentum)
+        self.steps_done = 0
+        self.diverged = False
+        self.divergence_reason = ""
+        self._history = {key: [] for key in ("loss", "accuracy", "spectral_radius", "grad_norm")}
+
+    def _init_params(self, rng: np.random.Generator):
+        """Xavier-like Gaussians (std sqrt(2 / (fan_in + fan_out))), biases 0."""
+        n, k, dt = self.hidden, self.task.k, self.dtype
+        stack = []
+        for i in range(self.layers):
+            d = self.task.d if i == 0 else n
+            W_x = rng.normal(0.0, math.sqrt(2.0 / (n + d)), (n, d))
+            W_h = rng.normal(0.0, math.sqrt(1.0 / n), (n, n))
+            if self.init_radius is not None:
+                W_h *= self.init_radius / max(spectral_radius(W_h), 1e-12)
+            top = i == self.layers - 1
+            W_y = rng.normal(0.0, math.sqrt(2.0 / (n + k)), (k, n)) if top else None
+            stack.append(RNNParams(
+                W_x=W_x.astype(dt), W_h=W_h.astype(dt), b=np.zeros(n, dt),
+                W_y=None if W_y is None else W_y.astype(dt), b_y=np.zeros(k, dt) if top else None,
+                activation=self.activation,
+            ))
+        return stack[0] if self.layers == 1 else stack
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(self._flat)
+
+    @property
+    def history(self) -> dict[str, np.ndarray]:
+        """Per-step arrays: loss, accuracy (NaN for regression), spectral_radius, grad_norm."""
+        return {key: np.array(vals, dtype=np.float64) for key, vals in self._history.items()}
+
+    def _layers(self, params=None) -> list[RNNParams]:
+        params = self.params if params is None else params
+        return [params] if isinstance(params, RNNParams) else list(params)
+
+    def _radius(self, params) -> float:
+        return max(spectral_radius(p.W_h) for p in self._layers(params))
+
+    # --- one update ---
+
+    def _batch(self):
+        if self.batch_size is None:
+            return self._x, self._y, self._mask
+        idx = np.sort(self._rng.choice(self.task.B, size=self.batch_size, replace=False))
+        return self._x[idx], self._y[idx], None if self._mask is None else self._mask[idx]
+
+    def _loss_and_grads(self, x, y, mask):
+        """Loss, dL/dy outputs and flat param grads; full or truncated BPTT."""
+        return loss_grads(self.params, x, y, self.task.loss, mask, self.bptt_window)
+
+    def _update(self) -> Snapshot:
+        x, y, mask = self._batch()
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, acc, grads, dh_norms = self._loss_and_grads(x, y, mask)
+            clipped_grads, grad_norm = clip_by_global_norm(grads, self.clip)
+            clipped = self.clip is not None and math.isfinite(grad_norm) and grad_norm > self.clip
+            step = self.steps_done + 1
+            if not math.isfinite(loss) or loss > MAX_LOSS or not math.isfinite(grad_norm):
+                return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "loss")
+            new_flat = self.optimizer.update(self._flat, clipped_grads)
+            if not _all_finite(new_flat):
+                return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "weights")
+        self._flat = new_flat
+        self.params = self._unflatten(new_flat)
+        return self._record(Snapshot(step, loss, acc, grads, grad_norm, clipped, dh_norms, self.params,
+                                     self._radius(self.params)))
+
+    def _unflatten(self, flat: dict):
+        if self.layers == 1:
+            return RNNParams(**flat, activation=self.activation)
+        return [RNNParams(**{name: flat[f"layer{i}.{name}"] for name in _PARAM_NAMES if f"layer{i}.{name}" in flat},
+                          activation=self.activation) for i in range(self.layers)]
+
+    def _record(self, snap: Snapshot) -> Snapshot:
+        self.steps_done = snap.step
+        h = self._history
+        h["loss"].append(snap.loss)
+        h["accuracy"].append(np.nan if snap.accuracy is None else snap.accuracy)
+        h["spectral_radius"].append(snap.spectral_radius)
+        h["grad_norm"].append(snap.grad_norm)
+        return snap
+
+    def _diverge(self, step, loss, acc, grads, grad_norm, clipped, dh_norms, what) -> Snapshot:
+        """Stop for good; keep the last finite params and say why in plain words."""
+        radius = self._radius(self.params)
+        self.diverged = True
+        self.divergence_reason = self._explain(step, loss, what, radius)
+        return self._record(Snapshot(step, loss, acc, grads, grad_norm, clipped, dh_norms, self.params, radius,
+                                     diverged=True))
+
+    def _explain(self, step, loss, what, radius) -> str:
+        if what == "loss":
+            happened = (f"At step {step} the loss became {loss:.3g}" if math.isfinite(loss)
+                        else f"At step {step} the loss became {'NaN' if math.isnan(loss) else 'infinite'}")
+        else:
+            happened = f"At step {step} the update made some weights infinite or NaN"
+        parts = [f"{happened}, so training stopped (the weights shown are the last finite ones).",
+                 f"The learning rate (lr={self.lr:g} with {self.optimizer_name}) is probably too high: "
+                 "each update overshoots and the error grows instead of shrinking; try a 10x smaller lr."]
+        if self.clip is None:
+            parts.append("Gradient clipping is off: turning it on (e.g. clip=1) caps the size of each update.")
+        if radius > 1.0:
+            parts.append(f"The recurrent matrix W_h has spectral radius {radius:.2f} > 1, so gradients can grow "
+                         "step after step back through time (exploding gradients).")
+        return " ".join(parts)
+
+    # --- the loop ---
+
+    def iter_snapshots(self, n: int | None = None) -> Iterator[Snapshot]:
+        """The training loop as a generator: n updates (forever when None), stops on divergence."""
+        n = _check_int("n", n, 0, 10**9, allow_none=True)
+        done = 0
+        while not self.diverged and (n is None or done < n):
+            yield self._update()
+            done += 1
+
+    run = iter_snapshots
+
+    def step(self, n: int = 1) -> list[Snapshot]:
+        """Run n updates; [] once diverged."""
+        return list(self.iter_snapshots(n))
+
+    # --- evaluation ---
+
+    def predict(self, x) -> np.ndarray:
+        """Outputs for x (T, d) or (B, T, d): values for "mse", class probabilities for "xent"."""
+        y = _top(forward(self.params, np.asarray(x, self.dtype))).y
+        return softmax(y) if self.task.loss == "xent" else y
+
+    def eval_test(self) -> dict:
+        """Loss/accuracy on the held-out sequence plus predictions, for a "predictions vs targets" plot."""
+        task = self.task
+        y = _top(forward(self.params, task.x_test.astype(self.dtype))).y  # (T, k)
+        loss, _ = loss_and_grad(task.loss, y, task.y_test, task.mask_test)
+        acc = accuracy(y, task.y_test, task.mask_test) if task.loss == "xent" else None
+        pred = softmax(y) if task.loss == "xent" else y
+        return {"loss": loss, "accuracy": acc, "y_pred": pred, "y_true": task.y_test, "x": task.x_test,
+                "mask": task.mask_test}
+
+
+# --- loss and gradients, full or truncated BPTT ---
+
+def _top(traces):
+    return traces[-1] if isinstance(traces, list) else traces
+
+
+def _last_h(traces):
+    """h_T of every layer as the next chunk's h0: (B, n) or (B, L, n)."""
+    if isinstance(traces, list):
+        return np.stack([tr.h[:, -1] for tr in traces], axis=1)
+    return traces.h[:, -1]
+
+
+def _add_grads(total: dict | None, grads: dict) -> dict:
+    if total is None:
+        return {name: g.copy() for name, g in grads.items()}
+    for name, g in grads.items():
+        total[name] += g
+    return total
+
+
+def loss_grads(params, x, y, loss: str, mask=None, bptt_window: int | None = None):
+    """(loss, accuracy or None, flat param grads, dh_norms (T+1,)) for a batch x (B, T, d).
+
+    Truncated BPTT: the forward values (and so the loss) are exactly the full ones; only
+    gradients stop at chunk boundaries.  dh_norms then shows what each chunk backpropagated
+    (at a boundary, the gradient that reached h_t inside its own chunk).
+    """
+    B, T, _ = x.shape
+    window = T if bptt_window is None else bptt_window
+    starts = range(0, T, window)
+    chunks, h0, ys = [], None, []
+    for s in starts:
+        traces = forward(params, x[:, s:s + window], h0)
+        chunks.append(traces)
+        ys.append(_top(traces).y)
+        h0 = _last_h(traces)
+    y_out = ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)  # (B, T, k)
+    value, dy = loss_and_grad(loss, y_out, y, mask)
+    acc = accuracy(y_out, y, mask) if loss == "xent" else None
+    total, dh_norms = None, np.empty(T + 1)
+    for s, traces in zip(starts, chunks, strict=True):
+        grads = backward(params, traces, dy=dy[:, s:s + window])
+        total = _add_grads(total, _flatten_grads(grads))
+        dh = _top(grads).dh if isinstance(grads, list) else grads.dh  # (B, w+1, n)
+        norms = np.sqrt(np.einsum("btn,btn->t", dh, dh))  # (w+1,)
+        if s == 0:
+            dh_norms[0] = norms[0]
+        dh_norms[s + 1:s + 1 + dh.shape[1] - 1] = norms[1:]
+    return value, acc, total, dh_norms
+
+
+# --- teaching helpers ---
+
+def _check_single(params) -> RNNParams:
+    if not isinstance(params, RNNParams) or params.W_y is None:
+        raise ValueError("this helper needs one RNNParams layer with an output layer (W_y)")
+    return params
+
+
+def gradient_check(params: RNNParams, task_x, task_y, loss: str, entries=None, eps: float = 1e-5, mask=None):
+    """Compare BPTT gradients with central differences (L(w+eps) - L(w-eps)) / 2eps.
+
+    entries: [(name, index), ...], e.g. [("W_h", (0, 1)), ("b", (2,))]; default a few of each.
+    Returns [(name, index, bptt, numeric, rel_error)], rel_error = |bptt - numeric| / max(|bptt|, |numeric|, 1e-12).
+    Runs in float64 whatever the params' dtype: float32 would drown the differences in rounding.
+    """
+    params = _check_single(params)
+    arrays = {name: np.asarray(a, np.float64) for name, a in params.arrays().items()}
+    params = RNNParams(**arrays, activation=params.activation)
+    x, y, mask = _as_batch(task_x, task_y, mask)
+    _, _, grads, _ = loss_grads(params, x, y, loss, mask)
+    if entries is None:
+        entries = [(name, tuple(0 for _ in arr.shape)) for name, arr in arrays.items()]
+        entries += [("W_h", (0, params.n - 1)), ("W_x", (params.n - 1, 0))]
+    results = []
+    for name, index in entries:
+        if name not in arrays:
+            raise ValueError(f"unknown parameter {name!r}; expected one of {sorted(arrays)}")
+        index = tuple(np.atleast_1d(index))
+        plus, minus = arrays[name].copy(), arrays[name].copy()
+        plus[index] += eps
+        minus[index] -= eps
+        f_plus = _loss_only(params.replace(**{name: plus}), x, y, loss, mask)
+        f_minus = _loss_only(params.replace(**{name: minus}), x, y, loss, mask)
+        numeric = (f_plus - f_minus) / (2 * eps)
+        bptt = float(grads[name][index])
+        rel = abs(bptt - numeric) / max(abs(bptt), abs(numeric), 1e-12)
+        results.append((name, index, bptt, numeric, rel))
+    return results
+
+
+def _as_batch(x, y, mask):
+    """One sequence (T, d) becomes a batch of one; float64 for finite differences."""
+    x = np.asarray(x, np.float64)
+    y = np.asarray(y)
+    if x.ndim == 2:
+        x, y = x[None], y[None]
+        mask = None if mask is None else np.asarray(mask)[None]
+    return x, y, mask
+
+
+def _loss_only(params, x, y, loss, mask) -> float:
+    value, _ = loss_and_grad(loss, forward(params, x).y, y, mask)
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class SweepStep:
+    """One frame of BPTT at time t (frames run t = T, T-1, ..., 0).
+
+    dh = from_output + from_future: dL/dh_t once BPTT has reached t.
+    carry = W_hᵀ·diag(f'(a_t)) (n, n) sends dh back to h_{t-1}: from_future at t-1 = carry @ dh.
+    """
+
+    t: int
+    from_output: np.ndarray  # (n,) W_yᵀ dL/dy_t (0 at t = 0)
+    from_future: np.ndarray  # (n,) what step t+1 sent back (0 at t = T)
+    dh: np.ndarray  # (n,) the running vector dL/dh_t
+    slope: np.ndarray | None  # (n,) f'(a_t), None at t = 0
+    carry: np.ndarray | None  # (n, n) W_hᵀ·diag(f'(a_t)), None at t = 0
+
+
+def backward_sweep(params: RNNParams, x, y, loss: str, mask=None) -> list[SweepStep]:
+    """dL/dh_t for one sequence x (T, d) as BPTT fills it in, frames t = T..0.
+
+    The running vectors are the engine's own g.dh; the split into from_output and
+    from_future, and the carry matrices, are read from the same forward trace.
+    """
+    params = _check_single(params)
+    x = np.asarray(x, params.dtype)
+    if x.ndim != 2:
+        raise ValueError(f"x has shape {x.shape}: backward_sweep animates one sequence (T, d)")
+    tr = forward(params, x)
+    _, dy = loss_and_grad(loss, tr.y, y, mask)
+    g = backward(params, tr, dy=dy)
+    T, n = tr.pre.shape
+    from_output = np.vstack([np.zeros((1, n), params.dtype), dy @ params.W_y])  # (T+1, n)
+    slopes = 1.0 - tr.h[1:] ** 2 if params.activation == "tanh" else (tr.pre > 0).astype(params.dtype)  # (T, n)
+    frames = []
+    for t in range(T, -1, -1):
+        slope = slopes[t - 1] if t >= 1 else None
+        carry = params.W_h.T * slope[None, :] if t >= 1 else None  # W_hᵀ·diag(f'(a_t))
+        future = frames[-1].carry @ frames[-1].dh if frames else np.zeros(n, params.dtype)
+        frames.append(SweepStep(t, from_output[t], future, g.dh[t], slope, carry))
+    return frames
