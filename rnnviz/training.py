@@ -131,7 +131,9 @@ class Trainer:
         self.activation = activation
         self.optimizer_name = optimizer
         self.lr = _check_positive("lr", lr)
-        self.momentum = momentum
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
         make_optimizer(optimizer, self.lr, momentum)  # validate name, lr and momentum now
         self.clip = _check_positive("clip", clip, allow_off=True)
         self.init_radius = _check_positive("init_radius", init_radius, allow_off=True)
@@ -373,7 +375,7 @@ def gradient_check(params: RNNParams, task_x, task_y, loss: str, entries=None, e
     for name, index in entries:
         if name not in arrays:
             raise ValueError(f"unknown parameter {name!r}; expected one of {sorted(arrays)}")
-        index = tuple(np.atleast_1d(index))
+        index = tuple(int(i) for i in np.atleast_1d(index))
         plus, minus = arrays[name].copy(), arrays[name].copy()
         plus[index] += eps
         minus[index] -= eps
