@@ -1,0 +1,334 @@
+"""Presets, input generators, whole-matrix knobs and resizing for the simulator.
+
+Everything here is pure NumPy: functions return new arrays / states and draw random
+numbers only from ``np.random.default_rng(seed)`` (or a Generator passed in).
+
+Presets (``PRESETS``, ``make_preset``), default sizes n=3, d=1, k=0 and per-preset T:
+
+* ``lesson``: the lesson's worked example (n=2, d=1, T=2); other sizes resize it.
+* ``long memory``: W_h = 0.98 I + N(0, 0.01²) noise (spectral radius about 0.98), small
+  W_x, zero b, tanh, one impulse at step 1: the state fades over tens of steps (T=40).
+* ``saturating``: large weights (W_h = 6 I + N(0, 0.25/n) noise, |W_x| in [1.5, 2.5]/d and
+  |b| in [1, 2] with random signs), tanh, sine inputs: from step 2 or 3 on nearly every
+  |h| > 0.99 and the inputs barely move it (tanh' ~ 0) (T=12).
+* ``exploding``: W_h a positive matrix scaled to spectral radius 1.6, relu, positive
+  W_x and b, impulse input.  relu shows it best: h itself grows like 1.6^t, and so do
+  the gradients (through active relu units the Jacobian is W_h).  With tanh the state
+  would just saturate and the gradient story would be muddled by tanh' ~ 0 (T=12).
+* ``vanishing``: W_h = 0.4 x orthogonal (every eigenvalue has modulus 0.4), tanh,
+  impulse input: the impulse is gone within a few steps, gradients shrink like 0.4^t (T=12).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from rnnviz.engine import RNNParams
+from rnnviz.state import LIMITS, SimState, default_state, lesson_inputs, resized
+
+__all__ = [
+    "INPUT_KINDS",
+    "PRESETS",
+    "identity_matrix",
+    "make_inputs",
+    "make_preset",
+    "orthogonal_matrix",
+    "parse_inputs",
+    "random_matrix",
+    "resize_state",
+    "scale_to_spectral_radius",
+    "spectral_radius",
+    "zeros",
+]
+
+PRESETS: dict[str, str] = {
+    "lesson": "The lesson's worked example: 2 hidden units, 1 input, 2 steps.",
+    "long memory": "W_h close to the identity (spectral radius about 0.98): an impulse is remembered for many steps.",
+    "saturating": "Large weights: tanh is pinned at +1 or -1 and its slope is almost zero.",
+    "exploding": "Spectral radius 1.6 with relu: the state and the gradients grow step after step.",
+    "vanishing": "Spectral radius 0.4: an impulse fades within a few steps, and so do gradients.",
+}
+
+_PRESET_T = {"lesson": 2, "long memory": 40, "saturating": 12, "exploding": 12, "vanishing": 12}
+_PRESET_N, _PRESET_D = 3, 1
+
+INPUT_KINDS = ("lesson", "custom", "sine", "step", "impulse", "random")
+
+
+# --------------------------------------------------------------------------- matrix knobs
+
+def _rng(seed) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def zeros(shape) -> np.ndarray:
+    """A zero array (float64)."""
+    return np.zeros(shape)
+
+
+def identity_matrix(n: int) -> np.ndarray:
+    """The n x n identity."""
+    return np.eye(n)
+
+
+def random_matrix(shape, seed=0, scale: float = 1.0) -> np.ndarray:
+    """Entries drawn from N(0, scale²) with ``np.random.default_rng(seed)`` (or a Generator)."""
+    return _rng(seed).normal(0.0, scale, shape)
+
+
+def orthogonal_matrix(n: int, seed=0) -> np.ndarray:
+    """A random orthogonal n x n matrix (Haar): QR of a Gaussian, signs fixed so R has a positive diagonal."""
+    q, r = np.linalg.qr(_rng(seed).normal(size=(n, n)))
+    signs = np.sign(np.diag(r))
+    signs[signs == 0] = 1.0
+    return q * signs
+
+
+def spectral_radius(W) -> float:
+    """The largest |eigenvalue| of a square matrix."""
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
+        raise ValueError(f"spectral radius needs a square matrix, got shape {W.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("spectral radius needs finite values")
+    return float(np.max(np.abs(np.linalg.eigvals(W))))
+
+
+def scale_to_spectral_radius(W, rho: float, name: str = "W_h") -> tuple[np.ndarray, str | None]:
+    """(W * rho / spectral_radius(W), None), or (a copy of W, warning) when that is impossible.
+
+    Impossible: W's spectral radius is (numerically) 0 — the zero matrix, or a nilpotent
+    one such as a strictly triangular matrix — or the result would have a value larger
+    than ``LIMITS.max_abs``.  rho must be finite and >= 0 (ValueError otherwise).
+    """
+    rho = float(rho)
+    if not math.isfinite(rho) or rho < 0:
+        raise ValueError(f"rho must be a finite number >= 0, got {rho}")
+    W = np.array(W, dtype=np.float64)
+    current = spectral_radius(W)
+    scale = np.max(np.abs(W)) if W.size else 0.0
+    if current <= 1e-12 * max(scale, 1e-300) or current == 0.0:
+        return W, (f"{name}: its spectral radius is 0 (all zeros, or nilpotent), so it cannot be scaled "
+                   f"to {rho:g}; left unchanged.")
+    out = W * (rho / current)
+    if not np.all(np.isfinite(out)) or np.max(np.abs(out)) > LIMITS.max_abs:
+        return W, f"{name}: scaling to spectral radius {rho:g} would make values too large; left unchanged."
+    return out, None
+
+
+# --------------------------------------------------------------------------- inputs
+
+def _check_sizes(T, d) -> tuple[int, int]:
+    T, d = int(T), int(d)
+    if not (1 <= T <= LIMITS.T and 1 <= d <= LIMITS.d):
+        raise ValueError(f"inputs need 1 <= T <= {LIMITS.T} and 1 <= d <= {LIMITS.d}, got T={T}, d={d}")
+    return T, d
+
+
+def _step_index(s, T) -> int:
+    s = int(s)
+    if not 1 <= s <= T:
+        raise ValueError(f"step s={s} is outside 1..{T}")
+    return s - 1
+
+
+def make_inputs(kind: str, T: int, d: int, seed=0, **options) -> np.ndarray:
+    """Inputs x of shape (T, d), float64.  Steps are 1-based (step s is row s-1).
+
+    lesson: [2, -1, 2, -1, ...] on the first input, zeros on the others.
+    custom: option ``values`` (array-like) cut / zero-padded to (T, d); zeros without it.
+    sine: amplitude * sin(2 pi (t-1) / period + phase + j * dim_shift) for input j;
+          options period=8, amplitude=1, phase=0, dim_shift=pi/2.
+    step: 0 before step s, ``value`` from step s on (every input); options s=1, value=1.
+    impulse: ``value`` at step s only (every input); options s=1, value=1.
+    random: N(0, scale²) from ``np.random.default_rng(seed)``; option scale=1.
+    Raises ValueError for an unknown kind, unknown options or bad values.
+    """
+    T, d = _check_sizes(T, d)
+    allowed = {"lesson": {}, "custom": {"values": None},
+               "sine": {"period": 8.0, "amplitude": 1.0, "phase": 0.0, "dim_shift": math.pi / 2},
+               "step": {"s": 1, "value": 1.0}, "impulse": {"s": 1, "value": 1.0}, "random": {"scale": 1.0}}
+    if kind not in allowed:
+        raise ValueError(f"unknown input kind {kind!r}, expected one of {INPUT_KINDS}")
+    unknown = set(options) - set(allowed[kind])
+    if unknown:
+        raise ValueError(f"input kind {kind!r} takes options {sorted(allowed[kind])}, got {sorted(unknown)}")
+    o = {**allowed[kind], **options}
+    if kind == "lesson":
+        x = lesson_inputs(T, d)
+    elif kind == "custom":
+        x = np.zeros((T, d))
+        if o["values"] is not None:
+            v = np.asarray(o["values"], dtype=np.float64)
+            v = v.reshape(-1, 1) if v.ndim == 1 else v
+            if v.ndim != 2:
+                raise ValueError(f"custom values must be a (T, d) table, got shape {v.shape}")
+            x[: min(T, v.shape[0]), : min(d, v.shape[1])] = v[:T, :d]
+    elif kind == "sine":
+        period = float(o["period"])
+        if not (math.isfinite(period) and period > 0):
+            raise ValueError(f"period must be a positive number, got {period}")
+        t = np.arange(T)[:, None]
+        j = np.arange(d)[None, :]
+        x = float(o["amplitude"]) * np.sin(2 * np.pi * t / period + float(o["phase"]) + j * float(o["dim_shift"]))
+    elif kind == "step":
+        x = np.zeros((T, d))
+        x[_step_index(o["s"], T):] = float(o["value"])
+    elif kind == "impulse":
+        x = np.zeros((T, d))
+        x[_step_index(o["s"], T)] = float(o["value"])
+    else:
+        x = _rng(seed).normal(0.0, float(o["scale"]), (T, d))
+    if not np.all(np.isfinite(x)) or (x.size and np.max(np.abs(x)) > LIMITS.max_abs):
+        raise ValueError(f"inputs must be finite with |value| <= {LIMITS.max_abs:g}")
+    return x
+
+
+_MAX_INPUT_BYTES = 200_000
+_SPLIT = re.compile(r"[,;\s]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_inputs(text, d: int) -> tuple[np.ndarray | None, list[str]]:
+    """Inputs from pasted or uploaded CSV text: (x of shape (T, d), warnings), or (None, warnings).  Never raises.
+
+    One step per line; numbers split by commas, semicolons or whitespace; blank lines and
+    lines starting with '#' skipped; a first line that is not all numbers is a header and
+    skipped.  A single line of numbers with d=1 is read as T steps.  Rejected (None and a
+    message): more than 200 kB, more than LIMITS.T steps, a word or non-finite number in a
+    data line, a number with |value| > LIMITS.max_abs, lines of different lengths.  Lines
+    of a different width than d are cut or zero-padded to d, with a warning.
+    """
+    try:
+        return _parse_inputs(text, d)
+    except Exception as exc:  # a safety net: never raise
+        return None, [f"x: the data could not be read ({type(exc).__name__})."]
+
+
+def _parse_inputs(text, d) -> tuple[np.ndarray | None, list[str]]:
+    if isinstance(text, (bytes, bytearray)):
+        if len(text) > _MAX_INPUT_BYTES:
+            return None, [f"x: the data is larger than {_MAX_INPUT_BYTES // 1000} kB; it was not read."]
+        text = bytes(text).decode("utf-8-sig", errors="replace")
+    if not isinstance(text, str):
+        return None, ["x: expected text with one step per line; nothing was read."]
+    if len(text) > _MAX_INPUT_BYTES or len(text.encode("utf-8", errors="replace")) > _MAX_INPUT_BYTES:
+        return None, [f"x: the data is larger than {_MAX_INPUT_BYTES // 1000} kB; it was not read."]
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 1 <= d <= LIMITS.d:
+        return None, [f"x: the input size d must be a whole number from 1 to {LIMITS.d}."]
+    d = int(d)
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip().lstrip("\ufeff")
+        if line and not line.startswith("#"):
+            lines.append((number, [tok for tok in _SPLIT.split(line) if tok]))
+    if lines and not all(_NUMBER.fullmatch(tok) for tok in lines[0][1]):
+        lines = lines[1:]  # a header row
+    if not lines:
+        return None, ["x: no numbers found; write one step per line, numbers separated by commas."]
+    if len(lines) > LIMITS.T:
+        return None, [f"x: the data has {len(lines)} steps, more than the limit of {LIMITS.T}; it was not read."]
+    width = len(lines[0][1])
+    rows = []
+    for number, tokens in lines:
+        if len(tokens) != width:
+            return None, [f"x: line {number} has {len(tokens)} numbers but the first data line has {width}; "
+                          "it was not read."]
+        for tok in tokens:
+            if not _NUMBER.fullmatch(tok) or len(tok) > LIMITS.max_token:
+                shown = re.sub(r"[^0-9A-Za-z.+\- ]", "?", tok[:20])
+                return None, [f"x: line {number} has '{shown}', which is not a number; it was not read."]
+        row = [float(tok) for tok in tokens]
+        if not all(math.isfinite(v) and abs(v) <= LIMITS.max_abs for v in row):
+            return None, [f"x: line {number} has a number outside -{LIMITS.max_abs:g} to {LIMITS.max_abs:g}; "
+                          "it was not read."]
+        rows.append(row)
+    x = np.array(rows, dtype=np.float64)
+    warnings = []
+    if x.shape[0] == 1 and d == 1 and width > 1:
+        x = x.T
+        if x.shape[0] > LIMITS.T:
+            return None, [f"x: the data has {x.shape[0]} steps, more than the limit of {LIMITS.T}; it was not read."]
+    elif width != d:
+        if width > d:
+            warnings.append(f"x: the data has {width} columns but the network has d={d} inputs; used the first {d}.")
+            x = x[:, :d]
+        else:
+            warnings.append(f"x: the data has {width} columns but the network has d={d} inputs; "
+                            f"filled the other {d - width} with zeros.")
+            x = np.hstack([x, np.zeros((x.shape[0], d - width))])
+    return x, warnings
+
+
+# --------------------------------------------------------------------------- resizing and presets
+
+def resize_state(state: SimState, n: int | None = None, d: int | None = None, k: int | None = None,
+                 T: int | None = None, seed: int = 0) -> SimState:
+    """``state`` with new sizes, keeping the top-left block of every array.
+
+    New weight entries: seeded N(0, (0.5/sqrt(fan_in))²) values (``np.random.default_rng([seed, i])``,
+    i fixed per array); new bias, h0 and input entries: zeros.  k from 0 to > 0 creates a seeded
+    W_y and zero b_y; k = 0 removes the output layer; t is clipped to the new T.
+    Raises ValueError for sizes outside ``LIMITS``.
+    """
+    return resized(state, n=n, d=d, k=k, T=T, seed=seed)
+
+
+def _positive_matrix(n, rng) -> np.ndarray:
+    return rng.uniform(0.2, 1.0, (n, n))
+
+
+def make_preset(name: str, n: int | None = None, d: int | None = None, k: int | None = None,
+                T: int | None = None, seed: int = 0) -> SimState:
+    """A preset state (see the module docstring); sizes default to the preset's own.
+
+    All randomness comes from ``np.random.default_rng(seed)``.  A new output layer (k > 0)
+    gets W_y ~ N(0, 1/n) and zero b_y.  Raises ValueError for an unknown name or sizes
+    outside ``LIMITS``.
+    """
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}, expected one of {list(PRESETS)}")
+    if name == "lesson":
+        state = default_state()
+        if (n, d, k, T) == (None, None, None, None):
+            return state
+        return resize_state(state, n, d, k, T, seed)
+    n = _PRESET_N if n is None else int(n)
+    d = _PRESET_D if d is None else int(d)
+    k = 0 if k is None else int(k)
+    T = _PRESET_T[name] if T is None else int(T)
+    if not (1 <= n <= LIMITS.n and 1 <= d <= LIMITS.d and 0 <= k <= LIMITS.k and 1 <= T <= LIMITS.T):
+        raise ValueError(f"sizes n={n}, d={d}, k={k}, T={T} are outside the limits {LIMITS}")
+    rng = np.random.default_rng(seed)
+    activation = "tanh"
+    if name == "long memory":
+        W_h = 0.98 * np.eye(n) + rng.normal(0.0, 0.01, (n, n))
+        W_x = rng.normal(0.0, 0.5, (n, d))
+        b = np.zeros(n)
+        x = make_inputs("impulse", T, d, s=1, value=1.0)
+    elif name == "saturating":
+        def signs(shape):
+            return rng.choice([-1.0, 1.0], shape)
+
+        W_h = 6.0 * np.eye(n) + rng.normal(0.0, 0.5 / math.sqrt(n), (n, n))
+        W_x = signs((n, d)) * rng.uniform(1.5, 2.5, (n, d)) / d
+        b = signs(n) * rng.uniform(1.0, 2.0, n)
+        x = make_inputs("sine", T, d)
+    elif name == "exploding":
+        W_h, _ = scale_to_spectral_radius(_positive_matrix(n, rng), 1.6)
+        W_x = rng.uniform(0.5, 1.0, (n, d))
+        b = np.full(n, 0.01)
+        x = make_inputs("impulse", T, d, s=1, value=1.0)
+        activation = "relu"
+    else:  # vanishing
+        W_h = 0.4 * orthogonal_matrix(n, rng)
+        W_x = rng.normal(0.0, 1.0, (n, d))
+        b = np.zeros(n)
+        x = make_inputs("impulse", T, d, s=1, value=1.0)
+    W_y = rng.normal(0.0, 1.0 / math.sqrt(n), (k, n)) if k else None
+    b_y = np.zeros(k) if k else None
+    params = RNNParams(W_x=W_x, W_h=W_h, b=b, W_y=W_y, b_y=b_y, activation=activation)
+    return SimState(params=params, x=x, h0=np.zeros(n), t=1)
