@@ -509,12 +509,13 @@ class _Resolver:
             ]
             n_req = next((c for c in candidates if c is not None), None)
             n = base.n if n_req is None else self.clip("n", n_req, 1, LIMITS.n)
-        # d: explicit, else W_x's columns, else x's columns (a single row for d=1 reads as a column).
+        # d: explicit, else W_x's columns, else x's columns if x has several rows (one row is
+        # read as T steps when d is 1).
         d_req, d = self.size("d", parts.get("d"), 1, LIMITS.d)
         if d is None:
             if grids["W_x"] is not None:
                 d_req = grids["W_x"].shape[1]
-            elif grids["x"] is not None:
+            elif grids["x"] is not None and grids["x"].shape[0] > 1:
                 d_req = grids["x"].shape[1]
             d = base.d if d_req is None else self.clip("d", d_req, 1, LIMITS.d)
         # x given as one row with d=1: T steps of one input.
