@@ -390,7 +390,9 @@ def query_params(page) -> dict[str, str]:
 # nav links:    [data-testid='stSidebarNav'] a[data-testid='stSidebarNavLink'] (href = base + /<url_path>).
 
 def slider(page, label: str):
-    return page.get_by_role("slider", name=label, exact=True).first
+    # Not get_by_role(name=..., exact=True): react-aria labels the input by itself *and* its group,
+    # so its accessible name is the label twice ("t t").
+    return page.locator(f"[data-testid='stSlider'] input[type='range'][aria-label={_css_str(label)}]").first
 
 
 def slider_value(page, label: str) -> float:
@@ -401,10 +403,18 @@ def move_slider(page, label: str, steps: int = 1, timeout: float = 30.0) -> floa
     """Press ArrowRight (steps > 0) or ArrowLeft |steps| times on the slider; wait for the rerun."""
     thumb = slider(page, label)
     key = "ArrowRight" if steps > 0 else "ArrowLeft"
-    with expect_rerun(page, timeout=timeout):
-        thumb.focus()
-        for _ in range(abs(steps)):
-            thumb.press(key)
+    before = thumb.input_value()
+    p = probe(page)
+    sent0 = p.sent
+    thumb.focus()
+    for _ in range(abs(steps)):
+        thumb.press(key)
+    if thumb.input_value() == before and p.sent == sent0:
+        return float(before)  # already at the end: no value change, no rerun
+    t_end = time.monotonic() + 1.5
+    while p.sent == sent0 and time.monotonic() < t_end:
+        page.wait_for_timeout(25)
+    wait_for_rerun(page, timeout=timeout)
     return slider_value(page, label)
 
 
@@ -425,14 +435,18 @@ def click_button(page, name: str, timeout: float = 30.0) -> None:
 
 
 def select_option(page, label: str, option: str, timeout: float = 30.0) -> None:
-    box = page.get_by_role("combobox", name=label, exact=True).first
+    box = _combobox(page, label)
     with expect_rerun(page, timeout=timeout):
         box.click()
         page.get_by_role("option", name=option, exact=True).first.click()
 
 
 def selectbox_value(page, label: str) -> str:
-    return page.get_by_role("combobox", name=label, exact=True).first.input_value()
+    return _combobox(page, label).input_value()
+
+
+def _combobox(page, label: str):
+    return page.locator(f"[data-testid='stSelectbox'] input[role='combobox'][aria-label={_css_str(label)}]").first
 
 
 def metric_value(page, label: str) -> str:
