@@ -6,8 +6,8 @@ numbers only from ``np.random.default_rng(seed)`` (or a Generator passed in).
 Presets (``PRESETS``, ``make_preset``), default sizes n=3, d=1, k=0 and per-preset T:
 
 * ``lesson``: the lesson's worked example (n=2, d=1, T=2); other sizes resize it.
-* ``long memory``: W_h = 0.98 I + N(0, 0.01²) noise (spectral radius about 0.98), small
-  W_x, zero b, tanh, one impulse at step 1: the state fades over tens of steps (T=40).
+* ``long memory``: W_h = 0.98 I + N(0, 0.0001/n) noise (spectral radius about 0.98), small
+  W_x ~ N(0, 0.3²), zero b, tanh, one impulse at step 1: the state fades over tens of steps (T=40).
 * ``saturating``: large weights (W_h = 6 I + N(0, 0.25/n) noise, |W_x| in [1.5, 2.5]/d and
   |b| in [1, 2] with random signs), tanh, sine inputs: from step 2 or 3 on nearly every
   |h| > 0.99 and the inputs barely move it (tanh' ~ 0) (T=12).
@@ -305,8 +305,8 @@ def make_preset(name: str, n: int | None = None, d: int | None = None, k: int | 
     rng = np.random.default_rng(seed)
     activation = "tanh"
     if name == "long memory":
-        W_h = 0.98 * np.eye(n) + rng.normal(0.0, 0.01, (n, n))
-        W_x = rng.normal(0.0, 0.5, (n, d))
+        W_h = 0.98 * np.eye(n) + rng.normal(0.0, 0.01 / math.sqrt(n), (n, n))
+        W_x = rng.normal(0.0, 0.3, (n, d))
         b = np.zeros(n)
         x = make_inputs("impulse", T, d, s=1, value=1.0)
     elif name == "saturating":
