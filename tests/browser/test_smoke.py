@@ -38,3 +38,10 @@ def test_page_loads(app_server, page, file, title, url_path):
         assert title in active.first.inner_text()
     screenshot(page, f"page-{url_path}")
     assert not probe(page).page_errors, probe(page).page_errors
+
+
+def test_server_log_has_no_config_warnings(app_server):
+    from .harness import OUTPUT_DIR
+
+    log = (OUTPUT_DIR / "streamlit-server.log").read_text(errors="replace")
+    assert "not a valid config option" not in log, log
