@@ -24,8 +24,6 @@ pages = [
     st.Page(path, title=title, icon=icon, default=(i == 0))
     for i, (path, title, icon) in enumerate((p for p in PAGES if (HERE / p[0]).exists()))
 ]
-if pages:
-    st.navigation(pages).run()
-else:
-    st.title("rnnviz")
-    st.write("No pages yet.")
+# Each page draws the shared network sidebar itself (rnnviz.widgets.network_sidebar), so every
+# file in pages/ also runs on its own, as AppTest and Streamlit's page reruns execute it.
+st.navigation(pages).run()
