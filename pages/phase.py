@@ -1,0 +1,50 @@
+"""Phase portrait of h_0 -> h_T, and the ripple of a nudge to one input."""
+
+import streamlit as st
+
+from rnnviz import figures, widgets
+from rnnviz.analysis import pca_projection, ripple
+
+state = widgets.network_sidebar()
+st.title("Phase portrait & ripple")
+widgets.show_warnings()
+trace = widgets.simulate(state)
+
+controls = st.columns([3, 1], vertical_alignment="bottom")
+with controls[0]:
+    t = widgets.step_picker(state)
+with controls[1]:
+    decimals = widgets.lesson_rounding_toggle()
+
+projection = pca_projection(trace.h)
+notes = {
+    "identity": "the plane of h[1], h[2] itself",
+    "pca": "n > 2: a fixed PCA projection of h_0 … h_T",
+    "line": "n = 1: h[1] on one axis",
+}
+portrait, ripple_col = st.columns(2, gap="large")
+with portrait:
+    st.plotly_chart(figures.phase_portrait_figure(projection.coords, projection.labels, t,
+                                                  title_note=notes[projection.method], decimals=decimals),
+                    width="stretch", key="phase_portrait")
+    box = " inside the dashed [−1, 1]² box tanh allows" if projection.method == "identity" else ""
+    st.caption(f"The hidden state moves from h_0 (light) to h_{state.T} (dark){box}; "
+               f"the ring marks h_{t}. Each arrow is one application of the same cell.")
+    with st.expander("Numbers: the trajectory"):
+        st.dataframe(figures.phase_table(projection.coords, projection.labels).round(decimals), width="stretch")
+
+with ripple_col:
+    eps = st.select_slider("Nudge size ε", options=[1e-4, 1e-3, 1e-2, 1e-1], value=1e-3, key="phase_eps",
+                           format_func=lambda v: f"{v:g}")
+    unit = None
+    if state.d > 1:
+        choice = st.selectbox("Nudge which input", ["all inputs"] + [f"x[{j}]" for j in range(1, state.d + 1)],
+                              key="phase_unit")
+        unit = None if choice == "all inputs" else int(choice[2:-1])
+    result = ripple(state.params, state.x, state.h0, t, eps=eps, unit=unit)
+    st.plotly_chart(figures.ripple_figure(result.delta, t, eps, linearised=result.linearised), width="stretch",
+                    key="ripple")
+    st.caption(f"Nudge x_{t} by ε and rerun: how far does each later h_s move? A falling line is memory fading "
+               "(vanishing); a flat or rising one is memory that persists (or explodes). Pick t above.")
+    with st.expander("Numbers: the ripple"):
+        st.dataframe(figures.ripple_table(result), width="stretch")
