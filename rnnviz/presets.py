@@ -11,7 +11,7 @@ Presets (``PRESETS``, ``make_preset``), default sizes n=3, d=1, k=0 and per-pres
 * ``saturating``: large weights (W_h = 6 I + N(0, 0.25/n) noise, |W_x| in [1.5, 2.5]/d and
   |b| in [1, 2] with random signs), tanh, sine inputs: from step 2 or 3 on nearly every
   |h| > 0.99 and the inputs barely move it (tanh' ~ 0) (T=12).
-* ``exploding``: W_h a positive matrix scaled to spectral radius 1.6, relu, positive
+* ``exploding``: W_h a positive matrix scaled to spectral radius 1.6 (about: weights keep 3 decimals), relu, positive
   W_x and b, impulse input.  relu shows it best: h itself grows like 1.6^t, and so do
   the gradients (through active relu units the Jacobian is W_h).  With tanh the state
   would just saturate and the gradient story would be muddled by tanh' ~ 0 (T=12).
@@ -330,5 +330,11 @@ def make_preset(name: str, n: int | None = None, d: int | None = None, k: int | 
         x = make_inputs("impulse", T, d, s=1, value=1.0)
     W_y = rng.normal(0.0, 1.0 / math.sqrt(n), (k, n)) if k else None
     b_y = np.zeros(k) if k else None
-    params = RNNParams(W_x=W_x, W_h=W_h, b=b, W_y=W_y, b_y=b_y, activation=activation)
-    return SimState(params=params, x=x, h0=np.zeros(n), t=1)
+    # 3 decimals: a preset's link stays short enough for a person to read; nothing here needs more.
+    params = RNNParams(W_x=_readable(W_x), W_h=_readable(W_h), b=_readable(b), W_y=_readable(W_y), b_y=b_y,
+                       activation=activation)
+    return SimState(params=params, x=_readable(x), h0=np.zeros(n), t=1)
+
+
+def _readable(arr):
+    return None if arr is None else np.round(arr, 3) + 0.0  # + 0.0 turns -0.0 into 0.0
