@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -442,3 +442,73 @@ def backward_sweep(params: RNNParams, x, y, loss: str, mask=None) -> list[SweepS
         future = frames[-1].carry @ frames[-1].dh if frames else np.zeros(n, params.dtype)
         frames.append(SweepStep(t, from_output[t], future, g.dh[t], slope, carry))
     return frames
+
+
+# --- the training page's loop state (kept in Streamlit session state by the page) ---
+
+MAX_RECORDED = 1000  # snapshots kept for the replay; older ones are dropped
+
+
+@dataclass(eq=False)
+class TrainingSession:
+    """A Trainer plus what the training page shows about it between reruns.
+
+    settings: the keyword arguments the trainer was built from (the page rebuilds it when they change);
+    snapshots: the last MAX_RECORDED snapshots, oldest first (the replay scrubs them without recomputing).
+    """
+
+    trainer: Trainer
+    settings: dict
+    snapshots: list = field(default_factory=list)
+    steps_per_frame: int = 5
+    playing: bool = False
+
+    @classmethod
+    def build(cls, settings: dict, steps_per_frame: int = 5) -> TrainingSession:
+        """Trainer(**settings); raises ValueError with the Trainer's message for bad settings."""
+        return cls(Trainer(**settings), dict(settings), steps_per_frame=steps_per_frame)
+
+    def reset(self) -> None:
+        """Back to step 0: the same initial weights (same seed), no recorded snapshots, paused."""
+        self.trainer.reset()
+        self.snapshots = []
+        self.playing = False
+
+
+def advance(session: TrainingSession, steps: int | None = None) -> list[Snapshot]:
+    """One animation frame: `steps` (default session.steps_per_frame) updates, recorded in the session.
+
+    Stops playing when the run diverges (the trainer keeps the last finite weights).
+    """
+    snaps = session.trainer.step(session.steps_per_frame if steps is None else steps)
+    session.snapshots.extend(snaps)
+    del session.snapshots[:-MAX_RECORDED]
+    if session.trainer.diverged:
+        session.playing = False
+    return snaps
+
+
+def simulator_state(trainer: Trainer):
+    """(SimState, None) for the simulator pages: trained weights, the held-out inputs, h_0 = 0, t = 1;
+    or (None, a plain-language reason) when the network does not fit ``rnnviz.state.LIMITS``."""
+    from rnnviz.state import LIMITS, SimState
+
+    if trainer.layers != 1:
+        return None, f"the simulator shows one layer; this network has {trainer.layers} stacked layers."
+    p = trainer.params
+    problems = []
+    if p.n > LIMITS.n:
+        problems.append(f"hidden size n={p.n} is above the simulator's limit of {LIMITS.n}")
+    if p.d > LIMITS.d:
+        why = (f" (the chars task has one input per distinct character: {p.d} of them)"
+               if trainer.task.vocab is not None else "")
+        problems.append(f"input size d={p.d}{why} is above the simulator's limit of {LIMITS.d}")
+    if p.k > LIMITS.k:
+        problems.append(f"output size k={p.k} is above the simulator's limit of {LIMITS.k}")
+    if problems:
+        return None, "; ".join(problems) + "."
+    try:
+        state = SimState(params=p, x=trainer.task.x_test, h0=np.zeros(p.n), t=1)
+    except ValueError as exc:
+        return None, f"the weights cannot be shown in the simulator ({exc})."
+    return state, None
