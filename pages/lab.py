@@ -1,0 +1,141 @@
+"""Vanishing / exploding lab: why gradients through time shrink or blow up, on the sidebar's network.
+
+Thin page: Jacobian norms from ``rnnviz.analysis``, rescaling from ``rnnviz.presets``, the clipping demo from
+``rnnviz.training.Trainer``; charts from ``rnnviz.figures_training``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz import figures_training as ft
+from rnnviz import presets, widgets
+from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
+from rnnviz.engine import forward
+from rnnviz.training import Trainer
+
+INPUT_CHOICES = {"network": "the network's inputs x", "random": "random inputs N(0, 1)",
+                 "custom": "zero inputs (only W_h and b act)"}
+CLIP = 1.0
+
+
+def numbers(table, caption: str | None = None) -> None:
+    with st.expander("Numbers"):
+        if caption:
+            st.caption(caption)
+        st.dataframe(table, width="stretch")
+
+
+@st.cache_data(max_entries=32, show_spinner="Training twice (with and without clipping)…")
+def clipping_runs(lr: float, init_radius: float, steps: int, delay: int, seed: int) -> dict:
+    """Echo task, SGD + momentum, the same seed: gradient-norm and loss histories without and with clipping."""
+    runs = {}
+    for label, clip in (("no clipping", None), (f"clip = {CLIP:g}", CLIP)):
+        trainer = Trainer("echo", hidden=16, optimizer="sgd", lr=lr, clip=clip, seed=seed, init_radius=init_radius,
+                          task_options={"delay": delay})
+        trainer.step(steps)
+        runs[label] = {"history": trainer.history, "diverged": trainer.diverged,
+                       "reason": trainer.divergence_reason, "steps": trainer.steps_done}
+    return runs
+
+
+def apply_radius(W_h) -> None:
+    widgets.update_state(W_h=W_h)
+
+
+st.title("Vanishing / exploding lab")
+st.caption("Backpropagation through time multiplies by diag(f'(a_t))·W_h once per step back: the spectral radius "
+           "of W_h and the slopes of f decide whether the product shrinks to nothing or blows up.")
+state = widgets.get_state()
+widgets.show_warnings()
+params = state.params
+
+# --- the sequence the Jacobians are taken along
+cols = st.columns([2, 1, 1])
+default_kind = "network" if state.T >= 10 else "random"
+kind = cols[0].selectbox("Sequence for the chain of Jacobians", list(INPUT_CHOICES), format_func=INPUT_CHOICES.get,
+                         index=list(INPUT_CHOICES).index(default_kind), key="lab_inputs",
+                         help="The network's own x is short for some presets; generated inputs give a longer chain.")
+if kind == "network":
+    x, h0 = state.x, state.h0
+    cols[1].metric("Steps T", state.T)
+else:
+    T = cols[1].number_input("Steps T", 2, 500, 40, 1, key="lab_T")
+    seed = cols[2].number_input("Seed", 0, 2**31 - 1, 0, 1, key="lab_seed", disabled=kind != "random")
+    x, h0 = presets.make_inputs(kind, int(T), state.d, seed=int(seed)), state.h0
+trace = forward(params, x, h0)
+norms = jacobian_norms(params, trace)
+rho = spectral_radius(params.W_h)
+current_label = f"current W_h (ρ = {rho:.4f})"
+
+st.subheader("The gradient's gain through time")
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(ft.jacobian_figure([(current_label, norms)]), key="lab_fig_jac")
+    st.caption("A straight falling line on this log axis is exponential decay (vanishing), a rising one growth "
+               "(exploding); its slope is set by ρ(W_h) and how saturated f is.")
+with right:
+    lam = eigenvalues(params.W_h)
+    st.plotly_chart(ft.eigenvalue_figure([("current W_h", lam)]), key="lab_fig_eig")
+    st.caption("Eigenvalues inside the dotted unit circle shrink a signal each step, outside it they grow it.")
+numbers(ft.jacobian_table([(current_label, norms)]))
+numbers(ft.eigenvalue_table([("current W_h", lam)]))
+
+# --- rescaling W_h
+st.subheader("Rescale W_h: watch decay turn into growth")
+target = st.slider("Spectral radius ρ for W_h", 0.05, 3.0, 1.5, 0.05, key="lab_rho",
+                   help="W_h is multiplied by one number so its largest |eigenvalue| becomes ρ.")
+scaled, message = presets.scale_to_spectral_radius(params.W_h, target)
+if message:
+    st.warning(message, icon=":material/warning:")
+chosen = params.replace(W_h=scaled)
+chosen_norms = jacobian_norms(chosen, forward(chosen, x, h0))
+chosen_label = f"W_h rescaled (ρ = {target:.2f})"
+curves = [(current_label, norms), (chosen_label, chosen_norms)]
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(ft.jacobian_figure(curves, "‖∂h_T/∂h_t‖: current W_h vs rescaled"), key="lab_fig_rescaled")
+    st.caption("Solid is the network as it is, dashed the rescaled W_h; with tanh, growth is capped once the "
+               "units saturate (f' → 0).")
+with right:
+    sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
+    st.plotly_chart(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled")
+    st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
+numbers(ft.jacobian_table(curves))
+st.button("Apply to the network", key="lab_apply", on_click=apply_radius, args=(scaled,), disabled=message is not None,
+          help="Write the rescaled W_h into the sidebar's network (all pages).")
+
+# --- tanh vs relu
+st.subheader("tanh vs relu, same weights")
+act_cols = st.columns(2)
+act_curves = []
+for col, activation in zip(act_cols, ("tanh", "relu"), strict=True):
+    p = params.replace(activation=activation)
+    curve = jacobian_norms(p, forward(p, x, h0))
+    act_curves.append((activation, curve))
+    with col:
+        st.plotly_chart(ft.jacobian_figure([(activation, curve)], f"‖∂h_T/∂h_t‖ with f = {activation}"),
+                        key=f"lab_fig_{activation}")
+st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
+           "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero).")
+numbers(ft.jacobian_table(act_curves))
+
+# --- clipping
+st.subheader("What clipping does")
+ccols = st.columns(4)
+lr = ccols[0].select_slider("Learning rate (SGD)", [0.03, 0.1, 0.3, 1.0], value=0.3, key="lab_clip_lr")
+init_radius = ccols[1].select_slider("Initial ρ(W_h)", [0.5, 0.9, 1.2, 1.5, 2.0], value=1.2, key="lab_clip_rho")
+delay = ccols[2].slider("Echo delay", 1, 10, 3, key="lab_clip_delay")
+steps = ccols[3].slider("Updates", 20, 300, 100, 10, key="lab_clip_steps")
+runs = clipping_runs(float(lr), float(init_radius), int(steps), int(delay), 0)
+st.plotly_chart(ft.clipping_figure([(label, run["history"]) for label, run in runs.items()], CLIP),
+                key="lab_fig_clip")
+st.caption(f"Same task, seed and learning rate: clipping rescales any gradient longer than {CLIP:g} to length "
+           f"{CLIP:g}, so one huge gradient cannot throw the weights away.")
+for label, run in runs.items():
+    if run["diverged"]:
+        st.error(f"{label}: {run['reason']}", icon=":material/error:")
+    else:
+        st.success(f"{label}: finished {run['steps']} updates, final loss {run['history']['loss'][-1]:.4f}.",
+                   icon=":material/check:")
+numbers(ft.clipping_table([(label, run["history"]) for label, run in runs.items()]))
