@@ -48,7 +48,11 @@ def _products(W, v, decimals: int) -> str | None:
     W, v = np.atleast_2d(W), np.ravel(v)
     if W.shape[0] > 3 or W.shape[1] > 3:
         return None
-    rows = [" + ".join(rf"{fmt(w, decimals)} \times {fmt(u, decimals)}" for w, u in zip(row, v, strict=True))
+    def factor(u):  # a negative second factor is bracketed: 0.8 × (−1.0), not 0.8 × −1.0
+        text = fmt(u, decimals)
+        return rf"({text})" if text.startswith("-") else text
+
+    rows = [" + ".join(rf"{fmt(w, decimals)} \times {factor(u)}" for w, u in zip(row, v, strict=True))
             for row in W]
     return r"\begin{bmatrix}" + r"\\".join(rows) + r"\end{bmatrix}"
 
@@ -64,11 +68,13 @@ def derivation(terms: dict, t: int, activation: str, decimals: int = 4, W_h=None
         rf"\text{{step }} t = {t}:\quad {sym('x', str(t))} = {vec(terms['x'], decimals, COLORS['x'])},\quad "
         rf"{sym('h', str(t - 1))} = {vec(terms['h_prev'], decimals, COLORS['h'])}",
     ]
-    if W_h is not None:
-        products = [_products(W_h, terms["h_prev"], decimals), _products(W_x, terms["x"], decimals)]
-        if all(p is not None for p in products):
-            lines.append(rf"W_h\,{sym('h', str(t - 1))} + W_x\,{sym('x', str(t))} + b = {products[0]} + "
-                         rf"{products[1]} + {vec(terms['b'], decimals)}")
+    if W_h is not None:  # the dot products written out, one line per matrix, as the lesson does
+        for W, v, symbol, key in ((W_h, terms["h_prev"], sym("h", str(t - 1)), "Wh_h"),
+                                  (W_x, terms["x"], sym("x", str(t)), "Wx_x")):
+            products = _products(W, v, decimals)
+            if products is not None:
+                name = "W_h" if key == "Wh_h" else "W_x"
+                lines.append(rf"{name}\,{symbol} = {products} = {vec(terms[key], decimals)}")
     lines.append(
         rf"{sym('a', str(t))} = {vec(terms['Wh_h'], decimals)} + {vec(terms['Wx_x'], decimals)} + "
         rf"{vec(terms['b'], decimals)} = {vec(terms['pre'], decimals, COLORS['pre'])}"

@@ -340,13 +340,12 @@ def network_sidebar() -> SimState:
     state = get_state()
     with st.sidebar:
         st.markdown("### Network")
-        cols = st.columns([3, 1], vertical_alignment="bottom")
         if "rnnviz_preset" not in st.session_state:
             st.session_state["rnnviz_preset"] = "lesson"
-        cols[0].selectbox("Preset", list(presets.PRESETS), key="rnnviz_preset", on_change=_on_preset)
-        cols[1].button("Reset", key="rnnviz_reset", on_click=_on_reset, help="Back to the preset's values",
-                       width="stretch")
+        st.selectbox("Preset", list(presets.PRESETS), key="rnnviz_preset", on_change=_on_preset)
         st.caption(presets.PRESETS[st.session_state["rnnviz_preset"]])
+        st.button("Reset to the preset", key="rnnviz_reset", on_click=_on_reset, icon=":material/restart_alt:",
+                  help="Back to the preset's values", width="stretch")
         with st.expander("Sizes and activation", expanded=False):
             _sizes_panel(state)
         with st.expander("Weights", expanded=True):
