@@ -1,0 +1,72 @@
+"""The derivation's LaTeX and the explanation tables print the engine's numbers."""
+
+import numpy as np
+import pytest
+
+from rnnviz import explain, latex
+from rnnviz.analysis import step_terms
+from rnnviz.engine import RNNParams, forward
+from rnnviz.state import default_state
+
+
+@pytest.fixture
+def lesson():
+    s = default_state()
+    return s, forward(s.params, s.x, s.h0)
+
+
+def test_derivation_step_2_of_the_lesson_has_the_exact_numbers(lesson):
+    s, tr = lesson
+    lines = latex.derivation(step_terms(s.params, tr, 2), 2, "tanh", 4, W_h=s.params.W_h, W_x=s.params.W_x)
+    text = "\n".join(lines)
+    assert r"0.5000 \times 0.9354 + 0.2000 \times 0.7163" in text  # the lesson's W_h h_1 written out
+    assert r"0.8000 \times (-1.0000)" in text  # negative factors bracketed
+    assert r"\begin{bmatrix}-0.0890\\0.4104\end{bmatrix}" in text  # a_2
+    assert r"\begin{bmatrix}-0.0888\\0.3888\end{bmatrix}" in text  # h_2
+    assert r"\tanh" in text and "#2563eb" in text and "#d97706" in text
+
+
+def test_derivation_rounds_only_the_display(lesson):
+    s, tr = lesson
+    text = "\n".join(latex.derivation(step_terms(s.params, tr, 2), 2, "tanh", 3))
+    assert r"\begin{bmatrix}-0.089\\0.389\end{bmatrix}" in text
+
+
+def test_derivation_with_output_layer_and_relu_and_big_vectors():
+    rng = np.random.default_rng(0)
+    p = RNNParams(W_x=rng.normal(size=(12, 2)), W_h=rng.normal(size=(12, 12)) * 0.3, b=np.zeros(12),
+                  W_y=rng.normal(size=(2, 12)), activation="relu")
+    tr = forward(p, rng.normal(size=(3, 2)))
+    lines = latex.derivation(step_terms(p, tr, 3), 3, "relu", 4, W_h=p.W_h, W_x=p.W_x, W_y=p.W_y, b_y=p.b_y)
+    text = "\n".join(lines)
+    assert r"\operatorname{relu}" in text and r"\vdots" in text and "y_{3}" in text
+    assert r"\times" not in text  # no written-out products for a 12 x 12 matrix
+    assert latex.fmt(tr.y[2, 1], 4) in text
+
+
+def test_dimension_table_and_parameter_count():
+    p = default_state().params.replace(W_y=np.ones((3, 2)))
+    table = explain.dimension_table(p)
+    assert list(table["Symbol"]) == ["x_t", "h_t", "W_x", "W_h", "b", "W_y", "b_y", "y_t"]
+    assert table.set_index("Symbol").loc["W_x", "Here"] == "2 × 1"
+    assert table.set_index("Symbol").loc["W_y", "Here"] == "3 × 2"
+    assert explain.parameter_count(p).endswith("= 17")  # 4 + 2 + 2 + 6 + 3
+    assert explain.dimension_checks(p)[0] == "W_h h_(t-1): (2×2)·(2×1) = 2×1 ✓"
+
+
+def test_lesson_comparison_quotes_the_lesson_and_shows_exact_values(lesson):
+    s, tr = lesson
+    table = explain.lesson_comparison(s.params, tr).set_index("quantity")
+    assert table.loc["h_2[1]", "lesson printed"] == "-0.090"
+    assert table.loc["h_2[1]", "by hand, 3 decimals kept"] == "-0.090"
+    assert table.loc["h_2[1]", "exact (engine)"] == "-0.0888"
+    assert table.loc["W_h h_1[1]", "by hand, 3 decimals kept"] == "0.610"
+    assert table.loc["W_h h_1[1]", "exact (engine)"] == "0.6110"
+    assert table.loc["a_2[1]", "exact (engine)"] == "-0.0890"
+
+
+def test_is_lesson_example(lesson):
+    s, _ = lesson
+    assert explain.is_lesson_example(s.params, s.x, s.h0, s.params, s.x)
+    assert not explain.is_lesson_example(s.params.replace(b=[0.1, 0.2]), s.x, s.h0, s.params, s.x)
+    assert not explain.is_lesson_example(s.params, s.x, np.ones(2), s.params, s.x)
