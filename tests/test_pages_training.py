@@ -1,0 +1,242 @@
+"""The training page: its loop helpers (TrainingSession, advance, simulator_state) and AppTest runs."""
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnnviz.state import LIMITS, from_query, to_query
+from rnnviz.training import MAX_RECORDED, Trainer, TrainingSession, advance, simulator_state
+
+APP = str(Path(__file__).parent.parent / "app.py")
+SETTINGS = dict(task="sine", hidden=8, seed=4, optimizer="adam", lr=0.01, clip=1.0)
+
+
+# --------------------------------------------------------------------------- loop helpers (no Streamlit)
+
+def test_advance_runs_steps_per_frame_updates_and_records_them():
+    session = TrainingSession.build(SETTINGS, steps_per_frame=3)
+    snaps = advance(session)
+    assert [s.step for s in snaps] == [1, 2, 3]
+    assert session.trainer.steps_done == 3 and session.snapshots == snaps
+    advance(session, 2)
+    assert [s.step for s in session.snapshots] == [1, 2, 3, 4, 5]
+    assert len(session.trainer.history["loss"]) == 5
+
+
+def test_advance_matches_a_plain_trainer_and_reset_restores_the_start():
+    session = TrainingSession.build(SETTINGS)
+    first = Trainer(**SETTINGS).step(4)
+    advance(session, 4)
+    assert [s.loss for s in session.snapshots] == [s.loss for s in first]
+    session.playing = True
+    session.reset()
+    assert session.trainer.steps_done == 0 and session.snapshots == [] and not session.playing
+    again = advance(session, 1)
+    assert again[0].loss == first[0].loss
+
+
+def test_advance_keeps_only_the_last_recorded_snapshots(monkeypatch):
+    import rnnviz.training as training
+
+    monkeypatch.setattr(training, "MAX_RECORDED", 4)
+    session = TrainingSession.build(SETTINGS)
+    advance(session, 7)
+    assert [s.step for s in session.snapshots] == [4, 5, 6, 7]
+    assert MAX_RECORDED >= 100
+
+
+def test_advance_stops_playing_on_divergence():
+    session = TrainingSession.build(dict(task="sine", optimizer="sgd", lr=50.0, clip=None, seed=0))
+    session.playing = True
+    advance(session, 20)
+    assert session.trainer.diverged and not session.playing
+    assert session.trainer.steps_done < 20 and "lr=50" in session.trainer.divergence_reason
+
+
+def test_simulator_state_carries_trained_weights_and_held_out_inputs():
+    session = TrainingSession.build(SETTINGS)
+    advance(session, 3)
+    state, reason = simulator_state(session.trainer)
+    assert reason is None
+    assert state.params == session.trainer.params
+    np.testing.assert_array_equal(state.x, session.trainer.task.x_test)
+    assert not state.h0.any() and state.t == 1
+    back, warnings = from_query(to_query(state))
+    assert back == state and warnings == []
+
+
+def test_simulator_state_explains_a_vocabulary_too_large():
+    trainer = Trainer("chars", hidden=8, seed=0)
+    assert trainer.task.d > LIMITS.d
+    state, reason = simulator_state(trainer)
+    assert state is None and f"d={trainer.task.d}" in reason and str(LIMITS.d) in reason
+
+
+# --------------------------------------------------------------------------- AppTest
+
+def decode(value):
+    """A Plotly spec array: a list, or {"dtype", "bdata"[, "shape"]} base64."""
+    if isinstance(value, dict) and "bdata" in value:
+        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:
+            shape = value["shape"]
+            arr = arr.reshape([int(s) for s in str(shape).split(",")] if not isinstance(shape, list) else shape)
+        return arr
+    return np.asarray(value, dtype=float)
+
+
+def chart(at, key: str) -> dict:
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith(key):
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart with key {key}")
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.fixture
+def page():
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/training.py").run()
+    assert not at.exception
+    return at
+
+
+def test_page_runs_with_its_own_sidebar_and_every_view(page):
+    at = page
+    assert at.selectbox(key="tr_task").value == "sine"
+    assert "rnnviz_preset" not in [w.key for w in at.sidebar.selectbox]  # the network sidebar is not drawn
+    keys = [c.proto.id.split("-")[-1] for c in at.get("plotly_chart")]
+    for key in ("loss", "radius", "dh", "pred", "g_W_h", "g_W_x", "g_b", "w_W_h", "sweep", "replay"):
+        assert f"tr_fig_{key}" in keys
+    assert metric(at, "Update") == "0" and metric(at, "Training loss") == "—"
+    assert not at.error
+    assert "Wh=" in at.code[-1].value  # the shareable simulator link
+
+
+def test_step_updates_loss_and_gradient_views(page):
+    at = page
+    dh_before = decode(chart(at, "tr_fig_dh")["data"][0]["y"])
+    w_before = decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"])
+    at.button(key="tr_step").click().run()
+    assert not at.exception
+    session = at.session_state["training_session"]
+    snap = session.snapshots[-1]
+    assert metric(at, "Update") == "1"
+    assert metric(at, "Training loss") == f"{snap.loss:.4f}"
+    dh = chart(at, "tr_fig_dh")
+    assert "update 1" in dh["layout"]["title"]["text"]
+    np.testing.assert_array_equal(decode(dh["data"][0]["y"]), snap.dh_norms)
+    np.testing.assert_array_equal(dh_before, snap.dh_norms)  # step 0 showed the gradient at the initial weights
+    w_after = decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]).reshape(w_before.shape)
+    assert not np.array_equal(w_before, w_after)
+    np.testing.assert_array_equal(w_after, session.trainer.params.W_h)
+    g = chart(at, "tr_fig_g_W_h")["data"][0]
+    np.testing.assert_array_equal(decode(g["z"]).reshape(snap.grads["W_h"].shape), snap.grads["W_h"])
+    assert g["zmid"] == 0
+    loss = chart(at, "tr_fig_loss")["data"][0]
+    np.testing.assert_array_equal(decode(loss["y"]), [snap.loss])
+
+
+def test_reset_restores_step_zero_and_the_same_initial_loss(page):
+    at = page
+    held_out = metric(at, "Held-out loss")
+    w0 = decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"])
+    at.slider(key="tr_spf").set_value(3).run()
+    at.button(key="tr_play").click().run()  # one full run while playing = one frame of 3 updates
+    assert at.session_state["training_session"].trainer.steps_done == 3
+    at.button(key="tr_pause").click().run()
+    at.button(key="tr_step").click().run()
+    assert metric(at, "Update") == "4" and metric(at, "Held-out loss") != held_out
+    at.button(key="tr_reset").click().run()
+    assert not at.exception
+    assert metric(at, "Update") == "0" and metric(at, "Held-out loss") == held_out
+    np.testing.assert_array_equal(decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]), w0)
+
+
+def test_changing_a_setting_rebuilds_and_the_same_seed_gives_the_same_weights(page):
+    at = page
+    w0 = decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"])
+    at.button(key="tr_step").click().run()
+    at.number_input(key="tr_seed").set_value(7).run()
+    assert metric(at, "Update") == "0"
+    assert not np.array_equal(decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]), w0)
+    at.number_input(key="tr_seed").set_value(0).run()
+    np.testing.assert_array_equal(decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]), w0)
+
+
+@pytest.mark.parametrize("typed, words", [("abc", "not a number"), ("1e9", "outside"), ("-1", "outside"),
+                                          ("nan", "outside")])
+def test_absurd_learning_rate_is_a_message_not_an_exception(page, typed, words):
+    at = page
+    at.text_input(key="tr_lr_text").input(typed).run()
+    assert not at.exception
+    assert any("Learning rate" in e.value and words in e.value for e in at.error)
+    assert at.session_state["training_session"].trainer.lr == 0.01  # fell back to the slider
+
+
+def test_bad_chars_text_is_a_message_and_chars_explains_the_simulator_limit(page):
+    at = page
+    at.selectbox(key="tr_task").select("chars").run()
+    assert not at.exception
+    assert any("Text sampled from the model" in m.value for m in at.markdown)
+    assert any("cannot go to the simulator" in w.value and "d=" in w.value for w in at.warning)
+    at.text_area(key="tr_text").input("a" * 60).run()
+    assert not at.exception
+    assert any("Text:" in e.value and "2 distinct characters" in e.value for e in at.error)
+    at.text_area(key="tr_text").input("ab").run()  # too short for T = 25
+    assert not at.exception
+    assert any("cannot train" in e.value and "T+1" in e.value for e in at.error)
+
+
+def test_bptt_window_too_long_is_explained(page):
+    at = page
+    at.number_input(key="tr_window").set_value(100).run()  # sine sequences have T = 40
+    assert not at.exception
+    assert any("bptt_window" in e.value for e in at.error)
+
+
+def test_divergence_is_explained_and_keeps_the_last_finite_weights(page):
+    at = page
+    at.selectbox(key="tr_opt").select("sgd").run()
+    at.toggle(key="tr_clip_on").set_value(False).run()
+    at.text_input(key="tr_lr_text").input("50").run()
+    assert any("very large" in w.value for w in at.warning)
+    at.button(key="tr_play").click().run()
+    assert not at.exception
+    session = at.session_state["training_session"]
+    assert session.trainer.diverged and not session.playing
+    message = next(e.value for e in at.error if "diverged" in e.value)
+    assert "last finite" in message and "lr=50" in message and "clipping is off" in message.lower()
+    assert np.isfinite(session.trainer.params.W_h).all()
+    assert at.button(key="tr_play").disabled and at.button(key="tr_step").disabled
+
+
+def test_gradient_check_button_shows_agreeing_gradients(page):
+    at = page
+    at.button(key="tr_step").click().run()
+    at.button(key="tr_gradcheck").click().run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "relative error" in d.value.columns)
+    assert len(table) >= 5 and (table["relative error"] < 1e-5).all()
+
+
+def test_replay_and_sweep_follow_recorded_updates(page):
+    at = page
+    at.slider(key="tr_spf").set_value(4).run()
+    at.button(key="tr_play").click().run()
+    at.button(key="tr_pause").click().run()
+    session = at.session_state["training_session"]
+    replay = chart(at, "tr_fig_replay")
+    assert len(replay["frames"]) == len(session.snapshots) == 4
+    np.testing.assert_array_equal(decode(replay["frames"][2]["data"][0]["y"]), session.snapshots[2].dh_norms)
+    sweep = chart(at, "tr_fig_sweep")
+    assert len(sweep["frames"]) == session.trainer.task.T + 1
+    at.select_slider(key="tr_sweep_step").set_value(2).run()
+    assert not at.exception
