@@ -14,8 +14,8 @@ from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
 from rnnviz.engine import forward
 from rnnviz.training import Trainer
 
-INPUT_CHOICES = {"network": "the network's inputs x", "random": "random inputs N(0, 1)",
-                 "custom": "zero inputs (only W_h and b act)"}
+INPUT_CHOICES = {"linear": "around h = 0 (f' = 1: the pure power of W_h)", "network": "the network's inputs x",
+                 "random": "random inputs N(0, 1)", "custom": "zero inputs (only W_h and b act)"}
 CLIP = 1.0
 
 
@@ -46,25 +46,32 @@ def apply_radius(W_h) -> None:
 st.title("Vanishing / exploding lab")
 st.caption("Backpropagation through time multiplies by diag(f'(a_t))·W_h once per step back: the spectral radius "
            "of W_h and the slopes of f decide whether the product shrinks to nothing or blows up.")
-state = widgets.get_state()
+state = widgets.network_sidebar()  # the shared network controls (each page draws them)
 widgets.show_warnings()
 params = state.params
 
 # --- the sequence the Jacobians are taken along
 cols = st.columns([2, 1, 1])
-default_kind = "network" if state.T >= 10 else "random"
+default_kind = "network" if state.T >= 10 else "linear"
 kind = cols[0].selectbox("Sequence for the chain of Jacobians", list(INPUT_CHOICES), format_func=INPUT_CHOICES.get,
                          index=list(INPUT_CHOICES).index(default_kind), key="lab_inputs",
                          help="The network's own x is short for some presets; generated inputs give a longer chain.")
+chain_params = params
 if kind == "network":
     x, h0 = state.x, state.h0
     cols[1].metric("Steps T", state.T)
 else:
     T = cols[1].number_input("Steps T", 2, 500, 40, 1, key="lab_T")
     seed = cols[2].number_input("Seed", 0, 2**31 - 1, 0, 1, key="lab_seed", disabled=kind != "random")
-    x, h0 = presets.make_inputs(kind, int(T), state.d, seed=int(seed)), state.h0
-trace = forward(params, x, h0)
-norms = jacobian_norms(params, trace)
+    x, h0 = presets.make_inputs("custom" if kind == "linear" else kind, int(T), state.d, seed=int(seed)), state.h0
+if kind == "linear":
+    # x = 0, b = 0, h_0 = 0 keep every h_t at 0, where tanh' = 1: each step back multiplies by W_h alone.
+    h0 = presets.zeros(state.n)
+    chain_params = params.replace(b=presets.zeros(state.n), activation="tanh")
+    st.caption("Around h = 0 nothing saturates, so ‖∂h_T/∂h_t‖ is ‖W_h^(T−t)‖, which grows or decays like ρ^(T−t). "
+               "Pick the network's inputs to see what saturation does to it.")
+trace = forward(chain_params, x, h0)
+norms = jacobian_norms(chain_params, trace)
 rho = spectral_radius(params.W_h)
 current_label = f"current W_h (ρ = {rho:.4f})"
 
@@ -88,7 +95,7 @@ target = st.slider("Spectral radius ρ for W_h", 0.05, 3.0, 1.5, 0.05, key="lab_
 scaled, message = presets.scale_to_spectral_radius(params.W_h, target)
 if message:
     st.warning(message, icon=":material/warning:")
-chosen = params.replace(W_h=scaled)
+chosen = chain_params.replace(W_h=scaled)
 chosen_norms = jacobian_norms(chosen, forward(chosen, x, h0))
 chosen_label = f"W_h rescaled (ρ = {target:.2f})"
 curves = [(current_label, norms), (chosen_label, chosen_norms)]
@@ -109,15 +116,17 @@ st.button("Apply to the network", key="lab_apply", on_click=apply_radius, args=(
 st.subheader("tanh vs relu, same weights")
 act_cols = st.columns(2)
 act_curves = []
+act_x, act_h0 = (presets.make_inputs("random", len(x), state.d, seed=0), state.h0) if kind == "linear" else (x, h0)
 for col, activation in zip(act_cols, ("tanh", "relu"), strict=True):
     p = params.replace(activation=activation)
-    curve = jacobian_norms(p, forward(p, x, h0))
+    curve = jacobian_norms(p, forward(p, act_x, act_h0))
     act_curves.append((activation, curve))
     with col:
         st.plotly_chart(ft.jacobian_figure([(activation, curve)], f"‖∂h_T/∂h_t‖ with f = {activation}"),
                         key=f"lab_fig_{activation}")
 st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
-           "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero).")
+           "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero)."
+           + (" Along random inputs N(0, 1) (at h = 0 relu' would be 0)." if kind == "linear" else ""))
 numbers(ft.jacobian_table(act_curves))
 
 # --- clipping
