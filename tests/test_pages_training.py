@@ -3,6 +3,7 @@
 import base64
 import json
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
@@ -118,6 +119,11 @@ def test_page_runs_with_its_own_sidebar_and_every_view(page):
     assert metric(at, "Update") == "0" and metric(at, "Training loss") == "—"
     assert not at.error
     assert "Wh=" in at.code[-1].value  # the shareable simulator link
+    link = at.get("page_link")[0].proto
+    assert link.page == "cell"
+    state, warnings = from_query({k: v[-1] for k, v in parse_qs(link.query_string).items()})
+    expected, _ = simulator_state(at.session_state["training_session"].trainer)
+    assert warnings == [] and state == expected
 
 
 def test_step_updates_loss_and_gradient_views(page):
