@@ -254,6 +254,12 @@ async def run(args) -> int:
                        ("rerun, end-to-end (key -> drawn)", e2e)]:
         mx = max(vals) if vals else float("nan")
         print(f"{name:<34}{len(vals):>5}{pct(vals, .5):>10.0f}{pct(vals, .95):>10.0f}{mx:>10.0f}")
+    n_moves = len(server_lat)
+    if n_moves:
+        print(f"streamlit server CPU per rerun: {cpu_move.srv * 1000 / n_moves:.0f} ms "
+              f"(=> about {n_moves / cpu_move.srv:.0f} reruns/s per core for this page, if the server were alone)")
+    if cpu_load.all - cpu_load.srv > 1.5 * max(cpu_load.srv, 1e-9):
+        print("note: the browser used most of the CPU: latencies above are client-bound on this machine")
     if label is None:
         print("note: no slider on the page: measured loads only")
     if failed:
