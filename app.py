@@ -19,7 +19,6 @@ PAGES = [
     ("pages/quiz.py", "Lesson check", ":material/quiz:"),
 ]
 
-st.set_page_config(page_title="rnnviz: vanilla RNNs, step by step", page_icon=":material/neurology:", layout="wide")
 pages = [
     st.Page(path, title=title, icon=icon, default=(i == 0))
     for i, (path, title, icon) in enumerate((p for p in PAGES if (HERE / p[0]).exists()))

@@ -6,6 +6,7 @@ from rnnviz import explain, figures, latex, widgets
 from rnnviz.analysis import step_terms
 from rnnviz.state import default_state
 
+widgets.page_setup()
 state = widgets.network_sidebar()
 st.title("Cell step-through")
 st.caption("One step of h_t = f(W_h h_(t-1) + W_x x_t + b), with every number computed by the engine. "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import figures, widgets
 
+widgets.page_setup()
 state = widgets.network_sidebar()
 st.title("Unrolled chain")
 st.caption("The lesson's unrolled view: each box is the same cell with the same W_h, W_x and b; "

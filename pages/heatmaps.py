@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import figures, widgets
 
+widgets.page_setup()
 state = widgets.network_sidebar()
 st.title("Sequence & heatmaps")
 st.caption("Rows are hidden units, columns are time steps t = 1 … T (left to right). "

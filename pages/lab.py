@@ -46,6 +46,7 @@ def apply_radius(W_h) -> None:
 st.title("Vanishing / exploding lab")
 st.caption("Backpropagation through time multiplies by diag(f'(a_t))·W_h once per step back: the spectral radius "
            "of W_h and the slopes of f decide whether the product shrinks to nothing or blows up.")
+widgets.page_setup()
 state = widgets.network_sidebar()  # the shared network controls (each page draws them)
 widgets.show_warnings()
 params = state.params

@@ -5,6 +5,7 @@ import streamlit as st
 from rnnviz import figures, widgets
 from rnnviz.analysis import pca_projection, ripple
 
+widgets.page_setup()
 state = widgets.network_sidebar()
 st.title("Phase portrait & ripple")
 widgets.show_warnings()

@@ -15,6 +15,7 @@ import streamlit as st
 
 from rnnviz import figures_training as ft
 from rnnviz import tasks as task_lib
+from rnnviz import widgets
 from rnnviz.analysis import spectral_radius
 from rnnviz.state import to_query
 from rnnviz.training import MAX_HIDDEN, TrainingSession, advance, backward_sweep, gradient_check, loss_grads
@@ -305,6 +306,7 @@ def simulator_section(session: TrainingSession) -> None:
 
 # --------------------------------------------------------------------------- page
 
+widgets.page_setup()
 st.title("Training (BPTT)")
 st.caption("A vanilla RNN learns a task by backpropagation through time; the gradient that flows back along the "
            "unrolled chain is drawn as it trains.")

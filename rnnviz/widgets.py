@@ -31,6 +31,27 @@ UPLOAD_CAP_BYTES = 200_000
 _LABELS = {"W_h": "W_h", "W_x": "W_x", "b": "b", "W_y": "W_y", "b_y": "b_y", "h0": "h_0", "x": "x"}
 
 
+# --------------------------------------------------------------------------- page setup
+
+PAGE_TITLE = "rnnviz: vanilla RNNs, step by step"
+
+
+def page_setup() -> None:
+    """The first call on every page: the app's own navigation and a wide layout.
+
+    A server's first visitor who opens a page URL directly (a shared link to /chain) makes
+    Streamlit run that file alone under its automatic ``pages/`` menu, because the folder is
+    called pages/.  Clearing that mode and running again hands control to app.py's
+    ``st.navigation``, which resolves the same page by its URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    st.set_page_config(page_title=PAGE_TITLE, page_icon=":material/neurology:", layout="wide")
+
+
 # --------------------------------------------------------------------------- state <-> session <-> URL
 
 def _sim_query(query) -> dict[str, str]:
