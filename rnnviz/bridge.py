@@ -1,0 +1,541 @@
+"""The PyTorch bridge: runnable nn.RNN code, weight files (JSON / .npz) out and in, a torch cross-check.
+
+Nothing here imports streamlit; torch is optional and imported only inside ``compare_with_torch``.
+
+Weight file formats
+-------------------
+JSON (``to_json`` / ``load_weights``)::
+
+    {
+      "format": "rnnviz-weights",          # required, exactly this
+      "version": 1,                        # required, 1
+      "activation": "tanh",                # required, "tanh" | "relu" (nn.RNN's nonlinearity)
+      "state_dict": {                      # required: PyTorch's names, nested lists of numbers
+        "weight_ih_l0": [[...], ...],      # W_x (n, d)          layer l >= 1: (n, n)
+        "weight_hh_l0": [[...], ...],      # W_h (n, n)
+        "bias_ih_l0":   [...],             # b   (n,)
+        "bias_hh_l0":   [...],             # (n,), rnnviz writes zeros; nonzero is folded into b on import
+        "linear.weight": [[...], ...],     # optional output layer W_y (k, n), on the top layer
+        "linear.bias":   [...]             # optional b_y (k,), zeros when missing
+      },
+      "x":  [[...], ...],                  # optional inputs (T, d)
+      "h0": [...]                          # optional initial state (n,); stacked layers: (L, n)
+    }
+
+.npz (``to_npz``): one array per state-dict name (the same names as above, so
+``{k: torch.from_numpy(v) for k, v in np.load(f).items() if not k.startswith("rnnviz.")}``
+loads into ``nn.RNN`` + ``nn.Linear`` prefixed "linear."), plus ``rnnviz.x``, ``rnnviz.h0``
+and ``rnnviz.activation`` (a 0-d string array).  Keys may also carry PyTorch's module prefix
+"rnn." (``rnn.weight_ih_l0``), as ``model.state_dict()`` of a module holding ``self.rnn`` writes them.
+
+Import never raises and never unpickles: files above ``MAX_BYTES``, not JSON / not an npz,
+npz members holding Python objects, non-numbers, NaN / infinity, |value| > LIMITS.max_abs,
+missing keys, inconsistent shapes and sizes beyond ``rnnviz.state.LIMITS`` are refused with
+a plain-language message.
+
+Stacked layers
+--------------
+``stacked_layers(state, L)`` is "the current network, stacked": layer 0 is the simulator's
+layer (W_x, W_h, b), layers 1..L-1 get seeded n x n weights N(0, (0.5/sqrt(n))^2) from
+``np.random.default_rng([STACK_SEED, l])`` and zero biases, and the output layer (W_y, b_y),
+if any, sits on the top layer.  Layer 0 starts from the state's h_0, the others from zeros.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnnviz.engine import ACTIVATIONS, RNNParams, forward, to_torch_state_dict
+from rnnviz.state import LIMITS, SimState, validate_state
+
+FORMAT = "rnnviz-weights"
+VERSION = 1
+MAX_BYTES = 1_000_000  # uploads above this are refused (the app's server cap is 1 MB too)
+MAX_LAYERS = 3
+STACK_SEED = 7
+_MAX_NPZ_MEMBERS = 64
+_MAX_NPZ_UNPACKED = 8_000_000  # bytes of arrays an npz may unpack to (the largest valid state is ~0.2 MB)
+_LAYER_KEY = re.compile(r"(weight|bias)_(ih|hh)_l(\d+)")
+_LINEAR = ("linear.weight", "linear.bias")
+_EXTRA = ("x", "h0", "activation")
+
+
+# --------------------------------------------------------------------------- stacked layers
+
+def stacked_layers(state: SimState, layers: int = 1) -> list[RNNParams]:
+    """The current network as ``layers`` stacked layers (see the module docstring)."""
+    layers = int(layers)
+    if not 1 <= layers <= MAX_LAYERS:
+        raise ValueError(f"layers must be 1..{MAX_LAYERS}, got {layers}")
+    p = state.params
+    if layers == 1:
+        return [p]
+    n = p.n
+    stack = [RNNParams(W_x=p.W_x, W_h=p.W_h, b=p.b, activation=p.activation)]
+    for i in range(1, layers):
+        rng = np.random.default_rng([STACK_SEED, i])
+        W_x = rng.normal(0.0, 0.5 / math.sqrt(n), (n, n))
+        W_h = rng.normal(0.0, 0.5 / math.sqrt(n), (n, n))
+        top = i == layers - 1
+        stack.append(RNNParams(W_x=W_x, W_h=W_h, b=np.zeros(n), W_y=p.W_y if top else None,
+                               b_y=p.b_y if top else None, activation=p.activation))
+    return stack
+
+
+def stacked_h0(state: SimState, layers: int = 1) -> np.ndarray:
+    """h_0 for ``stacked_layers``: (n,) for one layer, (L, n) with the state's h_0 in row 0 otherwise."""
+    if layers == 1:
+        return np.array(state.h0)
+    h0 = np.zeros((layers, state.n))
+    h0[0] = state.h0
+    return h0
+
+
+def _stack(state: SimState, layers: int) -> tuple[list[RNNParams], np.ndarray]:
+    return stacked_layers(state, layers), stacked_h0(state, layers)
+
+
+# --------------------------------------------------------------------------- PyTorch code
+
+def _num(v) -> str:
+    """A float as Python source that reads back to exactly the same float64."""
+    return repr(float(v))
+
+
+def _literal(arr, indent: int) -> str:
+    """A nested Python list literal, one matrix row per line."""
+    arr = np.asarray(arr)
+    if arr.ndim == 1:
+        return "[" + ", ".join(_num(v) for v in arr) + "]"
+    pad = " " * (indent + 4)
+    rows = ",\n".join(pad + _literal(row, indent + 4) for row in arr)
+    return "[\n" + rows + ",\n" + " " * indent + "]"
+
+
+_ROLES = {"weight_ih": "W_x", "weight_hh": "W_h", "bias_ih": "b", "bias_hh": "zero: rnnviz has one bias, b"}
+
+
+def torch_code(state: SimState, layers: int = 1) -> str:
+    """Runnable PyTorch code for the current network (stacked to ``layers``) with its exact numbers.
+
+    Running it defines ``rnn`` (nn.RNN), ``linear`` (nn.Linear or None), ``x`` (1, T, d),
+    ``h0`` (L, 1, n), ``output`` (1, T, n) = h_1..h_T of the top layer, ``hn`` (L, 1, n) and
+    ``y`` (1, T, k) or None.  Everything is float64, like rnnviz.
+    """
+    stack, h0 = _stack(state, layers)
+    top = stack[-1]
+    n, d, k, L, T = state.n, state.d, state.k, len(stack), state.T
+    sd = to_torch_state_dict(stack)
+    lines = [
+        "import torch",
+        "import torch.nn as nn",
+        "",
+        f"# rnnviz network: d={d} inputs, n={n} hidden units, k={k} outputs, {top.activation}, "
+        f"{L} layer{'s' if L > 1 else ''}, T={T} steps.",
+        "# float64 like rnnviz, so the numbers agree to round-off.",
+        "dtype = torch.float64",
+        f"rnn = nn.RNN(input_size={d}, hidden_size={n}, num_layers={L}, nonlinearity={top.activation!r}, "
+        "batch_first=True, dtype=dtype)",
+    ]
+    if L > 1:
+        lines.insert(5, f"# Layers 2..{L}: seeded weights added by the PyTorch bridge page (not in the simulator).")
+    lines.append(f"linear = nn.Linear({n}, {k}, dtype=dtype)  # y_t = W_y h_t + b_y" if k else
+                 "linear = None  # k = 0: no output layer")
+    lines += ["", "# PyTorch's names for rnnviz's weights (layer l reads layer l-1's h_t).", "state_dict = {"]
+    for name, arr in sd.items():
+        role = _ROLES[name.rsplit("_", 1)[0]]
+        lines.append(f"    # {role}, shape {tuple(arr.shape)}")
+        lines.append(f"    {name!r}: {_literal(arr, 4)},")
+    lines += ["}", "with torch.no_grad():",
+              "    rnn.load_state_dict({name: torch.tensor(v, dtype=dtype) for name, v in state_dict.items()})"]
+    if k:
+        lines += [f"    linear.weight.copy_(torch.tensor({_literal(top.W_y, 4)}, dtype=dtype))  # W_y {top.W_y.shape}",
+                  f"    linear.bias.copy_(torch.tensor({_literal(top.b_y, 4)}, dtype=dtype))  # b_y"]
+    h0_rows = np.asarray(h0).reshape(L, n)
+    lines += [
+        "",
+        f"# Inputs x_1..x_T: (batch=1, T={T}, d={d}), batch first.",
+        f"x = torch.tensor([{_literal(state.x, 0)}], dtype=dtype)",
+        f"# Initial state: (num_layers={L}, batch=1, n={n}).",
+        f"h0 = torch.tensor({_literal(h0_rows, 0)}, dtype=dtype).unsqueeze(1)",
+        "",
+        "with torch.no_grad():",
+        "    output, hn = rnn(x, h0)  # output: (1, T, n) = h_1..h_T (top layer); hn: (L, 1, n) = h_T per layer",
+        "    y = linear(output) if linear is not None else None  # (1, T, k)",
+        "",
+        "print(output[0])  # row t-1 is h_t",
+    ]
+    if k:
+        lines.append("print(y[0])  # row t-1 is y_t")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- the torch cross-check
+
+def torch_available() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def compare_with_torch(state: SimState, layers: int = 1) -> float | None:
+    """Largest |PyTorch - rnnviz| over every h_t (top layer), h_T of every layer and y_t; None without torch.
+
+    Builds nn.RNN (+ nn.Linear) from ``to_torch_state_dict`` in float64 and runs it on the state's
+    inputs from its h_0, exactly what ``torch_code`` writes out.
+    """
+    try:
+        import torch
+    except ImportError:
+        return None
+    stack, h0 = _stack(state, layers)
+    top = stack[-1]
+    L, n = len(stack), state.n
+    rnn = torch.nn.RNN(state.d, n, num_layers=L, nonlinearity=top.activation, batch_first=True,
+                       dtype=torch.float64)
+    rnn.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in to_torch_state_dict(stack).items()})
+    with torch.no_grad():
+        out, hn = rnn(torch.from_numpy(np.array(state.x))[None],
+                      torch.from_numpy(np.asarray(h0, np.float64).reshape(L, 1, n)))
+        y = None
+        if top.W_y is not None:
+            linear = torch.nn.Linear(n, top.k, dtype=torch.float64)
+            linear.weight.copy_(torch.from_numpy(np.array(top.W_y)))
+            linear.bias.copy_(torch.from_numpy(np.array(top.b_y)))
+            y = linear(out)[0].numpy()
+    traces = forward(stack, state.x, np.asarray(h0, np.float64).reshape(L, n))
+    diffs = [np.abs(out[0].numpy() - traces[-1].h[1:]).max(),
+             max(np.abs(hn[i, 0].numpy() - tr.h[-1]).max() for i, tr in enumerate(traces))]
+    if y is not None:
+        diffs.append(np.abs(y - traces[-1].y).max())
+    return float(max(diffs))
+
+
+# --------------------------------------------------------------------------- export
+
+def export_dict(state: SimState, layers: int = 1) -> dict:
+    """The JSON document (a dict) of the schema in the module docstring."""
+    stack, h0 = _stack(state, layers)
+    sd = to_torch_state_dict(stack, output_names=True)
+    return {"format": FORMAT, "version": VERSION, "activation": state.activation,
+            "state_dict": {name: arr.tolist() for name, arr in sd.items()},
+            "x": np.asarray(state.x).tolist(), "h0": np.asarray(h0).tolist()}
+
+
+def to_json(state: SimState, layers: int = 1) -> str:
+    """The weights as JSON text; floats are written so they read back exactly."""
+    return json.dumps(export_dict(state, layers), indent=1)
+
+
+def to_npz(state: SimState, layers: int = 1) -> bytes:
+    """The weights as an .npz (uncompressed): PyTorch's state-dict names plus rnnviz.x / .h0 / .activation."""
+    stack, h0 = _stack(state, layers)
+    arrays = dict(to_torch_state_dict(stack, output_names=True))
+    arrays["rnnviz.x"] = np.array(state.x)
+    arrays["rnnviz.h0"] = np.asarray(h0, np.float64)
+    arrays["rnnviz.activation"] = np.array(state.activation)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- import
+
+class _Refused(Exception):
+    """The file cannot be loaded; the message says why in plain words."""
+
+
+@dataclass
+class Loaded:
+    """A validated weight file: the layers (layer 0 first), optional x / h0, and notes for the user."""
+
+    layers: list[RNNParams]
+    x: np.ndarray | None = None
+    h0: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def _nested_numbers(name: str, value, depth: int = 0) -> np.ndarray:
+    """Nested JSON lists of numbers -> float64 array; refuses strings, bools, null, ragged lists."""
+    def check(v, level):
+        if isinstance(v, bool) or v is None or isinstance(v, (str, dict)):
+            raise _Refused(f"{name}: expected numbers, found {json.dumps(v)[:20]}")
+        if isinstance(v, list):
+            if level >= 2:
+                raise _Refused(f"{name}: nested more than 2 levels deep (expected a vector or a matrix)")
+            for item in v:
+                check(item, level + 1)
+        elif not isinstance(v, (int, float)):
+            raise _Refused(f"{name}: expected numbers, found {type(v).__name__}")
+
+    check(value, depth)
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (ValueError, OverflowError):
+        raise _Refused(f"{name}: the rows have different lengths (a matrix needs equal rows)") from None
+    return arr
+
+
+def _check_values(name: str, arr: np.ndarray) -> np.ndarray:
+    if arr.dtype.kind not in "iuf":
+        raise _Refused(f"{name}: expected numbers, found an array of {arr.dtype}")
+    arr = np.asarray(arr, np.float64)
+    if arr.size > LIMITS.max_numbers:
+        raise _Refused(f"{name}: {arr.size} numbers, more than the limit of {LIMITS.max_numbers}")
+    if not np.isfinite(arr).all():
+        raise _Refused(f"{name}: contains NaN or infinite values")
+    if arr.size and np.abs(arr).max() > LIMITS.max_abs:
+        raise _Refused(f"{name}: a value has magnitude {np.abs(arr).max():g}, more than the limit of "
+                       f"{LIMITS.max_abs:g}")
+    return arr
+
+
+def _expect_shape(name: str, arr: np.ndarray, shape: tuple[int, ...], what: str) -> None:
+    if arr.shape != shape:
+        raise _Refused(f"{name}: shape {_shape_text(arr.shape)}, expected {_shape_text(shape)} ({what})")
+
+
+def _check_size(word: str, value: int, limit: int, name: str) -> None:
+    if value > limit:
+        raise _Refused(f"{name}: {word} = {value} is more than the limit of {limit} (rnnviz.state.LIMITS)")
+    if value < 1:
+        raise _Refused(f"{name}: {word} = {value}; it must be at least 1")
+
+
+def _build(arrays: dict[str, np.ndarray], activation, notes: list[str]) -> Loaded:
+    """Validated layers from PyTorch-named arrays (plus optional x / h0)."""
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise _Refused(f"activation: {json.dumps(activation)[:20] if not isinstance(activation, np.ndarray) else '?'}"
+                       f" is not one of {', '.join(ACTIVATIONS)}")
+    sd, unknown = {}, []
+    for name, arr in arrays.items():
+        key = name[4:] if name.startswith("rnn.") else name
+        if _LAYER_KEY.fullmatch(key) or key in _LINEAR or key in _EXTRA:
+            sd[key] = arr
+        else:
+            unknown.append(name)
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        notes.append(f"Ignored unknown entries: {shown}.")
+    indices = sorted({int(_LAYER_KEY.fullmatch(k).group(3)) for k in sd if _LAYER_KEY.fullmatch(k)})
+    if not indices:
+        raise _Refused("missing key weight_ih_l0: this is not an nn.RNN state dict")
+    L = indices[-1] + 1
+    if L > MAX_LAYERS:
+        raise _Refused(f"the file has {L} layers; rnnviz handles at most {MAX_LAYERS}")
+    for name, arr in sd.items():
+        _check_values(name, arr)
+    layers = []
+    for i in range(L):
+        for part in ("weight_ih", "weight_hh", "bias_ih"):
+            if f"{part}_l{i}" not in sd:
+                raise _Refused(f"missing key {part}_l{i}")
+        W_x, W_h, b = sd[f"weight_ih_l{i}"], sd[f"weight_hh_l{i}"], sd[f"bias_ih_l{i}"]
+        if W_x.ndim != 2:
+            raise _Refused(f"weight_ih_l{i}: shape {_shape_text(W_x.shape)}, expected a matrix (n, d)")
+        n, d = W_x.shape
+        _check_size("n", n, LIMITS.n, f"weight_ih_l{i}")
+        if i == 0:
+            _check_size("d", d, LIMITS.d, "weight_ih_l0")
+        elif d != layers[-1].n:
+            raise _Refused(f"weight_ih_l{i}: shape {_shape_text(W_x.shape)}, expected ({n}, {layers[-1].n}): "
+                           f"layer {i} reads layer {i - 1}'s hidden state")
+        _expect_shape(f"weight_hh_l{i}", W_h, (n, n), "W_h is n x n")
+        _expect_shape(f"bias_ih_l{i}", b, (n,), "b has n numbers")
+        bias_hh = sd.get(f"bias_hh_l{i}")
+        if bias_hh is not None:
+            _expect_shape(f"bias_hh_l{i}", bias_hh, (n,), "n numbers")
+            if np.any(bias_hh != 0):
+                b = b + bias_hh
+                _check_values(f"bias_ih_l{i} + bias_hh_l{i}", b)
+                notes.append(f"bias_hh_l{i} is not zero: rnnviz has one bias, so b = bias_ih_l{i} + bias_hh_l{i} "
+                             "(the same network).")
+        layers.append(RNNParams(W_x=W_x, W_h=W_h, b=b, activation=activation))
+    W_y, b_y = sd.get("linear.weight"), sd.get("linear.bias")
+    if W_y is None and b_y is not None:
+        raise _Refused("linear.bias is given without linear.weight")
+    if W_y is not None:
+        n = layers[-1].n
+        if W_y.ndim != 2 or W_y.shape[1] != n:
+            raise _Refused(f"linear.weight: shape {_shape_text(W_y.shape)}, expected (k, {n}) (W_y is k x n)")
+        _check_size("k", W_y.shape[0], LIMITS.k, "linear.weight")
+        if b_y is None:
+            b_y = np.zeros(W_y.shape[0])
+            notes.append("linear.bias is missing: used zeros for b_y.")
+        _expect_shape("linear.bias", b_y, (W_y.shape[0],), "b_y has k numbers")
+        layers[-1] = layers[-1].replace(W_y=W_y, b_y=b_y)
+    x, h0 = sd.get("x"), sd.get("h0")
+    d0, n0 = layers[0].d, layers[0].n
+    if x is not None:
+        if x.ndim != 2 or x.shape[1] != d0:
+            raise _Refused(f"x: shape {_shape_text(x.shape)}, expected (T, {d0}) (one row of d numbers per step)")
+        _check_size("T", x.shape[0], LIMITS.T, "x")
+    if h0 is not None:
+        want = (n0,) if L == 1 else (L, n0)
+        if L > 1 and any(layer.n != n0 for layer in layers):
+            raise _Refused("h0: stacked layers of different hidden sizes cannot share an h0 array")
+        if L > 1 and h0.shape == (n0,):
+            h0 = np.vstack([h0, np.zeros((L - 1, n0))])
+        _expect_shape("h0", h0, want, "n numbers per layer")
+    return Loaded(layers=layers, x=x, h0=h0, notes=notes)
+
+
+def _parse_json(data: bytes) -> Loaded:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _Refused("not JSON: the file is not UTF-8 text") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Refused(f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise _Refused("not JSON: nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise _Refused(f"expected a JSON object with \"format\": \"{FORMAT}\", found a {type(doc).__name__}")
+    missing = [key for key in ("format", "version", "activation", "state_dict") if key not in doc]
+    if missing:
+        raise _Refused(f"missing key{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                       f"(see the schema: format, version, activation, state_dict)")
+    if doc["format"] != FORMAT:
+        raise _Refused(f"format is {json.dumps(doc['format'])[:40]}, expected \"{FORMAT}\"")
+    if doc["version"] != VERSION or isinstance(doc["version"], bool):
+        raise _Refused(f"version {json.dumps(doc['version'])[:20]} is not supported (this app reads version {VERSION})")
+    sd = doc["state_dict"]
+    if not isinstance(sd, dict):
+        raise _Refused("state_dict: expected an object of name: nested lists of numbers")
+    notes = []
+    unknown = sorted(set(doc) - {"format", "version", "activation", "state_dict", "x", "h0"})
+    if unknown:
+        notes.append(f"Ignored unknown top-level keys: {', '.join(unknown[:5])}.")
+    arrays = {}
+    for name, value in list(sd.items()) + [(key, doc[key]) for key in ("x", "h0") if key in doc]:
+        arrays[name] = _nested_numbers(name, value)
+    return _build(arrays, doc["activation"], notes)
+
+
+def _npz_member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """(shape, dtype) of one .npy member, read from its header without loading data."""
+    with zf.open(info) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+        except Exception:
+            raise _Refused(f"{info.filename}: not a NumPy .npy array") from None
+    return shape, dtype
+
+
+def _parse_npz(data: bytes) -> Loaded:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _Refused("not an .npz archive (a zip of .npy arrays, as np.savez writes)") from None
+    if len(infos) > _MAX_NPZ_MEMBERS:
+        raise _Refused(f"the archive has {len(infos)} entries, more than {_MAX_NPZ_MEMBERS}")
+    if sum(info.file_size for info in infos) > _MAX_NPZ_UNPACKED:
+        raise _Refused(f"the archive unpacks to more than {_MAX_NPZ_UNPACKED:,} bytes")
+    headers = {}
+    for info in infos:
+        if not info.filename.endswith(".npy"):
+            raise _Refused(f"{info.filename}: not a .npy array (an .npz holds only .npy files)")
+        shape, dtype = _npz_member_header(zf, info)
+        name = info.filename[:-4]
+        if dtype.hasobject:
+            raise _Refused(f"{name}: holds Python objects (a pickle); refused: only plain number arrays are loaded")
+        if int(np.prod(shape)) > LIMITS.max_numbers:
+            raise _Refused(f"{name}: {int(np.prod(shape))} numbers, more than the limit of {LIMITS.max_numbers}")
+        headers[name] = (shape, dtype)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            loaded = {name: npz[name] for name in npz.files}
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise _Refused("holds Python objects (a pickle); refused: only plain number arrays are loaded") from None
+        raise _Refused(f"could not read the arrays ({exc})") from None
+    activation = "tanh"
+    notes = []
+    act = loaded.pop("rnnviz.activation", loaded.pop("activation", None))
+    if act is None:
+        notes.append("No rnnviz.activation in the file: assumed tanh (nn.RNN's default).")
+    elif act.dtype.kind == "U" and act.ndim == 0:
+        activation = str(act)
+    else:
+        raise _Refused("rnnviz.activation: expected a string, tanh or relu")
+    arrays = {}
+    for name, arr in loaded.items():
+        key = name[len("rnnviz."):] if name.startswith("rnnviz.") else name
+        if arr.dtype.kind not in "iuf":
+            raise _Refused(f"{name}: expected numbers, found an array of {arr.dtype}")
+        arrays[key] = arr
+    return _build(arrays, activation, notes)
+
+
+def read_weights(data: bytes, filename: str = "") -> tuple[Loaded | None, list[str]]:
+    """A weight file (JSON or .npz, told apart by content) -> (Loaded, []) or (None, [why]).  Never raises."""
+    try:
+        if not isinstance(data, (bytes, bytearray)):
+            raise _Refused("expected the file's bytes")
+        if len(data) > MAX_BYTES:
+            raise _Refused(f"the file is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+        if not data.strip():
+            raise _Refused("the file is empty")
+        name = (filename or "").lower()
+        if data[:4] == b"PK\x03\x04" or (name.endswith(".npz") and not data.lstrip().startswith(b"{")):
+            return _parse_npz(bytes(data)), []
+        return _parse_json(bytes(data)), []
+    except _Refused as refused:
+        return None, [f"{filename or 'the file'}: {refused}"]
+    except Exception as exc:  # a safety net: importing must never raise
+        return None, [f"{filename or 'the file'}: could not be read ({type(exc).__name__})"]
+
+
+def load_weights(data: bytes, filename: str = "", base: SimState | None = None) -> tuple[SimState | None, list[str]]:
+    """A SimState from a weight file, and messages.  Never raises.
+
+    Success: (state, notes), e.g. bias_hh folded into b, inputs kept from ``base``.  Failure:
+    (None, [why]).  x / h0 missing from the file come from ``base`` (resized to the new sizes).
+    A stacked file loads its first layer into the simulator (one layer), with a note.
+    """
+    loaded, errors = read_weights(data, filename)
+    if loaded is None:
+        return None, errors
+    try:
+        notes = list(loaded.notes)
+        first = loaded.layers[0]
+        top = loaded.layers[-1]
+        h0 = loaded.h0
+        if len(loaded.layers) > 1:
+            notes.append(f"The file has {len(loaded.layers)} stacked layers; the simulator shows one layer, so it "
+                         "loaded layer 1 (weight_*_l0) without the output layer. The PyTorch page's 'layers' input "
+                         "shows stacked networks.")
+            params = first
+            h0 = None if h0 is None else h0[0]
+        else:
+            params = top
+        if loaded.x is None:
+            notes.append("The file has no inputs x: kept the current inputs.")
+        state, warnings = validate_state(
+            base=base, n=params.n, d=params.d, k=params.k, activation=params.activation, W_h=params.W_h,
+            W_x=params.W_x, b=params.b, W_y=params.W_y, b_y=params.b_y, x=loaded.x, h0=h0,
+            T=None if loaded.x is None else loaded.x.shape[0])
+        return state, notes + warnings
+    except Exception as exc:  # a safety net
+        return None, [f"{filename or 'the file'}: could not be loaded ({type(exc).__name__})"]
