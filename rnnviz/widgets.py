@@ -296,7 +296,7 @@ def _matrix_knobs() -> None:
 def _on_inputs() -> None:
     state = st.session_state[STATE]
     kind = st.session_state["rnnviz_input_kind"]
-    if kind == "custom":
+    if kind is None or kind == "custom":  # no kind picked yet (the seed changed first), or custom
         return
     seed = int(st.session_state.get("rnnviz_input_seed", 0))
     update_state(x=presets.make_inputs(kind, state.T, state.d, seed=seed))
