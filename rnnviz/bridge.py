@@ -266,7 +266,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _shape_text(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    return str(tuple(int(s) for s in shape))
 
 
 def _nested_numbers(name: str, value, depth: int = 0) -> np.ndarray:
