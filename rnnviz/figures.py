@@ -205,7 +205,7 @@ def tanh_curve_figure(trace: Trace, t: int, activation: str | None = None, decim
                    text=h_hover, hovertemplate="%{text}<extra></extra>"),
     ]
     note = "shaded: |h| > 0.95, tanh saturates" if activation == "tanh" else "shaded: a < 0, relu outputs 0"
-    return _figure(data, f"Step {t}: a_{t} → h_{t} = {activation}(a_{t})  ({note})",
+    return _figure(data, f"Step {t}: a_{t} → h_{t} = {activation}(a_{t})<br><sup>{note}</sup>",
                    shapes=_saturation_shapes(activation, reach), height=380,
                    xaxis=dict(title=dict(text="a (pre-activation)", font=dict(color=COLORS["pre"])),
                               range=[-reach, reach], zeroline=True, zerolinecolor="#d1d5db"),
@@ -240,14 +240,15 @@ def sequence_figure(trace: Trace, t: int | None = None, decimals: int = 4) -> go
     has_y = trace.y is not None
     data = _sequence_lines(trace.x, "x", COLORS["x"], dict(xaxis="x", yaxis="y"), decimals, markers)
     layout = dict(
-        xaxis=dict(anchor="y", showticklabels=not has_y, title=dict(text="" if has_y else "t"), range=[0.5, T + 0.5]),
+        xaxis=dict(anchor="y", showticklabels=not has_y, title=dict(text="" if has_y else "t"), range=[0.5, T + 0.5],
+                   dtick=1 if T <= 24 else None),
         yaxis=dict(title=dict(text="x_t", font=dict(color=COLORS["x"])), domain=[0.56, 1] if has_y else [0, 1]),
         hovermode="x unified" if T <= 60 else "closest", height=420 if has_y else 260,
     )
     if has_y:
         data += _sequence_lines(trace.y, "y", COLORS["y"], dict(xaxis="x2", yaxis="y2"), decimals, markers)
         layout.update(
-            xaxis2=dict(anchor="y2", matches="x", title=dict(text="t")),
+            xaxis2=dict(anchor="y2", matches="x", title=dict(text="t"), dtick=1 if T <= 24 else None),
             yaxis2=dict(title=dict(text="y_t", font=dict(color=COLORS["y"])), domain=[0, 0.44]),
         )
     fig = _figure(data, "Inputs x_t" + (" and outputs y_t" if has_y else "") + " over time", **layout)
@@ -305,9 +306,12 @@ def _h_boxes(trace: Trace, states: np.ndarray, decimals: int) -> go.Heatmap:
     x_edges = np.column_stack([states - H_HALF, states + H_HALF]).ravel()
     y_edges = np.linspace(-0.5, 0.5, n + 1)
     # Unit 1 on top: the rows go bottom-up in y, so flip them.
+    # Few enough squares to read: print each value inside its square too.
+    labels = {"texttemplate": f"%{{z:.{decimals}f}}", "textfont": dict(size=11)} if n <= 4 and len(states) <= 12 \
+        else {}
     return go.Heatmap(z=z[::-1], text=text[::-1], x=x_edges, y=y_edges, colorscale=DIVERGING, zmin=-1, zmax=1,
                       zmid=0, showscale=False, hoverongaps=False, hovertemplate="%{text}<extra></extra>",
-                      name="h_t", xgap=0, ygap=1 if n <= 16 else 0)
+                      name="h_t", xgap=0, ygap=1 if n <= 16 else 0, **labels)
 
 
 def _boxes_outline(centers, half_w: float, half_h: float) -> tuple[list, list]:
@@ -466,11 +470,11 @@ def ripple_figure(deltas, t: int, eps: float, linearised=None) -> go.Figure:
     zeros = int(np.sum(~positive))
     title = f"Ripple of a nudge ε = {eps:g} to x_{t}: |Δh_s| = ‖h_s' − h_s‖"
     if zeros:
-        title += f" ({zeros} states unchanged, not drawn on the log axis)"
+        title += f"<br><sup>{zeros} states unchanged before the nudge (not drawn on the log axis)</sup>"
     fig = _figure(data, title, height=360, margin=dict(l=84),
                   xaxis=dict(title=dict(text="s"), range=[-0.5, len(steps) - 0.5]),
                   yaxis=dict(title=dict(text="|Δh_s|"), type="log" if positive.any() else "linear",
-                             tickformat=".0e"))
+                             tickformat=".2~e"))
     fig.add_shape(_step_band(t))
     fig.add_annotation(x=t + 0.5, y=0.98, xref="x", yref="paper", xanchor="left", yanchor="top", showarrow=False,
                        text=f"x_{t} nudged", font=dict(color=COLORS["x"], size=11), bgcolor="rgba(255,255,255,0.8)")
