@@ -6,19 +6,10 @@ from rnnviz import explain, figures, latex, widgets
 from rnnviz.analysis import step_terms
 from rnnviz.state import default_state
 
-widgets.page_setup()
-state = widgets.network_sidebar()
-st.title("Cell step-through")
-st.caption("One step of h_t = f(W_h h_(t-1) + W_x x_t + b), with every number computed by the engine. "
-           "Move any slider in the sidebar and every number below changes.")
-widgets.show_warnings()
-trace = widgets.simulate(state)
-
-controls = st.columns([3, 1], vertical_alignment="bottom")
-with controls[0]:
-    t = widgets.step_picker(state)
-with controls[1]:
-    decimals = widgets.lesson_rounding_toggle()
+state, trace, t, decimals = widgets.simulator_page(
+    "Cell step-through",
+    "One step of h_t = f(W_h h_(t-1) + W_x x_t + b), with every number computed by the engine. "
+    "Move any slider in the sidebar and every number below changes.")
 
 terms = step_terms(state.params, trace, t)
 p = state.params

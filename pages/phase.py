@@ -5,17 +5,7 @@ import streamlit as st
 from rnnviz import figures, widgets
 from rnnviz.analysis import pca_projection, ripple
 
-widgets.page_setup()
-state = widgets.network_sidebar()
-st.title("Phase portrait & ripple")
-widgets.show_warnings()
-trace = widgets.simulate(state)
-
-controls = st.columns([3, 1], vertical_alignment="bottom")
-with controls[0]:
-    t = widgets.step_picker(state)
-with controls[1]:
-    decimals = widgets.lesson_rounding_toggle()
+state, trace, t, decimals = widgets.simulator_page("Phase portrait & ripple")
 
 projection = pca_projection(trace.h)
 notes = {

@@ -383,3 +383,20 @@ def network_sidebar() -> SimState:
     state = st.session_state[STATE]
     write_url(state)
     return state
+
+
+def simulator_page(title: str, caption: str | None = None) -> tuple[SimState, Trace, int, int]:
+    """The common top of a simulator page: sidebar, title, warnings, the engine's trace, step t, decimals."""
+    page_setup()
+    state = network_sidebar()
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    show_warnings()
+    trace = simulate(state)
+    controls = st.columns([3, 1], vertical_alignment="bottom")
+    with controls[0]:
+        t = step_picker(state)
+    with controls[1]:
+        digits = lesson_rounding_toggle()
+    return state, trace, t, digits
