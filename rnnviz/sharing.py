@@ -82,6 +82,11 @@ class LengthResult:
         return float(self.step_error[-self.T:].mean())
 
     @property
+    def error_ratio(self) -> float:
+        """error_beyond / error_train_length: at most about 1 when the network generalises to longer sequences."""
+        return self.error_beyond / self.error_train_length if self.error_train_length > 0 else float("inf")
+
+    @property
     def error_long(self) -> float:
         """Mean squared error over all factor*T steps."""
         return float(self.step_error.mean())
