@@ -13,6 +13,7 @@ Nothing here imports streamlit.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,13 @@ class Question:
     @property
     def answer_index(self) -> int:
         return self.options.index(self.answer)
+
+    @property
+    def widget_key(self) -> str:
+        """A widget key that changes when the options do (live questions), so a stale choice never lingers."""
+        if not self.live:
+            return f"quiz_{self.key}"
+        return f"quiz_{self.key}_{zlib.crc32(chr(31).join(self.options).encode()):08x}"
 
     @property
     def page_title(self) -> str:

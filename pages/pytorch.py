@@ -1,0 +1,94 @@
+"""PyTorch bridge: the current network as nn.RNN code, weight files out and in, and a cross-check against torch."""
+
+import streamlit as st
+
+from rnnviz import bridge, widgets
+
+UPLOAD_KEY = "pytorch_upload"
+RESULT = "pytorch_import_result"  # (ok, messages) of the last upload, shown once
+
+
+def _on_upload() -> None:
+    upload = st.session_state.get(UPLOAD_KEY)
+    if upload is None:
+        return
+    if upload.size > bridge.MAX_BYTES:
+        st.session_state[RESULT] = (False, [f"{upload.name}: the file is {upload.size:,} bytes; "
+                                            f"the limit is {bridge.MAX_BYTES:,}"])
+        return
+    state, messages = bridge.load_weights(upload.getvalue(), upload.name, base=st.session_state[widgets.STATE])
+    if state is None:
+        st.session_state[RESULT] = (False, messages)
+        return
+    widgets.set_state(state, messages)  # the run that follows this callback shows the new network everywhere
+    st.session_state[RESULT] = (True, [f"Loaded {upload.name}: n = {state.n}, d = {state.d}, k = {state.k}, "
+                                       f"T = {state.T}, {state.activation}."])
+
+
+state = widgets.network_sidebar()
+st.title("PyTorch bridge")
+st.caption("The network in the sidebar as PyTorch code, with its exact weights and inputs written in. "
+           "rnnviz's b is PyTorch's bias_ih; PyTorch's second bias, bias_hh, is zero.")
+widgets.show_warnings()
+
+result = st.session_state.pop(RESULT, None)
+if result is not None:
+    ok, messages = result
+    if ok:
+        st.success(messages[0], icon=":material/upload_file:")
+    else:
+        for message in messages:
+            st.error(message, icon=":material/error:")
+
+layers = int(st.number_input(
+    "Layers (nn.RNN num_layers)", 1, bridge.MAX_LAYERS, 1, 1, key="pytorch_layers",
+    help="Stack copies of the hidden layer: layer 1 is the sidebar's network; layers 2.. get seeded n × n "
+         f"weights N(0, (0.5/√n)²) (seed {bridge.STACK_SEED}) and zero biases; the output layer sits on top."))
+if layers > 1:
+    st.caption(f"Layer l reads layer l−1's hidden states h_t as its input. Layers 2..{layers} are added here for "
+               "the code only; the simulator pages show one layer.")
+
+code_col, side = st.columns([3, 2], gap="large")
+with code_col:
+    st.subheader("Code")
+    st.code(bridge.torch_code(state, layers), language="python", line_numbers=False)
+with side:
+    st.subheader("Same numbers in PyTorch?")
+    if bridge.torch_available():
+        with st.spinner("Running nn.RNN…"):
+            diff = bridge.compare_with_torch(state, layers)
+        st.metric("largest |PyTorch − rnnviz|", f"{diff:.1e}",
+                  help="Over every h_t of the top layer, h_T of every layer and every y_t, both in float64.")
+        if diff < 1e-12:
+            st.success("Equal up to floating-point round-off: the code above is this network.",
+                       icon=":material/check_circle:")
+        else:
+            st.warning("The outputs differ by more than round-off.", icon=":material/warning:")
+    else:
+        st.info("PyTorch is not installed here, so the code was not run. To check it yourself: "
+                "`pip install -r requirements-torch.txt` (a CPU build), then run the code.",
+                icon=":material/info:")
+
+    st.subheader("Download the weights")
+    suffix = "" if layers == 1 else f"-{layers}layers"
+    st.download_button("Weights as JSON", bridge.to_json(state, layers), file_name=f"rnnviz-weights{suffix}.json",
+                       mime="application/json", key="pytorch_dl_json", icon=":material/download:",
+                       width="stretch")
+    st.download_button("Weights as .npz (PyTorch names)", bridge.to_npz(state, layers),
+                       file_name=f"rnnviz-weights{suffix}.npz", mime="application/octet-stream",
+                       key="pytorch_dl_npz", icon=":material/download:", width="stretch")
+    with st.expander("File formats"):
+        st.markdown(
+            "**JSON**: `{\"format\": \"rnnviz-weights\", \"version\": 1, \"activation\": \"tanh\" | \"relu\", "
+            "\"state_dict\": {name: nested lists}, \"x\": T×d (optional), \"h0\": n or L×n (optional)}` with "
+            "PyTorch's names `weight_ih_l0` (W_x), `weight_hh_l0` (W_h), `bias_ih_l0` (b), `bias_hh_l0` (zeros), "
+            "plus `linear.weight` (W_y) and `linear.bias` (b_y) when k > 0.\n\n"
+            "**.npz**: one array per name above, plus `rnnviz.x`, `rnnviz.h0`, `rnnviz.activation`. Load it with "
+            "`rnn.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items() "
+            "if not k.startswith(('rnnviz.', 'linear.'))})`.")
+
+    st.subheader("Load weights")
+    st.file_uploader("A JSON or .npz file in this format (or an nn.RNN state dict saved with np.savez)",
+                     type=["json", "npz"], key=UPLOAD_KEY, on_change=_on_upload,
+                     help=f"At most {bridge.MAX_BYTES // 1000:,} kB, sizes within n ≤ 64, d ≤ 16, k ≤ 16, T ≤ 500. "
+                          "A nonzero bias_hh is folded into b; a stacked file loads its first layer.")

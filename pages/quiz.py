@@ -1,0 +1,35 @@
+"""Lesson check: short multiple-choice questions with immediate feedback and a link to the page that shows why."""
+
+import streamlit as st
+
+from rnnviz import quiz, widgets
+
+state = widgets.network_sidebar()
+st.title("Lesson check")
+st.caption("Eight questions on the equations, shapes, weight sharing and unrolling. Questions marked "
+           "*live* use the network in the sidebar: change it and their answers change.")
+widgets.show_warnings()
+
+questions = quiz.questions(state)
+answers = {}
+for i, q in enumerate(questions, start=1):
+    with st.container(border=True):
+        label = f"**{i}. {q.prompt}**" + ("  \n:blue-badge[live]" if q.live else "")
+        # A live question's options change with the network: its widget key changes with them.
+        choice = st.radio(label, q.options, index=None, key=q.widget_key)
+        answers[q.key] = choice
+        feedback = quiz.check(q, choice)
+        if feedback is not None:
+            if feedback.correct:
+                st.success(feedback.message, icon=":material/check_circle:")
+            else:
+                st.error(feedback.message, icon=":material/cancel:")
+            st.page_link(q.page, label=f"See it on “{q.page_title}”", icon=":material/arrow_forward:")
+
+correct, answered = quiz.score(questions, answers)
+st.metric("Score", f"{correct} / {len(questions)}", help=f"{answered} of {len(questions)} answered")
+if answered == len(questions):
+    if correct == len(questions):
+        st.success("All correct.", icon=":material/celebration:")
+    else:
+        st.info("Follow the links under the wrong answers to see each idea on its page.", icon=":material/info:")
