@@ -62,7 +62,7 @@ def get_state() -> SimState:
     """The session's state; a URL that carries a state the app did not write replaces it."""
     incoming = _sim_query(st.query_params.to_dict())
     if STATE not in st.session_state or (incoming and incoming != st.session_state.get(WRITTEN_QUERY)):
-        state, warnings = from_query(incoming)
+        state, warnings = from_query({key: st.query_params.get_all(key) for key in st.query_params})
         _store(state, warnings)
     return st.session_state[STATE]
 
