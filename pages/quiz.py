@@ -6,11 +6,11 @@ from rnnviz import quiz, widgets
 
 state = widgets.network_sidebar()
 st.title("Lesson check")
-st.caption("Eight questions on the equations, shapes, weight sharing and unrolling. Questions marked "
+questions = quiz.questions(state)
+st.caption(f"{len(questions)} questions on the equations, shapes, weight sharing and unrolling. Questions marked "
            "*live* use the network in the sidebar: change it and their answers change.")
 widgets.show_warnings()
 
-questions = quiz.questions(state)
 answers = {}
 for i, q in enumerate(questions, start=1):
     with st.container(border=True):

@@ -181,7 +181,11 @@ def torch_code(state: SimState, layers: int = 1) -> str:
 # --------------------------------------------------------------------------- the torch cross-check
 
 def torch_available() -> bool:
-    return importlib.util.find_spec("torch") is not None
+    """Whether torch can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except (ImportError, ValueError):  # e.g. sys.modules["torch"] = None blocks it
+        return False
 
 
 def compare_with_torch(state: SimState, layers: int = 1) -> float | None:
