@@ -25,6 +25,7 @@ def _on_upload() -> None:
                                        f"T = {state.T}, {state.activation}."])
 
 
+widgets.page_setup()
 state = widgets.network_sidebar()
 st.title("PyTorch bridge")
 st.caption("The network in the sidebar as PyTorch code, with its exact weights and inputs written in. "

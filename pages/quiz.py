@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import quiz, widgets
 
+widgets.page_setup()
 state = widgets.network_sidebar()
 st.title("Lesson check")
 questions = quiz.questions(state)

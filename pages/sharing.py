@@ -12,6 +12,7 @@ def length_demo(T: int, hidden: int, steps: int, seed: int) -> sharing.LengthRes
     return sharing.generalisation_demo(T=T, factor=10, hidden=hidden, steps=steps, seed=seed)
 
 
+widgets.page_setup()
 state = widgets.network_sidebar()
 st.title("Weight sharing")
 st.caption("W_h, W_x and b are the same at every time step: one update rule, applied at every position. "
