@@ -1,8 +1,29 @@
-"""Sequence & heatmaps: every unit at every step, inputs and outputs over time, the per-step table."""
+"""Sequence & heatmaps: every unit at every step, inputs and outputs over time, the per-step table.
+
+With "Stacked layers" above 1, a_t and h_t of every layer (``rnnviz.stacking``: layer 1 is the sidebar's
+network, the layers above are seeded).
+"""
 
 import streamlit as st
 
-from rnnviz import figures, widgets
+from rnnviz import figures, stacking, widgets
+
+LAYERS = "sim_layers"
+LAYERS_KEPT = "sim_layers_value"  # survives page switches (a widget's own key is dropped when it is not drawn)
+
+
+def _keep_layers() -> None:
+    st.session_state[LAYERS_KEPT] = int(st.session_state[LAYERS])
+
+
+def layers_input() -> int:
+    st.session_state[LAYERS] = int(st.session_state.get(LAYERS_KEPT, 1))
+    st.columns([1, 3])[0].number_input(
+        "Stacked layers", 1, stacking.MAX_LAYERS, step=1, key=LAYERS, on_change=_keep_layers,
+        help="nn.RNN's num_layers: layer l reads layer l−1's h_t. Layer 1 is the sidebar's network; "
+             "the layers above get seeded weights.")
+    return int(st.session_state[LAYERS])
+
 
 widgets.page_setup()
 state = widgets.network_sidebar()
@@ -17,22 +38,44 @@ with controls[0]:
     t = widgets.step_picker(state)
 with controls[1]:
     decimals = widgets.lesson_rounding_toggle()
+L = layers_input()
 
-pre_col, h_col = st.columns(2, gap="medium")
-with pre_col:
-    st.plotly_chart(figures.heatmap_figure(trace.pre, "a", "pre", t=t, decimals=decimals), width="stretch",
-                    key="heatmap_pre")
-    st.caption("Pre-activations a_t can be any size: the color range is ±m, with m on the color bar.")
-with h_col:
-    st.plotly_chart(figures.heatmap_figure(trace.h[1:], "h", "h", t=t, decimals=decimals), width="stretch",
-                    key="heatmap_h")
-    st.caption("tanh squeezes a_t into h_t ∈ [−1, 1] (fixed color range): deep red or blue cells are saturated.")
+if L == 1:
+    stack, traces = [state.params], [trace]
+else:
+    try:
+        stack, traces = stacking.stacked_traces(state, L)
+    except OverflowError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+    st.caption(stacking.seed_note(state, L))
 
-st.plotly_chart(figures.sequence_figure(trace, t=t, decimals=decimals), width="stretch", key="sequence")
-st.caption("Inputs x_t and, with an output layer (k > 0 in the sidebar), outputs y_t = W_y h_t + b_y.")
+for layer, layer_trace in enumerate(traces, start=1):
+    suffix = "" if layer == 1 else f"_l{layer}"
+    if L > 1:
+        reads = "the inputs x_t" if layer == 1 else f"layer {layer - 1}'s h_t as its x_t"
+        st.markdown(f"**Layer {layer} of {L}** (reads {reads})")
+    a_name, h_name = stacking.symbol("a", layer, L), stacking.symbol("h", layer, L)
+    pre_col, h_col = st.columns(2, gap="medium")
+    with pre_col:
+        st.plotly_chart(figures.heatmap_figure(layer_trace.pre, a_name, "pre", t=t, decimals=decimals),
+                        width="stretch", key=f"heatmap_pre{suffix}")
+        if layer == 1:
+            st.caption("Pre-activations a_t can be any size: the color range is ±m, with m on the color bar.")
+    with h_col:
+        st.plotly_chart(figures.heatmap_figure(layer_trace.h[1:], h_name, "h", t=t, decimals=decimals),
+                        width="stretch", key=f"heatmap_h{suffix}")
+        if layer == 1:
+            st.caption("tanh squeezes a_t into h_t ∈ [−1, 1] (fixed color range): deep red or blue cells are "
+                       "saturated.")
+
+outside = trace if L == 1 else stacking.io_trace(traces)
+st.plotly_chart(figures.sequence_figure(outside, t=t, decimals=decimals), width="stretch", key="sequence")
+st.caption("Inputs x_t and, with an output layer (k > 0 in the sidebar), outputs y_t = W_y h_t + b_y"
+           + ("." if L == 1 else f", computed from the top layer's h⁽{L}⁾_t."))
 
 st.subheader("Every step as a table")
-table = figures.step_table(state.params, trace)
+table = stacking.stacked_step_table(stack, traces)
 st.dataframe(table.round(decimals), width="stretch", height=min(38 + 35 * len(table), 420))
 st.download_button("Download CSV", table.to_csv().encode("utf-8"), file_name="rnnviz_steps.csv",
                    mime="text/csv", key="heatmaps_csv", help="Exact engine values, full precision.")

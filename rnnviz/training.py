@@ -399,7 +399,7 @@ def _as_batch(x, y, mask):
 
 
 def _loss_only(params, x, y, loss, mask) -> float:
-    value, _ = loss_and_grad(loss, forward(params, x).y, y, mask)
+    value, _ = loss_and_grad(loss, _top(forward(params, x)).y, y, mask)
     return value
 
 
@@ -444,6 +444,113 @@ def backward_sweep(params: RNNParams, x, y, loss: str, mask=None) -> list[SweepS
     return frames
 
 
+# --- stacked layers, one at a time (the training page shows one layer of a stack) ---
+
+def layer_list(params) -> list[RNNParams]:
+    """The layers of params, layer 0 (nearest the input) first: [params] for a single RNNParams."""
+    return [params] if isinstance(params, RNNParams) else list(params)
+
+
+def layer_grads(grads: dict, layer: int, layers: int) -> dict[str, np.ndarray]:
+    """One layer's entries of a flat grads dict (``Snapshot.grads``), by plain name (W_x, W_h, b[, W_y, b_y]).
+
+    layer is 0-based; a single layer (layers == 1) has plain names already.
+    """
+    layer = _check_int("layer", layer, 0, layers - 1)
+    if layers == 1:
+        return dict(grads)
+    prefix = f"layer{layer}."
+    return {name[len(prefix):]: g for name, g in grads.items() if name.startswith(prefix)}
+
+
+def layer_radii(params) -> list[float]:
+    """ρ(W_h) of every layer, layer 0 first."""
+    return [spectral_radius(p.W_h) for p in layer_list(params)]
+
+
+def _float64_stack(params) -> list[RNNParams]:
+    return [RNNParams(**{name: np.asarray(a, np.float64) for name, a in p.arrays().items()},
+                      activation=p.activation) for p in layer_list(params)]
+
+
+def _check_stack_top(stack: list[RNNParams]) -> list[RNNParams]:
+    if stack[-1].W_y is None:
+        raise ValueError("this helper needs a network whose top layer has an output layer (W_y)")
+    return stack
+
+
+def gradient_check_layer(params, layer: int, task_x, task_y, loss: str, entries=None, eps: float = 1e-5,
+                         mask=None):
+    """``gradient_check`` for one layer of a stack (0-based), the other layers held fixed.
+
+    The BPTT gradients are the engine's for the whole stack (``loss_grads``); each finite difference
+    nudges one weight of that layer and reruns the whole stack.  Names in entries and results are
+    plain (W_h, W_x, b, ...); a single RNNParams with layer 0 is exactly ``gradient_check``.
+    """
+    if isinstance(params, RNNParams):
+        _check_int("layer", layer, 0, 0)
+        return gradient_check(params, task_x, task_y, loss, entries, eps, mask)
+    stack = _check_stack_top(_float64_stack(params))
+    layer = _check_int("layer", layer, 0, len(stack) - 1)
+    target = stack[layer]
+    arrays = dict(target.arrays())
+    x, y, mask = _as_batch(task_x, task_y, mask)
+    _, _, grads, _ = loss_grads(stack, x, y, loss, mask)
+    if entries is None:
+        entries = [(name, tuple(0 for _ in arr.shape)) for name, arr in arrays.items()]
+        entries += [("W_h", (0, target.n - 1)), ("W_x", (target.n - 1, 0))]
+    results = []
+    for name, index in entries:
+        if name not in arrays:
+            raise ValueError(f"unknown parameter {name!r} for layer {layer}; expected one of {sorted(arrays)}")
+        index = tuple(int(i) for i in np.atleast_1d(index))
+        values = []
+        for sign in (1.0, -1.0):
+            nudged = arrays[name].copy()
+            nudged[index] += sign * eps
+            trial = stack[:layer] + [target.replace(**{name: nudged})] + stack[layer + 1:]
+            values.append(_loss_only(trial, x, y, loss, mask))
+        numeric = (values[0] - values[1]) / (2 * eps)
+        bptt = float(grads[f"layer{layer}.{name}"][index])
+        rel = abs(bptt - numeric) / max(abs(bptt), abs(numeric), 1e-12)
+        results.append((name, index, bptt, numeric, rel))
+    return results
+
+
+def backward_sweep_layer(params, layer: int, x, y, loss: str, mask=None) -> list[SweepStep]:
+    """``backward_sweep`` for one layer of a stack (0-based), frames t = T..0.
+
+    ``from_output`` is then what reaches that layer's h_t directly from above: W_yᵀ dL/dy_t on the top
+    layer, dL/dx_t of the layer above (W_xᵀ of that layer times its dL/da_t) below it.  The running
+    vectors ``dh`` are the engine's own ``backward(stack, ...)[layer].dh``.  A single RNNParams with
+    layer 0 is exactly ``backward_sweep``.
+    """
+    if isinstance(params, RNNParams):
+        _check_int("layer", layer, 0, 0)
+        return backward_sweep(params, x, y, loss, mask)
+    stack = _check_stack_top(layer_list(params))
+    layer = _check_int("layer", layer, 0, len(stack) - 1)
+    p = stack[layer]
+    x = np.asarray(x, p.dtype)
+    if x.ndim != 2:
+        raise ValueError(f"x has shape {x.shape}: backward_sweep_layer animates one sequence (T, d)")
+    traces = forward(stack, x)
+    _, dy = loss_and_grad(loss, traces[-1].y, y, mask)
+    grads = backward(stack, traces, dy=dy)
+    tr, g = traces[layer], grads[layer]
+    T, n = tr.pre.shape
+    above = dy @ p.W_y if layer == len(stack) - 1 else grads[layer + 1].x  # (T, n)
+    from_output = np.vstack([np.zeros((1, n), p.dtype), above])  # (T+1, n)
+    slopes = 1.0 - tr.h[1:] ** 2 if p.activation == "tanh" else (tr.pre > 0).astype(p.dtype)  # (T, n)
+    frames = []
+    for t in range(T, -1, -1):
+        slope = slopes[t - 1] if t >= 1 else None
+        carry = p.W_h.T * slope[None, :] if t >= 1 else None
+        future = frames[-1].carry @ frames[-1].dh if frames else np.zeros(n, p.dtype)
+        frames.append(SweepStep(t, from_output[t], future, g.dh[t], slope, carry))
+    return frames
+
+
 # --- the training page's loop state (kept in Streamlit session state by the page) ---
 
 MAX_RECORDED = 1000  # snapshots kept for the replay; older ones are dropped
@@ -454,7 +561,8 @@ class TrainingSession:
     """A Trainer plus what the training page shows about it between reruns.
 
     settings: the keyword arguments the trainer was built from (the page rebuilds it when they change);
-    snapshots: the last MAX_RECORDED snapshots, oldest first (the replay scrubs them without recomputing).
+    snapshots: the last MAX_RECORDED snapshots, oldest first (the replay scrubs them without recomputing);
+    radii: ρ(W_h) of every layer after each update (one tuple per update, every update since the start).
     """
 
     trainer: Trainer
@@ -462,16 +570,23 @@ class TrainingSession:
     snapshots: list = field(default_factory=list)
     steps_per_frame: int = 5
     playing: bool = False
+    radii: list = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: dict, steps_per_frame: int = 5) -> TrainingSession:
         """Trainer(**settings); raises ValueError with the Trainer's message for bad settings."""
         return cls(Trainer(**settings), dict(settings), steps_per_frame=steps_per_frame)
 
+    def radius_history(self) -> np.ndarray:
+        """(updates, layers): ρ(W_h) of each layer after each update; its max over layers is
+        ``trainer.history["spectral_radius"]``."""
+        return np.array(self.radii, dtype=np.float64).reshape(len(self.radii), self.trainer.layers)
+
     def reset(self) -> None:
         """Back to step 0: the same initial weights (same seed), no recorded snapshots, paused."""
         self.trainer.reset()
         self.snapshots = []
+        self.radii = []
         self.playing = False
 
 
@@ -483,6 +598,7 @@ def advance(session: TrainingSession, steps: int | None = None) -> list[Snapshot
     snaps = session.trainer.step(session.steps_per_frame if steps is None else steps)
     session.snapshots.extend(snaps)
     del session.snapshots[:-MAX_RECORDED]
+    session.radii.extend(tuple(layer_radii(s.params)) for s in snaps)
     if session.trainer.diverged:
         session.playing = False
     return snaps
