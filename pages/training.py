@@ -16,13 +16,25 @@ import streamlit as st
 from rnnviz import figures_training as ft
 from rnnviz import tasks as task_lib
 from rnnviz import widgets
-from rnnviz.analysis import spectral_radius
 from rnnviz.state import to_query
-from rnnviz.training import MAX_HIDDEN, TrainingSession, advance, backward_sweep, gradient_check, loss_grads
+from rnnviz.training import (
+    MAX_HIDDEN,
+    TrainingSession,
+    advance,
+    backward_sweep_layer,
+    gradient_check_layer,
+    layer_grads,
+    layer_list,
+    layer_radii,
+    loss_grads,
+)
 from rnnviz.training import simulator_state as make_simulator_state
 
 SESSION = "training_session"
 GRADCHECK = "training_gradcheck"
+VIEW_LAYER = "tr_view_layer"  # the layer (1-based) the per-layer views show; defaults to the top layer
+VIEW_LAYER_OF = "tr_view_layer_of"  # the layer count VIEW_LAYER was chosen for
+MAX_PAGE_LAYERS = 3
 FRAME_SECONDS = 0.25  # ~4 frames/s while playing
 LR_CHOICES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 MAX_LR = 100.0
@@ -82,6 +94,9 @@ def read_settings() -> dict | None:
             st.error(f"Text: {exc}.")
             return None
     hidden = st.slider("Hidden size n", 1, MAX_HIDDEN, 16, key="tr_hidden")
+    layers = st.slider("Layers (stacked)", 1, MAX_PAGE_LAYERS, 1, key="tr_layers",
+                       help="nn.RNN's num_layers: layer l reads layer l−1's h_t; the output layer sits on the top "
+                            "layer. Every layer has n hidden units.")
     activation = st.radio("Activation", ["tanh", "relu"], key="tr_act", horizontal=True)
     init_radius = None
     if st.toggle("Rescale the initial W_h", key="tr_init_on",
@@ -97,7 +112,8 @@ def read_settings() -> dict | None:
     batch = st.number_input("Batch size (0 = all 32 sequences)", 0, 32, 0, 1, key="tr_batch")
     seed = st.number_input("Seed", 0, 2**31 - 1, 0, 1, key="tr_seed",
                            help="Same seed and settings give the same initial weights and the same run.")
-    return dict(task=task, task_options=options or None, hidden=int(hidden), activation=activation,
+    return dict(task=task, task_options=options or None, hidden=int(hidden), layers=int(layers),
+                activation=activation,
                 init_radius=init_radius, optimizer=optimizer, lr=float(lr), clip=clip,
                 bptt_window=int(window) or None, batch_size=int(batch) or None, seed=int(seed))
 
@@ -151,6 +167,30 @@ def transport(session: TrainingSession) -> None:
     session.steps_per_frame = st.slider("Updates per frame (while playing)", 1, 50, 5, key="tr_spf")
 
 
+# --------------------------------------------------------------------------- stacked layers: which one to show
+
+def view_layer(session: TrainingSession) -> int:
+    """The layer (0-based) the per-layer views show: the picker's choice, the top layer by default."""
+    L = session.trainer.layers
+    chosen = st.session_state.get(VIEW_LAYER)
+    if L == 1 or st.session_state.get(VIEW_LAYER_OF) != L or chosen not in range(1, L + 1):
+        return L - 1
+    return chosen - 1
+
+
+def layer_picker(session: TrainingSession) -> None:
+    """For stacked layers: pick the layer shown by the gradient/weight heatmaps, the sweep and the check."""
+    L = session.trainer.layers
+    if L == 1:
+        return
+    st.session_state[VIEW_LAYER] = view_layer(session) + 1
+    st.session_state[VIEW_LAYER_OF] = L
+    st.segmented_control("Layer shown in the per-layer views", list(range(1, L + 1)), key=VIEW_LAYER,
+                         required=True, format_func=lambda l: f"layer {l}" + (" (top)" if l == L else ""),
+                         help="The gradient and weight heatmaps, the backward sweep and the gradient check show "
+                              "one layer; loss, predictions and ‖∂L/∂h_t‖ are the whole network's.")
+
+
 # --------------------------------------------------------------------------- the live view
 
 def current_gradients(session: TrainingSession):
@@ -166,6 +206,7 @@ def current_gradients(session: TrainingSession):
 def draw_live(session: TrainingSession) -> None:
     tr = session.trainer
     task = tr.task
+    L, layer = tr.layers, view_layer(session)
     evaluation = tr.eval_test()
     history = tr.history
     last = session.snapshots[-1] if session.snapshots else None
@@ -176,8 +217,12 @@ def draw_live(session: TrainingSession) -> None:
     cols[2].metric("Held-out loss", f"{evaluation['loss']:.4f}", help="On the held-out sequence, current weights.")
     if evaluation["accuracy"] is not None:
         cols[3].metric("Held-out accuracy", f"{evaluation['accuracy']:.4f}")
-    cols[4].metric("ρ(W_h)", f"{history['spectral_radius'][-1]:.4f}" if tr.steps_done else
-                   f"{spectral_radius(tr.params.W_h):.4f}")
+    radii = layer_radii(tr.params)
+    if L == 1:
+        cols[4].metric("ρ(W_h)", f"{history['spectral_radius'][-1]:.4f}" if tr.steps_done else f"{radii[0]:.4f}")
+    else:
+        cols[4].metric("max ρ(W_h) over layers", f"{max(radii):.4f}",
+                       help="; ".join(f"layer {i + 1}: {r:.4f}" for i, r in enumerate(radii)))
     if tr.diverged:
         st.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start again.",
                  icon=":material/error:")
@@ -187,16 +232,20 @@ def draw_live(session: TrainingSession) -> None:
         st.plotly_chart(ft.loss_figure(history, task.loss), key="tr_fig_loss")
         st.caption("Notice how fast the loss falls at first and where it flattens; log scale, so equal drops "
                    "are equal factors.")
+    layer_history = session.radius_history() if L > 1 else None
     with right:
-        st.plotly_chart(ft.radius_figure(history), key="tr_fig_radius")
-        st.caption("Training moves ρ(W_h); above the dotted line ρ = 1 signals can grow as they travel in time.")
-    numbers(ft.history_table(history))
+        st.plotly_chart(ft.radius_figure(history, layer_history), key="tr_fig_radius")
+        st.caption("Training moves ρ(W_h); above the dotted line ρ = 1 signals can grow as they travel in time."
+                   + (" One line per layer (solid = layer 1): each layer has its own W_h." if L > 1 else ""))
+    numbers(ft.history_table(history, layer_history))
 
     grads, dh_norms, step = current_gradients(session)
-    st.plotly_chart(ft.dh_norms_figure(dh_norms, step, tr.bptt_window), key="tr_fig_dh")
+    st.plotly_chart(ft.dh_norms_figure(dh_norms, step, tr.bptt_window, layers=L), key="tr_fig_dh")
     st.caption("Read it right to left: each step back multiplies by W_hᵀ·diag(f'(a_t)); a falling line is a "
-               "vanishing gradient, a rising one is exploding." + (" Shown at the initial weights: no update yet."
-                                                                   if step is None else ""))
+               "vanishing gradient, a rising one is exploding."
+               + (f" With {L} stacked layers this is the top layer's ∂L/∂h⁽{L}⁾_t (over the batch); the layers "
+                  "below receive it through each W_x above them." if L > 1 else "")
+               + (" Shown at the initial weights: no update yet." if step is None else ""))
     numbers(ft.dh_norms_table(dh_norms))
 
     st.plotly_chart(ft.predictions_figure(evaluation, task.loss, task.vocab), key="tr_fig_pred")
@@ -207,30 +256,40 @@ def draw_live(session: TrainingSession) -> None:
         st.markdown("**Text sampled from the model** (feeding each sampled character back in, like min-char-rnn)")
         st.code(sample, language=None, wrap_lines=True)
 
-    st.markdown("**Gradients of the last update** (left to right ∂L/∂W_h, ∂L/∂W_x, ∂L/∂b) **and the weights**")
+    st.markdown("**Gradients of the last update** (left to right ∂L/∂W_h, ∂L/∂W_x, ∂L/∂b) **and the weights**"
+                + (f" **of layer {layer + 1} of {L}**" if L > 1 else ""))
+    grads = layer_grads(grads, layer, L)
+    params = layer_list(tr.params)[layer]
+    shown = layer + 1 if L > 1 else None
     gcols = st.columns([3, 3, 1])
     for col, name in zip(gcols, ("W_h", "W_x", "b"), strict=True):
         with col:
-            st.plotly_chart(ft.matrix_figure(grads[name], ft.GRAD_LABELS[name], "grad"), key=f"tr_fig_g_{name}")
+            st.plotly_chart(ft.matrix_figure(grads[name], ft.GRAD_LABELS[name], "grad", layer=shown),
+                            key=f"tr_fig_g_{name}")
     wcols = st.columns([3, 3, 1])
     for col, name in zip(wcols, ("W_h", "W_x", "b"), strict=True):
         with col:
-            st.plotly_chart(ft.matrix_figure(getattr(tr.params, name), name, "weight"), key=f"tr_fig_w_{name}")
+            st.plotly_chart(ft.matrix_figure(getattr(params, name), name, "weight", layer=shown),
+                            key=f"tr_fig_w_{name}")
     st.caption("Red is positive, blue negative, on a range ±m shown on each color bar; watch which weights the "
-               "gradient pushes hardest.")
+               "gradient pushes hardest."
+               + (f" Layer {layer + 1}'s W_x maps " + ("the inputs x_t" if layer == 0 else
+                                                      f"layer {layer}'s h_t") + " into its pre-activations; pick "
+                  "another layer above." if L > 1 else ""))
     with st.expander("Numbers"):
         for name in ("W_h", "W_x", "b"):
             st.caption(ft.GRAD_LABELS[name])
             st.dataframe(ft.matrix_table(grads[name], ft.GRAD_LABELS[name]), width="stretch")
             st.caption(name)
-            st.dataframe(ft.matrix_table(getattr(tr.params, name), name), width="stretch")
+            st.dataframe(ft.matrix_table(getattr(params, name), name), width="stretch")
 
 
 # --------------------------------------------------------------------------- on-demand sections
 
 def backward_section(session: TrainingSession) -> None:
-    st.subheader("The backward pass, step by step")
     tr, task = session.trainer, session.trainer.task
+    L, layer = tr.layers, view_layer(session)
+    st.subheader("The backward pass, step by step" + (f" (layer {layer + 1} of {L})" if L > 1 else ""))
     steps = [0] + [s.step for s in session.snapshots]
     chosen = steps[-1]
     if len(steps) > 1:
@@ -238,28 +297,44 @@ def backward_section(session: TrainingSession) -> None:
     params = tr.params if chosen == steps[-1] else session.snapshots[steps.index(chosen) - 1].params
     if chosen == 0:
         params = TrainingSession.build(session.settings).trainer.params
-    frames = backward_sweep(params, task.x_test, task.y_test, task.loss, task.mask_test)
-    st.plotly_chart(ft.sweep_figure(frames), key="tr_fig_sweep")
+    frames = backward_sweep_layer(params, layer, task.x_test, task.y_test, task.loss, task.mask_test)
+    top = layer == L - 1
+    st.plotly_chart(ft.sweep_figure(frames, "output" if top else f"layer {layer + 2} above"), key="tr_fig_sweep")
     st.caption("Press ▶ (or drag the slider): ∂L/∂h_t fills in from t = T back to 0; the lower line shows where "
                "each multiplication by W_hᵀ·diag(f'(a_t)) shrinks or grows the signal. Full BPTT on the "
-               "held-out sequence.")
+               "held-out sequence."
+               + ("" if L == 1 else f" Layer {layer + 1}'s ∂L/∂h_t, the other layers as they are: "
+                  + ("it receives W_yᵀ·∂L/∂y_t from the output at each step." if top else
+                     f"at each step it receives W_xᵀ·∂L/∂a_t from layer {layer + 2} (all of layer {layer + 2}'s "
+                     "BPTT already done), then runs its own BPTT through its W_h.")))
     numbers(ft.sweep_table(frames), "In BPTT order; 'gain to t-1' is ‖W_hᵀ·diag(f'(a_t))·∂L/∂h_t‖ / ‖∂L/∂h_t‖.")
+
+
+def _gradient_check(layer: int) -> None:
+    """Button callback (a callback survives the rerun that page_setup may trigger; a button's return value does
+    not): the check for one layer (0-based) at the current weights, stored for the section to show."""
+    tr = st.session_state[SESSION].trainer
+    task = tr.task
+    results = gradient_check_layer(tr.params, layer, task.x_test, task.y_test, task.loss, mask=task.mask_test)
+    st.session_state[GRADCHECK] = (tr.steps_done, layer, tr.layers, results)
 
 
 def gradient_check_section(session: TrainingSession) -> None:
     st.subheader("Gradient check")
-    tr, task = session.trainer, session.trainer.task
-    if st.button("Check BPTT against finite differences", key="tr_gradcheck"):
-        results = gradient_check(tr.params, task.x_test, task.y_test, task.loss, mask=task.mask_test)
-        st.session_state[GRADCHECK] = (tr.steps_done, results)
+    tr = session.trainer
+    L, layer = tr.layers, view_layer(session)
+    which = f" of layer {layer + 1} (the other layers held fixed)" if L > 1 else ""
+    st.button("Check BPTT against finite differences" + (f", layer {layer + 1}" if L > 1 else ""),
+              key="tr_gradcheck", on_click=_gradient_check, args=(layer,))
     stored = st.session_state.get(GRADCHECK)
     if stored is None:
-        st.caption("Compares BPTT's gradient for a few weights with (L(w+ε) − L(w−ε)) / 2ε, ε = 1e-5, "
+        st.caption(f"Compares BPTT's gradient for a few weights{which} with (L(w+ε) − L(w−ε)) / 2ε, ε = 1e-5, "
                    "on the held-out sequence at the current weights.")
         return
-    step, results = stored
+    step, checked, layers, results = stored
     table = ft.gradient_check_table(results)
-    st.caption(f"At update {step}: relative errors around 1e-7 or smaller mean BPTT is right; "
+    st.caption(f"At update {step}" + (f", layer {checked + 1} of {layers} (the others held fixed)" if layers > 1
+                                      else "") + ": relative errors around 1e-7 or smaller mean BPTT is right; "
                "the finite difference itself is only accurate to about that.")
     st.dataframe(table, width="stretch", column_config={
         "BPTT": st.column_config.NumberColumn(format="%.6e"),
@@ -321,6 +396,7 @@ if session is None:
 with st.sidebar:
     transport(session)
 st.info(session.trainer.task.description, icon=":material/task:")
+layer_picker(session)
 
 
 @st.fragment(run_every=FRAME_SECONDS if session.playing else None)

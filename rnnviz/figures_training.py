@@ -95,21 +95,46 @@ def loss_figure(history: dict, loss: str) -> go.Figure:
     return fig
 
 
-def history_table(history: dict) -> pd.DataFrame:
-    """Per-update numbers: loss, accuracy, gradient norm (before clipping), spectral radius of W_h."""
+def history_table(history: dict, layer_radii=None) -> pd.DataFrame:
+    """Per-update numbers: loss, accuracy, gradient norm (before clipping), spectral radius of W_h.
+
+    layer_radii (updates, L) with L > 1 (``TrainingSession.radius_history()``) adds one column per layer;
+    "spectral_radius" is then the largest of them.
+    """
     steps = len(history.get("loss", []))
     columns = {key: np.asarray(history[key], dtype=np.float64)
                for key in ("loss", "accuracy", "grad_norm", "spectral_radius") if key in history}
+    radii = None if layer_radii is None else np.asarray(layer_radii, dtype=np.float64)
+    if radii is not None and radii.ndim == 2 and radii.shape[1] > 1 and len(radii) == steps:
+        for i in range(radii.shape[1]):
+            columns[f"spectral_radius layer {i + 1}"] = radii[:, i]
     return pd.DataFrame(columns, index=pd.Index(np.arange(1, steps + 1), name="update"))
 
 
-def radius_figure(history: dict) -> go.Figure:
-    """Spectral radius of W_h after each update (blue), with the line ρ = 1 where decay turns into growth."""
+LAYER_DASHES = ("solid", "dash", "dot", "dashdot")
+
+
+def radius_figure(history: dict, layer_radii=None) -> go.Figure:
+    """Spectral radius of W_h after each update (blue), with the line ρ = 1 where decay turns into growth.
+
+    layer_radii (updates, L) with L > 1 (``TrainingSession.radius_history()``): one blue line per layer
+    (solid, dashed, dotted: layer 1, 2, 3) instead of the single line of history["spectral_radius"].
+    """
     values = np.asarray(history.get("spectral_radius", []), dtype=np.float64)
     steps = np.arange(1, len(values) + 1)
-    data = [go.Scatter(x=steps, y=values, mode="lines", name="ρ(W_h)", line=dict(color=COLORS["h"], width=2),
-                       hovertemplate="ρ(W_h) after update %{x} = %{y:.4f}<extra></extra>")]
-    fig = _figure(data, "Spectral radius ρ(W_h) over training", height=300,
+    radii = None if layer_radii is None else np.asarray(layer_radii, dtype=np.float64)
+    if radii is not None and radii.ndim == 2 and radii.shape[1] > 1:
+        steps = np.arange(1, len(radii) + 1)
+        data = [go.Scatter(x=steps, y=radii[:, i], mode="lines", name=f"ρ(W_h), layer {i + 1}",
+                           line=dict(color=COLORS["h"], width=2, dash=LAYER_DASHES[i % len(LAYER_DASHES)]),
+                           hovertemplate=f"layer {i + 1}: ρ(W_h) after update %{{x}} = %{{y:.4f}}<extra></extra>")
+                for i in range(radii.shape[1])]
+        title = "Spectral radius ρ(W_h) of each layer over training"
+    else:
+        data = [go.Scatter(x=steps, y=values, mode="lines", name="ρ(W_h)", line=dict(color=COLORS["h"], width=2),
+                           hovertemplate="ρ(W_h) after update %{x} = %{y:.4f}<extra></extra>")]
+        title = "Spectral radius ρ(W_h) over training"
+    fig = _figure(data, title, height=300,
                   xaxis=dict(title=dict(text="update"), rangemode="tozero"), yaxis=dict(title=dict(text="ρ(W_h)")))
     fig.add_hline(y=1.0, line=dict(color=MUTED, dash="dot", width=1), name="rho-one",
                   annotation_text="ρ = 1", annotation_position="bottom right")
@@ -120,13 +145,16 @@ def radius_figure(history: dict) -> go.Figure:
 
 # --- training page: the gradient through time ---
 
-def dh_norms_figure(dh_norms, step: int | None = None, window: int | None = None) -> go.Figure:
-    """‖∂L/∂h_t‖ for t = 0..T (magenta) on a log axis; truncated-BPTT chunk starts as dotted lines."""
+def dh_norms_figure(dh_norms, step: int | None = None, window: int | None = None, layers: int = 1) -> go.Figure:
+    """‖∂L/∂h_t‖ for t = 0..T (magenta) on a log axis; truncated-BPTT chunk starts as dotted lines.
+    With layers > 1 the norms are the top layer's (``Snapshot.dh_norms``) and the title says so."""
     values = np.asarray(dh_norms, dtype=np.float64)
     ts = np.arange(len(values))
     title = "‖∂L/∂h_t‖: the gradient flowing back through time"
-    if step is not None:
-        title += f" (update {step})"
+    notes = ([f"top layer {layers} of {layers}"] if layers > 1 else []) + ([f"update {step}"] if step is not None
+                                                                           else [])
+    if notes:
+        title += f" ({', '.join(notes)})"
     data = [go.Scatter(x=ts, y=_positive(values), mode="lines+markers" if len(ts) <= 80 else "lines",
                        name="‖∂L/∂h_t‖", line=dict(color=COLORS["grad"], width=2), marker=dict(size=6),
                        hovertemplate="‖∂L/∂h_%{x}‖ = %{y:.4e}<extra></extra>")]
@@ -146,10 +174,12 @@ def dh_norms_table(dh_norms) -> pd.DataFrame:
     return pd.DataFrame({"‖∂L/∂h_t‖": values}, index=pd.Index(np.arange(len(values)), name="t"))
 
 
-def matrix_figure(values, name: str, kind: str = "grad", height: int | None = None) -> go.Figure:
+def matrix_figure(values, name: str, kind: str = "grad", height: int | None = None,
+                  layer: int | None = None) -> go.Figure:
     """A matrix (rows x cols) or a vector (shown as one column) on RdBu reversed, zmid=0, range [-m, m].
 
     kind "grad" (name e.g. "∂L/∂W_h") or "weight" (name e.g. "W_h"); hover `name[i,j] = 0.1234` (1-based).
+    layer (1-based, for stacked layers): the title and hover say which layer, e.g. `layer 2: W_h[1,3] = ...`.
     """
     if kind not in ("grad", "weight"):
         raise ValueError(f"kind is {kind!r}, expected 'grad' or 'weight'")
@@ -159,6 +189,8 @@ def matrix_figure(values, name: str, kind: str = "grad", height: int | None = No
     rows, cols = grid.shape
     m = _symmetric_max(grid)
     hover = f"{name}[%{{y}}] = %{{z:.4f}}" if vector else f"{name}[%{{y}},%{{x}}] = %{{z:.4f}}"
+    if layer is not None:
+        hover = f"layer {layer}: " + hover
     trace = go.Heatmap(z=grid, x=np.arange(1, cols + 1), y=np.arange(1, rows + 1), colorscale=DIVERGING,
                        zmin=-m, zmax=m, zmid=0, name=name, colorbar=_colorbar(m), xgap=1 if cols <= 20 else 0,
                        ygap=1 if rows <= 20 else 0, hovertemplate=hover + "<extra></extra>")
@@ -166,6 +198,8 @@ def matrix_figure(values, name: str, kind: str = "grad", height: int | None = No
     title = f"{name} ({shape})"
     if kind == "grad":
         title = f"<span style='color:{COLORS['grad']}'>{name}</span> ({shape})"
+    if layer is not None:
+        title += f", layer {layer}"
     return _figure([trace], title, height=height or max(220, min(420, 110 + 14 * rows)),
                    margin=dict(l=40, r=10, t=48, b=30),
                    xaxis=dict(showgrid=False, visible=not vector, title=dict(text="column")),
@@ -262,12 +296,13 @@ def sweep_norms(frames) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return ts, norms, gain
 
 
-def sweep_figure(frames) -> go.Figure:
+def sweep_figure(frames, source: str = "output") -> go.Figure:
     """BPTT filling in ∂L/∂h_t from t = T back to 0, as a Plotly animation (play button + slider).
 
     Top: the vectors ∂L/∂h_t (units × t, RdBu reversed, zmid=0, columns not reached yet empty);
     bottom: ‖∂L/∂h_t‖ on a log axis (magenta).  Each frame's title says what was multiplied.
-    `frames` is ``training.backward_sweep(...)`` (ordered t = T, ..., 0).
+    `frames` is ``training.backward_sweep(...)`` (ordered t = T, ..., 0), or ``backward_sweep_layer`` for a
+    layer below the top: then pass e.g. source="layer 3" (what feeds ∂L/∂h_t from above, named in the titles).
     """
     ts, norms, gain = sweep_norms(frames)
     T = int(ts.max())
@@ -289,10 +324,14 @@ def sweep_figure(frames) -> go.Figure:
 
     def caption(i):
         t = T - i
+        output = source == "output"
         if t == T:
-            return f"t = {T}: ∂L/∂h_{T} comes only from the output at the last step"
+            return f"t = {T}: ∂L/∂h_{T} comes only from " + ("the output" if output else source) + " at the last step"
         core = f"t = {t}: ∂L/∂h_{t} = W_hᵀ·diag(f'(a_{t + 1}))·∂L/∂h_{t + 1}"
-        core += " + (output at t)" if t > 0 else " (h_0 has no output)"
+        if output:
+            core += " + (output at t)" if t > 0 else " (h_0 has no output)"
+        else:
+            core += f" + (from {source} at t)" if t > 0 else f" (h_0 gets nothing from {source})"
         g = gains[t + 1]
         return core + (f"; the step scaled the norm by {g:.4f}" if np.isfinite(g) else "")
 

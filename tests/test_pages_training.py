@@ -120,7 +120,7 @@ def test_page_runs_with_its_own_sidebar_and_every_view(page):
     assert not at.error
     assert "Wh=" in at.code[-1].value  # the shareable simulator link
     link = at.get("page_link")[0].proto
-    assert link.page == "cell"
+    assert "cell step-through" in link.label and link.page_script_hash  # 1.67: no page name in the proto
     state, warnings = from_query({k: v[-1] for k, v in parse_qs(link.query_string).items()})
     expected, _ = simulator_state(at.session_state["training_session"].trainer)
     assert warnings == [] and state == expected
@@ -246,3 +246,100 @@ def test_replay_and_sweep_follow_recorded_updates(page):
     assert len(sweep["frames"]) == session.trainer.task.T + 1
     at.select_slider(key="tr_sweep_step").set_value(2).run()
     assert not at.exception
+
+
+# --------------------------------------------------------------------------- stacked layers (tr_layers)
+
+@pytest.fixture(params=[2, 3], ids=["L2", "L3"])
+def stacked_page(request, page):
+    page.slider(key="tr_layers").set_value(request.param).run()
+    assert not page.exception
+    return page, request.param
+
+
+def test_stacked_pages_run_with_every_view_and_default_to_the_top_layer(stacked_page):
+    at, L = stacked_page
+    session = at.session_state["training_session"]
+    assert session.trainer.layers == L and isinstance(session.trainer.params, list)
+    keys = [c.proto.id.split("-")[-1] for c in at.get("plotly_chart")]
+    for key in ("loss", "radius", "dh", "pred", "g_W_h", "g_W_x", "g_b", "w_W_h", "w_W_x", "w_b", "sweep", "replay"):
+        assert f"tr_fig_{key}" in keys
+    assert at.button_group(key="tr_view_layer").value == L
+    assert not at.error
+    assert any("simulator shows one layer" in w.value for w in at.warning)  # "open in simulator" explains L > 1
+    assert "top layer" in chart(at, "tr_fig_dh")["layout"]["title"]["text"]
+    assert any("top layer's ∂L/∂h" in c.value for c in at.caption)
+    top = session.trainer.params[-1]
+    np.testing.assert_array_equal(decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]).reshape(top.W_h.shape), top.W_h)
+
+
+def test_stacked_step_updates_every_view(stacked_page):
+    at, L = stacked_page
+    at.button(key="tr_step").click().run()
+    at.button(key="tr_step").click().run()
+    assert not at.exception
+    session = at.session_state["training_session"]
+    snap = session.snapshots[-1]
+    assert metric(at, "Update") == "2" and metric(at, "Training loss") == f"{snap.loss:.4f}"
+    np.testing.assert_array_equal(decode(chart(at, "tr_fig_dh")["data"][0]["y"]), snap.dh_norms)
+    radius = chart(at, "tr_fig_radius")["data"]
+    assert [tr["name"] for tr in radius] == [f"ρ(W_h), layer {i + 1}" for i in range(L)]
+    for i, tr in enumerate(radius):
+        np.testing.assert_array_equal(decode(tr["y"]), session.radius_history()[:, i])
+    assert metric(at, "max ρ(W_h) over layers") == f"{session.radius_history()[-1].max():.4f}"
+    g = decode(chart(at, "tr_fig_g_W_h")["data"][0]["z"])
+    np.testing.assert_array_equal(g.reshape(snap.grads[f"layer{L - 1}.W_h"].shape), snap.grads[f"layer{L - 1}.W_h"])
+
+
+@pytest.mark.parametrize("layer", [1, 2])
+def test_gradient_heatmaps_follow_the_chosen_layer(page, layer):
+    at = page
+    at.slider(key="tr_layers").set_value(3).run()
+    at.button(key="tr_step").click().run()
+    at.button_group(key="tr_view_layer").set_value(layer).run()
+    assert not at.exception
+    session = at.session_state["training_session"]
+    snap = session.snapshots[-1]
+    params = session.trainer.params[layer - 1]
+    for name in ("W_h", "W_x", "b"):
+        expected = snap.grads[f"layer{layer - 1}.{name}"]
+        spec = chart(at, f"tr_fig_g_{name}")
+        z = decode(spec["data"][0]["z"]).reshape(expected.shape if expected.ndim == 2 else (-1,))
+        np.testing.assert_array_equal(z, expected)
+        assert f"layer {layer}" in spec["layout"]["title"]["text"]
+        w = decode(chart(at, f"tr_fig_w_{name}")["data"][0]["z"])
+        np.testing.assert_array_equal(w.reshape(getattr(params, name).shape), getattr(params, name))
+    if layer == 1:  # layer 1's W_x reads the task's inputs: n x d, not n x n
+        assert snap.grads["layer0.W_x"].shape == (session.trainer.hidden, session.trainer.task.d)
+
+
+def test_stacked_sweep_and_gradient_check_run_on_the_chosen_layer(page):
+    from rnnviz.training import backward_sweep_layer
+
+    at = page
+    at.slider(key="tr_layers").set_value(2).run()
+    at.button(key="tr_step").click().run()
+    at.button_group(key="tr_view_layer").set_value(1).run()
+    session = at.session_state["training_session"]
+    task = session.trainer.task
+    frames = backward_sweep_layer(session.trainer.params, 0, task.x_test, task.y_test, task.loss, task.mask_test)
+    sweep = chart(at, "tr_fig_sweep")
+    last = sweep["frames"][-1]  # t = 0: every column filled in
+    np.testing.assert_array_equal(decode(last["data"][0]["z"]).reshape(-1, task.T + 1)[:, 0], frames[-1].dh)
+    assert "layer 2 above" in sweep["frames"][1]["layout"]["title"]["text"]
+    at.button(key="tr_gradcheck").click().run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "relative error" in d.value.columns)
+    assert len(table) >= 5 and (table["relative error"] < 1e-5).all()
+    assert any("layer 1 of 2" in c.value for c in at.caption)
+
+
+def test_changing_the_layer_count_goes_back_to_the_top_layer(page):
+    at = page
+    at.slider(key="tr_layers").set_value(3).run()
+    at.button_group(key="tr_view_layer").set_value(1).run()
+    at.slider(key="tr_layers").set_value(2).run()
+    assert not at.exception and at.button_group(key="tr_view_layer").value == 2
+    at.slider(key="tr_layers").set_value(1).run()
+    assert not at.exception and metric(at, "ρ(W_h)")
+    assert not [b for b in at.get("button_group") if b.key == "tr_view_layer"]
