@@ -248,3 +248,83 @@ def test_clipping_figure_from_two_trainer_runs():
     assert any(s.y0 == 1.0 for s in fig.layout.shapes)
     table = ft.clipping_table(runs)
     assert table.shape == (10, 4)
+
+
+# --- stacked layers ---
+
+@pytest.fixture(scope="module")
+def stacked():
+    from rnnviz.training import TrainingSession, advance
+
+    session = TrainingSession.build(dict(task="sine", hidden=5, layers=3, seed=2))
+    advance(session, 6)
+    return session
+
+
+def test_radius_figure_draws_one_line_per_layer(stacked):
+    history, radii = stacked.trainer.history, stacked.radius_history()
+    fig = ft.radius_figure(history, radii)
+    assert [tr.name for tr in fig.data] == ["ρ(W_h), layer 1", "ρ(W_h), layer 2", "ρ(W_h), layer 3"]
+    assert [tr.line.dash for tr in fig.data] == ["solid", "dash", "dot"]
+    assert {tr.line.color for tr in fig.data} == {COLORS["h"]}
+    for i, tr in enumerate(fig.data):
+        np.testing.assert_array_equal(tr.y, radii[:, i])
+        np.testing.assert_array_equal(tr.x, np.arange(1, 7))
+        assert f"layer {i + 1}" in tr.hovertemplate and ":.4f" in tr.hovertemplate
+    np.testing.assert_array_equal(np.max([tr.y for tr in fig.data], axis=0), history["spectral_radius"])
+    assert "each layer" in fig.layout.title.text
+    assert any(s.name == "rho-one" for s in fig.layout.shapes)
+    empty = ft.radius_figure({"spectral_radius": np.array([])}, np.zeros((0, 3)))  # before any update
+    assert len(empty.data) == 3 and len(empty.layout.annotations) >= 1
+
+
+def test_radius_figure_and_history_table_with_one_layer_are_unchanged(sine):
+    tr, _ = sine
+    one = np.asarray(tr.history["spectral_radius"])[:, None]
+    assert ft.radius_figure(tr.history, one).to_json() == ft.radius_figure(tr.history).to_json()
+    assert ft.history_table(tr.history, one).equals(ft.history_table(tr.history))
+
+
+def test_history_table_adds_a_column_per_layer(stacked):
+    table = ft.history_table(stacked.trainer.history, stacked.radius_history())
+    cols = [f"spectral_radius layer {i}" for i in (1, 2, 3)]
+    assert list(table.columns[-3:]) == cols
+    np.testing.assert_array_equal(table[cols].to_numpy(), stacked.radius_history())
+    np.testing.assert_array_equal(table["spectral_radius"], table[cols].max(axis=1))
+
+
+def test_dh_norms_figure_says_top_layer_for_a_stack(stacked):
+    snap = stacked.snapshots[-1]
+    fig = ft.dh_norms_figure(snap.dh_norms, snap.step, layers=3)
+    assert "top layer 3 of 3" in fig.layout.title.text and "update 6" in fig.layout.title.text
+    np.testing.assert_array_equal(fig.data[0].y, snap.dh_norms)
+    assert "layer" not in ft.dh_norms_figure(snap.dh_norms, snap.step).layout.title.text
+
+
+def test_matrix_figure_names_the_layer(stacked):
+    from rnnviz.training import layer_grads
+
+    g = layer_grads(stacked.snapshots[-1].grads, 1, 3)["W_h"]
+    fig = ft.matrix_figure(g, ft.GRAD_LABELS["W_h"], "grad", layer=2)
+    np.testing.assert_array_equal(fig.data[0].z, g)
+    assert fig.layout.title.text.endswith(", layer 2")
+    assert fig.data[0].hovertemplate.startswith("layer 2: ∂L/∂W_h[")
+    plain = ft.matrix_figure(g, ft.GRAD_LABELS["W_h"], "grad")
+    assert "layer" not in plain.layout.title.text and "layer" not in plain.data[0].hovertemplate
+
+
+def test_sweep_figure_for_a_lower_layer_names_its_source(stacked):
+    from rnnviz.training import backward_sweep_layer
+
+    task = stacked.trainer.task
+    frames = backward_sweep_layer(stacked.trainer.params, 0, task.x_test, task.y_test, task.loss, task.mask_test)
+    fig = ft.sweep_figure(frames, "layer 2 above")
+    titles = [f.layout.title.text for f in fig.frames]
+    assert "comes only from layer 2 above" in titles[0]
+    assert "+ (from layer 2 above at t)" in titles[1] and "gets nothing from layer 2 above" in titles[-1]
+    T = task.T
+    np.testing.assert_array_equal(np.asarray(fig.frames[-1].data[0].z)[:, 0], frames[-1].dh)
+    assert frames[-1].t == 0 and len(fig.frames) == min(T + 1, ft.MAX_FRAMES)
+    top = ft.sweep_figure(backward_sweep_layer(stacked.trainer.params, 2, task.x_test, task.y_test, task.loss,
+                                               task.mask_test))
+    assert "from the output" in top.frames[0].layout.title.text and "(output at t)" in top.frames[1].layout.title.text
