@@ -562,7 +562,8 @@ class TrainingSession:
 
     settings: the keyword arguments the trainer was built from (the page rebuilds it when they change);
     snapshots: the last MAX_RECORDED snapshots, oldest first (the replay scrubs them without recomputing);
-    radii: ρ(W_h) of every layer after each update (one tuple per update, every update since the start).
+    radii: for stacked layers, ρ(W_h) of every layer after each update (one tuple per update, every update
+    since the start); empty for one layer, whose ρ is ``trainer.history["spectral_radius"]`` already.
     """
 
     trainer: Trainer
@@ -580,6 +581,8 @@ class TrainingSession:
     def radius_history(self) -> np.ndarray:
         """(updates, layers): ρ(W_h) of each layer after each update; its max over layers is
         ``trainer.history["spectral_radius"]``."""
+        if self.trainer.layers == 1:
+            return self.trainer.history["spectral_radius"][:, None]
         return np.array(self.radii, dtype=np.float64).reshape(len(self.radii), self.trainer.layers)
 
     def reset(self) -> None:
@@ -598,7 +601,8 @@ def advance(session: TrainingSession, steps: int | None = None) -> list[Snapshot
     snaps = session.trainer.step(session.steps_per_frame if steps is None else steps)
     session.snapshots.extend(snaps)
     del session.snapshots[:-MAX_RECORDED]
-    session.radii.extend(tuple(layer_radii(s.params)) for s in snaps)
+    if session.trainer.layers > 1:
+        session.radii.extend(tuple(layer_radii(s.params)) for s in snaps)
     if session.trainer.diverged:
         session.playing = False
     return snaps

@@ -164,6 +164,7 @@ def test_session_records_every_layers_radius_and_reset_clears_it():
     one = TrainingSession.build(dict(task="sine", hidden=6, seed=1))
     advance(one, 3)
     np.testing.assert_array_equal(one.radius_history()[:, 0], one.trainer.history["spectral_radius"])
+    assert one.radii == [] and one.radius_history().shape == (3, 1)  # one layer: nothing extra computed
 
 
 @pytest.mark.parametrize("task", ["echo", "parity"])
