@@ -23,7 +23,7 @@ from apptest_utils import (
 
 from rnnviz import presets
 from rnnviz.engine import forward
-from rnnviz.state import default_state, from_query, to_query
+from rnnviz.state import LIMITS, default_state, from_query, to_query
 
 CHART_KEYS = {
     "pages/cell.py": {"cell_tanh"},
@@ -360,12 +360,21 @@ def test_server_side_limit_on_T_in_the_url():
     assert (state.n, state.T) == (64, 500)
 
 
-def test_sizes_typed_past_the_limit_are_clipped_server_side():
-    at = open_app()
-    at.session_state["rnnviz_size_T"] = 100_000  # bypasses the widget's max, as a forged client could
-    at.run()
+def test_forged_widget_values_past_the_limits_never_reach_the_state():
+    """A client that sends out-of-range widget values (AppTest does not enforce min/max): no exception, and
+    the state stays inside LIMITS (Streamlit refuses the value; validate_state would clip it anyway)."""
+    at = open_app("pages/heatmaps.py")
+    for key, value in [("rnnviz_size_T", 100_000), ("rnnviz_size_n", 1000), ("rnnviz_size_n", -5),
+                       ("rnnviz_size_d", 10**9), ("rnnviz_size_k", -1)]:
+        at.sidebar.number_input(key=key).set_value(value).run()
+        no_exception(at)
+        state = at.session_state["rnnviz_state"]
+        assert 1 <= state.T <= LIMITS.T and 1 <= state.n <= LIMITS.n, key
+        assert 1 <= state.d <= LIMITS.d and 0 <= state.k <= LIMITS.k, key
+    at.sidebar.button(key="rnnviz_reset").click().run()
+    at.sidebar.slider(key="rnnviz_W_h_0_0").set_value(1e9).run()
     no_exception(at)
-    assert at.session_state["rnnviz_state"].T <= 500
+    assert abs(at.session_state["rnnviz_state"].params.W_h[0, 0]) <= 3
 
 
 def test_pasted_inputs_and_a_bad_paste():
