@@ -343,3 +343,15 @@ def test_changing_the_layer_count_goes_back_to_the_top_layer(page):
     at.slider(key="tr_layers").set_value(1).run()
     assert not at.exception and metric(at, "ρ(W_h)")
     assert not [b for b in at.get("button_group") if b.key == "tr_view_layer"]
+
+
+def test_stacked_chars_still_samples_text_and_truncated_bptt_runs(page):
+    at = page
+    at.slider(key="tr_layers").set_value(2).run()
+    at.selectbox(key="tr_task").select("chars").run()
+    at.number_input(key="tr_window").set_value(5).run()
+    at.button(key="tr_step").click().run()
+    assert not at.exception and not at.error
+    assert any("Text sampled from the model" in m.value for m in at.markdown)
+    session = at.session_state["training_session"]
+    assert session.trainer.layers == 2 and session.trainer.bptt_window == 5 and session.trainer.steps_done == 1
