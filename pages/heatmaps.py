@@ -8,46 +8,14 @@ import streamlit as st
 
 from rnnviz import figures, stacking, widgets
 
-LAYERS = "sim_layers"
-LAYERS_KEPT = "sim_layers_value"  # survives page switches (a widget's own key is dropped when it is not drawn)
+state, trace, t, decimals = widgets.simulator_page(
+    "Sequence & heatmaps",
+    "Rows are hidden units, columns are time steps t = 1 … T (left to right). "
+    "Red is positive, blue negative, white 0.")
+L = widgets.layers_input()
 
-
-def _keep_layers() -> None:
-    st.session_state[LAYERS_KEPT] = int(st.session_state[LAYERS])
-
-
-def layers_input() -> int:
-    st.session_state[LAYERS] = int(st.session_state.get(LAYERS_KEPT, 1))
-    st.columns([1, 3])[0].number_input(
-        "Stacked layers", 1, stacking.MAX_LAYERS, step=1, key=LAYERS, on_change=_keep_layers,
-        help="nn.RNN's num_layers: layer l reads layer l−1's h_t. Layer 1 is the sidebar's network; "
-             "the layers above get seeded weights.")
-    return int(st.session_state[LAYERS])
-
-
-widgets.page_setup()
-state = widgets.network_sidebar()
-st.title("Sequence & heatmaps")
-st.caption("Rows are hidden units, columns are time steps t = 1 … T (left to right). "
-           "Red is positive, blue negative, white 0.")
-widgets.show_warnings()
-trace = widgets.simulate(state)
-
-controls = st.columns([3, 1], vertical_alignment="bottom")
-with controls[0]:
-    t = widgets.step_picker(state)
-with controls[1]:
-    decimals = widgets.lesson_rounding_toggle()
-L = layers_input()
-
-if L == 1:
-    stack, traces = [state.params], [trace]
-else:
-    try:
-        stack, traces = stacking.stacked_traces(state, L)
-    except OverflowError as exc:
-        st.error(str(exc), icon=":material/error:")
-        st.stop()
+stack, traces = widgets.stacked(state, trace, L)
+if L > 1:
     st.caption(stacking.seed_note(state, L))
 
 for layer, layer_trace in enumerate(traces, start=1):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnviz import presets
+from rnnviz import presets, stacking
 from rnnviz.engine import Trace, forward
 from rnnviz.state import LIMITS, QUERY_KEYS, SimState, from_query, to_query, validate_state
 
@@ -400,3 +400,32 @@ def simulator_page(title: str, caption: str | None = None) -> tuple[SimState, Tr
     with controls[1]:
         digits = lesson_rounding_toggle()
     return state, trace, t, digits
+
+
+LAYERS = "sim_layers"
+LAYERS_KEPT = "sim_layers_value"  # survives page switches (a widget's own key is dropped when it is not drawn)
+
+
+def _keep_layers() -> None:
+    st.session_state[LAYERS_KEPT] = int(st.session_state[LAYERS])
+
+
+def layers_input() -> int:
+    """The "Stacked layers" number input shared by the heatmaps and chain pages."""
+    st.session_state[LAYERS] = int(st.session_state.get(LAYERS_KEPT, 1))
+    st.columns([1, 3])[0].number_input(
+        "Stacked layers", 1, stacking.MAX_LAYERS, step=1, key=LAYERS, on_change=_keep_layers,
+        help="nn.RNN's num_layers: layer l reads layer l−1's h_t. Layer 1 is the sidebar's network; "
+             "the layers above get seeded weights.")
+    return int(st.session_state[LAYERS])
+
+
+def stacked(state: SimState, trace: Trace, layers: int):
+    """(params, traces) of every layer; the page stops with a message if a seeded layer overflowed."""
+    if layers == 1:
+        return [state.params], [trace]
+    try:
+        return stacking.stacked_traces(state, layers)
+    except OverflowError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
