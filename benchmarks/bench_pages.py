@@ -142,17 +142,18 @@ def main() -> None:
             at = setup(page, size)
             times = rerun_times(at, page, size, args.reruns)
             med = 1000 * statistics.median(times)
-            worst = 1000 * max(times)
+            best, worst = 1000 * min(times), 1000 * max(times)
             ok = med <= target
-            rows.append((page, size, med, worst, target, ok))
+            rows.append((page, size, med, best, worst, target, ok))
             if not ok:
                 misses.append((page, size))
             print(f"  {page:<9} {size:<12} median {med:7.1f} ms", file=sys.stderr, flush=True)
 
-    print(f"\n{'page':<10} {'state':<13} {'median ms':>10} {'max ms':>8} {'target':>7}  result")
-    print("-" * 62)
-    for page, size, med, worst, target, ok in rows:
-        print(f"{page:<10} {size:<13} {med:10.1f} {worst:8.1f} {target:7.0f}  {'OK' if ok else 'SLOW'}")
+    print(f"\n{'page':<10} {'state':<13} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'target':>7}  result")
+    print("-" * 71)
+    for page, size, med, best, worst, target, ok in rows:
+        print(f"{page:<10} {size:<13} {med:10.1f} {best:8.1f} {worst:8.1f} {target:7.0f}  {'OK' if ok else 'SLOW'}")
+    print("(min is the least disturbed by other load on the machine; the target is checked on the median)")
     cache = "shared bytecode cache" if args.shared_bytecode else "AppTest recompiles the page each run"
     print(f"\nmedian of {args.reruns} reruns after a slider move (AppTest, includes its element-tree parsing; {cache})")
     if misses:
