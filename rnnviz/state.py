@@ -21,8 +21,9 @@ plain-language warning that starts with the parameter's name:
 * Unknown keys are ignored silently, because the page URL also carries other
   pages' settings; a key that differs from a known one only by case (``WH``) is
   reported ("did you mean Wh?").
-* Sizes: ``n``, ``d``, ``k`` are taken from their keys, else inferred (n from Wh, Wx,
-  b, h0, Wy, in that order; d from Wx, then x; k from Wy, then by; T from x).  Sizes
+* Sizes: ``n``, ``d``, ``k``, ``T`` are taken from their keys, else inferred (n from Wh,
+  Wx, b, h0, Wy, in that order; d from Wx, then x; k from Wy, then by; T from x; ``to_query``
+  never writes T since x carries it).  Sizes
   outside 1..LIMITS (k: 0..LIMITS.k) are clipped with a warning; a matrix that had
   exactly the clipped-away size keeps its top-left block (x keeps its first steps).
 * A value that is too long (> ``LIMITS.max_chars`` characters, checked before
@@ -85,10 +86,10 @@ LIMITS = Limits()
 
 # URL key <-> field name
 _URL_NAMES = {
-    "n": "n", "d": "d", "k": "k", "t": "t", "activation": "act",
+    "n": "n", "d": "d", "k": "k", "T": "T", "t": "t", "activation": "act",
     "W_h": "Wh", "W_x": "Wx", "b": "b", "W_y": "Wy", "b_y": "by", "x": "x", "h0": "h0",
 }
-QUERY_KEYS = ("n", "d", "k", "act", "Wh", "Wx", "b", "Wy", "by", "x", "h0", "t")
+QUERY_KEYS = ("n", "d", "k", "T", "act", "Wh", "Wx", "b", "Wy", "by", "x", "h0", "t")
 _ARRAY_FIELDS = ("W_h", "W_x", "b", "W_y", "b_y", "x", "h0")
 _PARAM_FIELDS = ("W_x", "W_h", "b", "W_y", "b_y", "activation")
 
