@@ -11,7 +11,7 @@ import streamlit as st
 from rnnviz import figures_training as ft
 from rnnviz import presets, widgets
 from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
-from rnnviz.engine import forward
+from rnnviz.engine import RNNParams, forward
 from rnnviz.training import Trainer
 
 INPUT_CHOICES = {"linear": "around h = 0 (f' = 1: the pure power of W_h)", "network": "the network's inputs x",
@@ -39,14 +39,25 @@ def clipping_runs(lr: float, init_radius: float, steps: int, delay: int, seed: i
     return runs
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def gain(W_x, W_h, b, activation, x, h0):
+    """‖∂h_T/∂h_t‖ along x: cached, since most curves on this page do not change when ρ moves."""
+    p = RNNParams(W_x=W_x, W_h=W_h, b=b, activation=activation)
+    return jacobian_norms(p, forward(p, x, h0))
+
+
+def curve(p, x, h0):
+    return gain(p.W_x, p.W_h, p.b, p.activation, x, h0)
+
+
 def apply_radius(W_h) -> None:
     widgets.update_state(W_h=W_h)
 
 
+widgets.page_setup()
 st.title("Vanishing / exploding lab")
 st.caption("Backpropagation through time multiplies by diag(f'(a_t))·W_h once per step back: the spectral radius "
            "of W_h and the slopes of f decide whether the product shrinks to nothing or blows up.")
-widgets.page_setup()
 state = widgets.network_sidebar()  # the shared network controls (each page draws them)
 widgets.show_warnings()
 params = state.params
@@ -71,8 +82,7 @@ if kind == "linear":
     chain_params = params.replace(b=presets.zeros(state.n), activation="tanh")
     st.caption("Around h = 0 nothing saturates, so ‖∂h_T/∂h_t‖ is ‖W_h^(T−t)‖, which grows or decays like ρ^(T−t). "
                "Pick the network's inputs to see what saturation does to it.")
-trace = forward(chain_params, x, h0)
-norms = jacobian_norms(chain_params, trace)
+norms = curve(chain_params, x, h0)
 rho = spectral_radius(params.W_h)
 current_label = f"current W_h (ρ = {rho:.4f})"
 
@@ -97,7 +107,7 @@ scaled, message = presets.scale_to_spectral_radius(params.W_h, target)
 if message:
     st.warning(message, icon=":material/warning:")
 chosen = chain_params.replace(W_h=scaled)
-chosen_norms = jacobian_norms(chosen, forward(chosen, x, h0))
+chosen_norms = curve(chosen, x, h0)
 chosen_label = f"W_h rescaled (ρ = {target:.2f})"
 curves = [(current_label, norms), (chosen_label, chosen_norms)]
 left, right = st.columns([3, 2])
@@ -120,10 +130,10 @@ act_curves = []
 act_x, act_h0 = (presets.make_inputs("random", len(x), state.d, seed=0), state.h0) if kind == "linear" else (x, h0)
 for col, activation in zip(act_cols, ("tanh", "relu"), strict=True):
     p = params.replace(activation=activation)
-    curve = jacobian_norms(p, forward(p, act_x, act_h0))
-    act_curves.append((activation, curve))
+    act_curve = curve(p, act_x, act_h0)
+    act_curves.append((activation, act_curve))
     with col:
-        st.plotly_chart(ft.jacobian_figure([(activation, curve)], f"‖∂h_T/∂h_t‖ with f = {activation}"),
+        st.plotly_chart(ft.jacobian_figure([(activation, act_curve)], f"‖∂h_T/∂h_t‖ with f = {activation}"),
                         key=f"lab_fig_{activation}")
 st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
            "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero)."
