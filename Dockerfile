@@ -7,11 +7,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    # One BLAS thread per process: concurrent sessions' small matrix products would only fight
-    # over threads (the engine's matrices are at most 64 x 64 per step).
-    OPENBLAS_NUM_THREADS=1 \
-    OMP_NUM_THREADS=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# One BLAS thread per process: concurrent sessions' small matrix products would only fight over
+# threads (the engine's matrices are at most 64 x 64 per step).
+ENV OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 
 # curl is only for the HEALTHCHECK (python:*-slim has none).
 RUN apt-get update \
