@@ -418,7 +418,9 @@ def phase_portrait_figure(coords, labels, t: int, title_note: str = "", decimals
     steps = np.arange(len(coords))
     unit_box = labels[0] == "h[1]" if unit_box is None else unit_box
     hover = [f"h_{s} → ({fmt(x, decimals)}, {fmt(y, decimals)})" for s, (x, y) in zip(steps, coords, strict=True)]
-    symbols = ["circle"] + ["arrow"] * (len(coords) - 1)
+    # Arrows show the direction of time; past 60 points they are too small to read, and a per-point
+    # symbol list costs Plotly a validation per point, so long paths use one plain marker.
+    symbols = ["circle"] + ["arrow"] * (len(coords) - 1) if len(coords) <= 60 else "circle"
     data = [
         go.Scatter(x=coords[:, 0], y=coords[:, 1], mode="lines", name="path", hoverinfo="skip", showlegend=False,
                    line=dict(color=COLORS["h"], width=1.2)),
