@@ -22,7 +22,8 @@ from rnnviz.state import LIMITS, QUERY_KEYS, SimState, from_query, to_query, val
 
 STATE = "rnnviz_state"
 WARNINGS = "rnnviz_warnings"
-WRITTEN_QUERY = "rnnviz_written_query"
+WRITTEN_QUERY = "rnnviz_written_query"  # the queries this session wrote to the URL, newest last
+WRITTEN_KEEP = 32
 EDITOR_GEN = "rnnviz_editor_gen"  # bumped to redraw data editors from the state
 DECIMALS = "rnnviz_lesson_rounding"
 MAX_SLIDERS = 24  # above this many entries a group is edited in a grid instead
@@ -61,7 +62,9 @@ def _sim_query(query) -> dict[str, str]:
 def get_state() -> SimState:
     """The session's state; a URL that carries a state the app did not write replaces it."""
     incoming = _sim_query(st.query_params.to_dict())
-    if STATE not in st.session_state or (incoming and incoming != st.session_state.get(WRITTEN_QUERY)):
+    # A rerun the browser sent before our last URL write reached it carries an older query of ours:
+    # that is not a shared link, and reading it would undo the change that triggered the rerun.
+    if STATE not in st.session_state or (incoming and incoming not in st.session_state.get(WRITTEN_QUERY, [])):
         state, warnings = from_query({key: st.query_params.get_all(key) for key in st.query_params})
         _store(state, warnings)
     return st.session_state[STATE]
@@ -87,7 +90,8 @@ def update_state(**parts) -> None:
 def write_url(state: SimState) -> None:
     """Mirror the state in the address bar so the link can be shared."""
     query = to_query(state)
-    st.session_state[WRITTEN_QUERY] = query
+    written = [q for q in st.session_state.get(WRITTEN_QUERY, []) if q != query]
+    st.session_state[WRITTEN_QUERY] = (written + [query])[-WRITTEN_KEEP:]
     if _sim_query(st.query_params.to_dict()) != query:
         st.query_params.from_dict(query)
 
@@ -135,6 +139,27 @@ def lesson_rounding_toggle() -> int:
 
 # --------------------------------------------------------------------------- step picker
 
+SYNCED = "rnnviz_synced"  # widget key -> (page, shape) it was last pushed to the browser for
+
+
+def _sync(key: str, value, shape=()) -> None:
+    """Give a widget the state's value, but only when the browser does not already hold it.
+
+    Assigning st.session_state[key] makes Streamlit push the value to the browser (set_value), which
+    snaps back a slider the user has already moved further while this run was in flight.  The value
+    is pushed when it differs from the widget's, and whenever the widget is new to the browser: another
+    page (widget ids are per page) or other parameters (``shape``: a slider's range).
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    mark = (ctx.page_script_hash if ctx else "", shape)
+    synced = st.session_state.setdefault(SYNCED, {})
+    if key not in st.session_state or st.session_state[key] != value or synced.get(key) != mark:
+        st.session_state[key] = value
+    synced[key] = mark
+
+
 def _set_t(t: int) -> None:
     state = st.session_state[STATE]
     _store(state.replace(t=int(min(max(t, 1), state.T))), st.session_state.get(WARNINGS))
@@ -149,7 +174,7 @@ def step_picker(state: SimState) -> int:
     if state.T == 1:
         st.caption("The sequence has a single step: t = 1.")
         return 1
-    st.session_state["rnnviz_t"] = state.t
+    _sync("rnnviz_t", state.t, state.T)
     left, mid, right = st.columns([1, 10, 1], vertical_alignment="bottom")
     left.button("◀", key="rnnviz_prev", help="Previous step", on_click=_set_t, args=(state.t - 1,),
                 disabled=state.t <= 1, width="stretch")
@@ -217,7 +242,7 @@ def _entry_sliders(state: SimState, name: str) -> None:
     bound = _slider_bound(arr)
     for index in np.ndindex(arr.shape):
         key = _entry_key(name, index)
-        st.session_state[key] = float(arr[index])
+        _sync(key, float(arr[index]), bound)
         st.slider(_entry_label(name, index), -bound, bound, step=0.01, key=key, format="%.4f",
                   on_change=_on_entry, args=(name, index))
 
@@ -349,10 +374,10 @@ def _sizes_panel(state: SimState) -> None:
              ("k", "output k", 0, LIMITS.k, state.k), ("T", "length T", 1, LIMITS.T, state.T)]
     for i, (field, label, lo, hi, value) in enumerate(specs):
         key = f"rnnviz_size_{field}"
-        st.session_state[key] = int(value)
+        _sync(key, int(value))
         cols[i % 2].number_input(label, lo, hi, step=1, key=key, on_change=_on_size, args=(field,),
                                  help=f"{lo} to {hi}" + (" (0 = no output layer)" if field == "k" else ""))
-    st.session_state["rnnviz_act"] = state.activation
+    _sync("rnnviz_act", state.activation)
     st.radio("Activation f", ["tanh", "relu"], key="rnnviz_act", horizontal=True, on_change=_on_activation)
 
 
