@@ -286,6 +286,9 @@ def draw_live(session: TrainingSession) -> None:
 
 # --------------------------------------------------------------------------- on-demand sections
 
+SWEEP_CACHE = "tr_sweep_cache"  # (key, frames, figure) of the last backward-sweep view
+
+
 def backward_section(session: TrainingSession) -> None:
     tr, task = session.trainer, session.trainer.task
     L, layer = tr.layers, view_layer(session)
@@ -294,12 +297,19 @@ def backward_section(session: TrainingSession) -> None:
     chosen = steps[-1]
     if len(steps) > 1:
         chosen = st.select_slider("Weights after update", steps, value=steps[-1], key="tr_sweep_step")
-    params = tr.params if chosen == steps[-1] else session.snapshots[steps.index(chosen) - 1].params
-    if chosen == 0:
-        params = TrainingSession.build(session.settings).trainer.params
-    frames = backward_sweep_layer(params, layer, task.x_test, task.y_test, task.loss, task.mask_test)
     top = layer == L - 1
-    st.plotly_chart(ft.sweep_figure(frames, "output" if top else f"layer {layer + 2} above"), key="tr_fig_sweep")
+    # The sweep and its animation only change with the weights: kept between reruns of this session.
+    cache_key = (repr(sorted(session.settings.items())), tr.steps_done, chosen, layer)  # runs are deterministic
+    cached = st.session_state.get(SWEEP_CACHE)
+    if cached is None or cached[0] != cache_key:
+        params = tr.params if chosen == steps[-1] else session.snapshots[steps.index(chosen) - 1].params
+        if chosen == 0:
+            params = TrainingSession.build(session.settings).trainer.params
+        frames = backward_sweep_layer(params, layer, task.x_test, task.y_test, task.loss, task.mask_test)
+        cached = (cache_key, frames, ft.sweep_figure(frames, "output" if top else f"layer {layer + 2} above"))
+        st.session_state[SWEEP_CACHE] = cached
+    _, frames, figure = cached
+    st.plotly_chart(figure, key="tr_fig_sweep")
     st.caption("Press ▶ (or drag the slider): ∂L/∂h_t fills in from t = T back to 0; the lower line shows where "
                "each multiplication by W_hᵀ·diag(f'(a_t)) shrinks or grows the signal. Full BPTT on the "
                "held-out sequence."
