@@ -121,7 +121,7 @@ def heatmap_figure(values, name: str, kind: str, t: int | None = None, decimals:
                   # whole steps and units only: no 0.5 ticks on short axes
                   xaxis=dict(title=dict(text="t"), showgrid=False, dtick=1 if T <= 24 else None),
                   yaxis=dict(title=dict(text="unit"), autorange="reversed", showgrid=False,
-                             dtick=1 if n <= 24 else None),
+                             dtick=1 if n <= 8 else None),
                   height=max(260, min(640, 120 + 9 * n)))
     if t is not None:
         fig.add_shape(_step_band(t, outline=True))

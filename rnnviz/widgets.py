@@ -67,6 +67,7 @@ def get_state() -> SimState:
     if STATE not in st.session_state or (incoming and incoming not in st.session_state.get(WRITTEN_QUERY, [])):
         state, warnings = from_query({key: st.query_params.get_all(key) for key in st.query_params})
         _store(state, warnings)
+        _set_origin(state)
     return st.session_state[STATE]
 
 
@@ -187,13 +188,26 @@ def step_picker(state: SimState) -> int:
 
 # --------------------------------------------------------------------------- sidebar
 
+PRESET = "rnnviz_preset"  # the preset selectbox: a preset's name, or None for a network opened from a link
+ORIGIN = "rnnviz_origin"  # the state Reset returns to: the chosen preset's, or the link's
+
+
+def _set_origin(state: SimState) -> None:
+    """Remember where the network came from; a link that spells out a preset selects that preset."""
+    st.session_state[ORIGIN] = state
+    st.session_state[PRESET] = next((name for name in presets.PRESETS if presets.make_preset(name) == state), None)
+
+
 def _on_preset() -> None:
-    name = st.session_state["rnnviz_preset"]
-    _store(presets.make_preset(name))
+    name = st.session_state[PRESET]
+    if name is not None:
+        state = presets.make_preset(name)
+        _store(state)
+        st.session_state[ORIGIN] = state
 
 
 def _on_reset() -> None:
-    _store(presets.make_preset(st.session_state.get("rnnviz_preset", "lesson")))
+    _store(st.session_state.get(ORIGIN) or presets.make_preset("lesson"))
 
 
 def _on_size(field: str) -> None:
@@ -386,12 +400,15 @@ def network_sidebar() -> SimState:
     state = get_state()
     with st.sidebar:
         st.markdown("### Network")
-        if "rnnviz_preset" not in st.session_state:
-            st.session_state["rnnviz_preset"] = "lesson"
-        st.selectbox("Preset", list(presets.PRESETS), key="rnnviz_preset", on_change=_on_preset)
-        st.caption(presets.PRESETS[st.session_state["rnnviz_preset"]])
-        st.button("Reset to the preset", key="rnnviz_reset", on_click=_on_reset, icon=":material/restart_alt:",
-                  help="Back to the preset's values", width="stretch")
+        preset = st.session_state.get(PRESET)
+        st.selectbox("Preset", list(presets.PRESETS), key=PRESET, on_change=_on_preset,
+                     placeholder="Opened from a link")
+        edited = state != st.session_state.get(ORIGIN)
+        source = "the preset" if preset else "the link"
+        st.caption((presets.PRESETS[preset] if preset else "This network came from a link.")
+                   + (f" Edited since; Reset goes back to {source}." if edited else ""))
+        st.button(f"Reset to {source}", key="rnnviz_reset", on_click=_on_reset, icon=":material/restart_alt:",
+                  help=f"Back to the values of {source}", width="stretch", disabled=not edited)
         with st.expander("Sizes and activation", expanded=False):
             _sizes_panel(state)
         with st.expander("Weights", expanded=True):
@@ -419,7 +436,7 @@ def simulator_page(title: str, caption: str | None = None) -> tuple[SimState, Tr
         st.caption(caption)
     show_warnings()
     trace = simulate(state)
-    controls = st.columns([3, 1], vertical_alignment="bottom")
+    controls = st.columns([5, 2], vertical_alignment="bottom")
     with controls[0]:
         t = step_picker(state)
     with controls[1]:

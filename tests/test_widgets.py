@@ -194,8 +194,11 @@ def test_a_relu_overflow_shows_a_message_not_a_traceback():
         assert any("overflowed" in e.value for e in at.error), page
         assert not at.get("plotly_chart")
         assert state_of(at) == from_query(query)[0]
+    # the network came from a link: no preset is selected, and Reset (nothing edited yet) is off
+    assert at.sidebar.selectbox(key="rnnviz_preset").value is None
+    assert at.sidebar.button(key="rnnviz_reset").disabled
     # back to a sane network from the sidebar: the page draws again
-    at.sidebar.button(key="rnnviz_reset").click().run()
+    at.sidebar.selectbox(key="rnnviz_preset").select("lesson").run()
     no_exception(at)
     assert not at.error and chart(at, "ripple")
 
@@ -228,3 +231,20 @@ def test_two_sessions_do_not_share_state():
     assert state_of(b) == default_state()
     assert state_of(a).params.W_h[0, 0] == -2.0
     assert b.query_params["Wh"] == "0.5,0.2;0.3,0.6"
+
+
+def test_reset_returns_to_where_the_network_came_from():
+    # a link: Reset goes back to the link's network, not to a preset
+    query = {"Wh": "0.1,0.2;0.3,0.4", "x": "1;2;3", "t": "2"}
+    at = open_app("pages/cell.py", query)
+    linked = state_of(at)
+    assert at.sidebar.selectbox(key="rnnviz_preset").value is None
+    assert any("came from a link" in c.value for c in at.sidebar.caption)
+    at.sidebar.slider(key="rnnviz_W_h_0_0").set_value(0.9).run()
+    assert state_of(at) != linked and any("Edited since" in c.value for c in at.sidebar.caption)
+    at.sidebar.button(key="rnnviz_reset").click().run()
+    assert state_of(at) == linked
+    assert at.sidebar.button(key="rnnviz_reset").disabled
+    # a link that spells out a preset selects it
+    at = open_app("pages/cell.py", to_query(presets.make_preset("vanishing")))
+    assert at.sidebar.selectbox(key="rnnviz_preset").value == "vanishing"
