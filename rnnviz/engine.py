@@ -152,10 +152,22 @@ class Trace:
     h: np.ndarray  # h_0..h_T: (T+1, n) / (B, T+1, n)
     y: np.ndarray | None  # y_1..y_T: (T, k) / (B, T, k), None without an output layer
     activation: str
+    # x time-major with a column of ones, (T*B, d+1): forward gets W_x x_t + b for every step from one
+    # matrix product, and backward dW_x and db from another.  Rebuilt from x when missing.
+    x_ones: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def batched(self) -> bool:
         return self.x.ndim == 3
+
+
+def _inputs_with_ones(xb: np.ndarray) -> np.ndarray:
+    """(B, T, d) inputs as time-major rows with a trailing 1: (T*B, d+1)."""
+    B, T, d = xb.shape
+    x_ones = np.empty((T, B, d + 1), xb.dtype)
+    x_ones[..., :d] = xb.transpose(1, 0, 2)
+    x_ones[..., d] = 1.0
+    return x_ones.reshape(T * B, d + 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,10 +257,10 @@ def _forward_layer(p: RNNParams, x, h0=None) -> Trace:
     xb, h0b, batched = _batch_inputs(p, x, h0)
     B, T, _ = xb.shape
     # Input projections for every step at once; only W_h h stays inside the loop.
-    x_tm = np.ascontiguousarray(xb.transpose(1, 0, 2)).reshape(T * B, p.d)  # (T*B, d) time-major
+    x_ones = _inputs_with_ones(xb)  # (T*B, d+1)
+    W_xb = np.concatenate([p.W_x, p.b[:, None]], axis=1)  # (n, d+1): [W_x | b]
     pre = np.empty((T, B, p.n), p.dtype)  # (T, B, n): each step's rows contiguous
-    np.matmul(x_tm, p.W_x.T, out=pre.reshape(T * B, p.n))
-    pre += p.b
+    np.matmul(x_ones, W_xb.T, out=pre.reshape(T * B, p.n))  # W_x x_t + b, all steps
     h = np.empty((T + 1, B, p.n), p.dtype)  # (T+1, B, n)
     h[0] = h0b
     W_hT = np.ascontiguousarray(p.W_h.T)  # BLAS is faster on a contiguous right operand
@@ -265,7 +277,7 @@ def _forward_layer(p: RNNParams, x, h0=None) -> Trace:
     pre, h = pre.transpose(1, 0, 2), h.transpose(1, 0, 2)  # back to batch first (views)
     return Trace(
         x=_unbatch(xb, batched), pre=_unbatch(pre, batched), h=_unbatch(h, batched),
-        y=_unbatch(y, batched), activation=p.activation,
+        y=_unbatch(y, batched), activation=p.activation, x_ones=x_ones,
     )
 
 
@@ -331,11 +343,11 @@ def _backward_layer(p: RNNParams, tr: Trace, dy=None, dh=None) -> Grads:
     dh_total[0] = dhnext
     # Weight gradients: one matrix product over all (t, b) pairs at once.
     dpre_flat = dpre.reshape(T * B, n)
-    xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, p.d)
+    x_ones = tr.x_ones if tr.x_ones is not None else _inputs_with_ones(x)
     # Written as (Aᵀ B)ᵀ: OpenBLAS runs this orientation faster than Bᵀ A, same numbers.
     dW_h = (hs[:-1].reshape(T * B, n).T @ dpre_flat).T
-    dW_x = (xt.T @ dpre_flat).T
-    db = dpre_flat.sum(axis=0)
+    dW_xb = (x_ones.T @ dpre_flat).T  # (n, d+1): [dW_x | db], the ones column sums dL/da_t
+    dW_x, db = np.ascontiguousarray(dW_xb[:, :-1]), np.ascontiguousarray(dW_xb[:, -1])
     dh_out = dh_total.transpose(1, 0, 2)
     dpre_out = dpre.transpose(1, 0, 2)
     return Grads(
