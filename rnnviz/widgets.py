@@ -1,10 +1,11 @@
 """The shared Streamlit controls: the only module in rnnviz/ that imports streamlit.
 
 One rule keeps widgets and state from drifting apart: the ``SimState`` in session state is
-the truth.  Before a widget is drawn its session-state value is set from the state; a
-widget change runs an ``on_change`` callback that builds a new, validated state.  The URL
-is written from the state on every run, and read back only when it carries a state the
-app did not write (a shared link, a page link with query parameters).
+the truth.  Before a widget is drawn it is given the state's value, unless the browser holds
+that value already (``_sync``); a widget change runs an ``on_change`` callback that builds a
+new, validated state.  The URL is written from the state on every run, and read back only
+when it carries a state this session did not write (a shared link, a page link with query
+parameters).
 """
 
 from __future__ import annotations
