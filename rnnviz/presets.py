@@ -26,8 +26,9 @@ import re
 
 import numpy as np
 
+from rnnviz import analysis
 from rnnviz.engine import RNNParams
-from rnnviz.state import LIMITS, SimState, default_state, lesson_inputs, resized
+from rnnviz.state import _NUMBER, _SAFE, LIMITS, SimState, default_state, lesson_inputs, resized
 
 __all__ = [
     "INPUT_KINDS",
@@ -94,7 +95,7 @@ def spectral_radius(W) -> float:
         raise ValueError(f"spectral radius needs a square matrix, got shape {W.shape}")
     if not np.all(np.isfinite(W)):
         raise ValueError("spectral radius needs finite values")
-    return float(np.max(np.abs(np.linalg.eigvals(W))))
+    return analysis.spectral_radius(W)
 
 
 def scale_to_spectral_radius(W, rho: float, name: str = "W_h") -> tuple[np.ndarray, str | None]:
@@ -189,7 +190,6 @@ def make_inputs(kind: str, T: int, d: int, seed=0, **options) -> np.ndarray:
 
 _MAX_INPUT_BYTES = 200_000
 _SPLIT = re.compile(r"[,;\s]+")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def parse_inputs(text, d: int) -> tuple[np.ndarray | None, list[str]]:
@@ -239,7 +239,7 @@ def _parse_inputs(text, d) -> tuple[np.ndarray | None, list[str]]:
                           "it was not read."]
         for tok in tokens:
             if not _NUMBER.fullmatch(tok) or len(tok) > LIMITS.max_token:
-                shown = re.sub(r"[^0-9A-Za-z.+\- ]", "?", tok[:20])
+                shown = _SAFE.sub("?", tok[:20])
                 return None, [f"x: line {number} has '{shown}', which is not a number; it was not read."]
         row = [float(tok) for tok in tokens]
         if not all(math.isfinite(v) and abs(v) <= LIMITS.max_abs for v in row):
