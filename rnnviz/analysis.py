@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine import RNNParams, Trace, forward
+from rnnviz.engine import RNNParams, Trace, _activation_slope, forward
 
 # |h| above this counts as saturated: tanh' = 1 - h^2 < 0.1 there, so gradients barely pass.
 SATURATION_THRESHOLD = 0.95
@@ -203,16 +203,11 @@ def _nudge_direction(d: int, unit: int | None) -> np.ndarray:
     return e
 
 
-def _slope(activation: str, pre: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """f'(a): tanh' = 1 - h^2, relu' = [a > 0] (same convention as the engine)."""
-    return 1.0 - h * h if activation == "tanh" else (pre > 0).astype(np.float64)
-
-
 def _linearised_ripple(params: RNNParams, trace: Trace, t: int, e: np.ndarray, eps: float) -> np.ndarray:
     """eps * ||dh_s/dx_t e|| for s = 0..T, propagating v_s = f'(a_s) * (W_h v_{s-1})."""
     T = trace.pre.shape[0]
     out = np.zeros(T + 1)
-    slopes = _slope(trace.activation, trace.pre, trace.h[1:])
+    slopes = _activation_slope(trace.activation, trace.pre, trace.h[1:])
     v = slopes[t - 1] * (params.W_x @ e)
     out[t] = np.linalg.norm(v)
     for s in range(t + 1, T + 1):
@@ -255,7 +250,7 @@ def jacobian_norms(params: RNNParams, trace: Trace, t_end: int | None = None, no
     t_end = T if t_end is None else t_end
     if not 0 <= t_end <= T:
         raise ValueError(f"t_end={t_end} is outside 0..{T}")
-    slopes = _slope(trace.activation, trace.pre, trace.h[1:])
+    slopes = _activation_slope(trace.activation, trace.pre, trace.h[1:])
     out = np.full(T + 1, np.nan)
     M = np.eye(params.n)
     out[t_end] = np.linalg.norm(M, NORMS[norm])
