@@ -300,8 +300,7 @@ def make_preset(name: str, n: int | None = None, d: int | None = None, k: int | 
     d = _PRESET_D if d is None else int(d)
     k = 0 if k is None else int(k)
     T = _PRESET_T[name] if T is None else int(T)
-    if not (1 <= n <= LIMITS.n and 1 <= d <= LIMITS.d and 0 <= k <= LIMITS.k and 1 <= T <= LIMITS.T):
-        raise ValueError(f"sizes n={n}, d={d}, k={k}, T={T} are outside the limits {LIMITS}")
+    LIMITS.check_sizes(n, d, k, T)
     rng = np.random.default_rng(seed)
     activation = "tanh"
     if name == "long memory":

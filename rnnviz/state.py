@@ -81,6 +81,11 @@ class Limits:
     max_chars: int = 210_000  # longest URL value read (8000 numbers of up to 24 chars + separator)
     max_token: int = 64  # longest single number token read
 
+    def check_sizes(self, n: int, d: int, k: int, T: int) -> None:
+        """Raise ValueError unless 1 <= n, d, T and 0 <= k are within these limits."""
+        if not (1 <= n <= self.n and 1 <= d <= self.d and 0 <= k <= self.k and 1 <= T <= self.T):
+            raise ValueError(f"sizes n={n}, d={d}, k={k}, T={T} are outside the limits {self}")
+
 
 LIMITS = Limits()
 
@@ -251,8 +256,7 @@ def resized(state: SimState, n: int | None = None, d: int | None = None, k: int 
     d = state.d if d is None else int(d)
     k = state.k if k is None else int(k)
     T = state.T if T is None else int(T)
-    if not (1 <= n <= LIMITS.n and 1 <= d <= LIMITS.d and 0 <= k <= LIMITS.k and 1 <= T <= LIMITS.T):
-        raise ValueError(f"sizes n={n}, d={d}, k={k}, T={T} are outside the limits {LIMITS}")
+    LIMITS.check_sizes(n, d, k, T)
     p = state.params
     params = RNNParams(
         W_x=_fit("W_x", p.W_x, (n, d), seed), W_h=_fit("W_h", p.W_h, (n, n), seed), b=_fit("b", p.b, (n,), seed),
