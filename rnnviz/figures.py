@@ -288,9 +288,11 @@ def _arrow_trace(segments, color: str, name: str) -> go.Scatter:
                       marker=dict(symbol="arrow", angleref="previous", size=sizes, color=color))
 
 
-def _tag_trace(xs, ys, label: str, color: str, name: str, size: int, position: str = "middle center") -> go.Scatter:
-    """The same label on every copy of a shared weight: weight sharing made visible."""
-    return go.Scatter(x=xs, y=ys, mode="text", text=[label] * len(xs), name=name, showlegend=False,
+def _tag_trace(xs, ys, label: str | list[str], color: str, name: str, size: int,
+               position: str = "middle center") -> go.Scatter:
+    """The same label on every copy of a shared weight: weight sharing made visible (or one label per point)."""
+    text = [label] * len(xs) if isinstance(label, str) else label
+    return go.Scatter(x=xs, y=ys, mode="text", text=text, name=name, showlegend=False,
                       hoverinfo="skip", textposition=position, textfont=dict(color=color, size=size))
 
 
@@ -375,9 +377,9 @@ def chain_figure(params: RNNParams, trace: Trace, t: int, max_cells: int = 30, d
                    text=[_step_label("x", s, t, dense) for s in steps], textposition="bottom center",
                    textfont=dict(color=COLORS["x"], size=font), hovertemplate="%{customdata}<extra></extra>",
                    customdata=[_vector_hover("x", s, trace.x[s - 1], decimals) for s in steps]),
-        _tag_trace(states, [-0.58] * len(states), "", COLORS["h"], "h labels", font, "bottom center"),
+        _tag_trace(states, [-0.58] * len(states), [_step_label("h", s, t, dense) for s in states], COLORS["h"],
+                   "h labels", font, "bottom center"),
     ]
-    data[-1].text = [_step_label("h", s, t, dense) for s in states]
     if trace.y is not None:
         outputs = [(s, 0.5 + 0.03, s, NODE_Y - 0.1) for s in steps]
         data += [
