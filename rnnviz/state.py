@@ -613,8 +613,7 @@ def from_query(query: Mapping[str, str | list[str]]) -> tuple[SimState, list[str
     See the module docstring for the rules.  An empty query gives ``default_state()``
     and no warnings.
     """
-    labels = {field: key for field, key in _URL_NAMES.items()}
-    resolver = _Resolver(_DEFAULT, labels, "kept the default values")
+    resolver = _Resolver(_DEFAULT, _URL_NAMES, "kept the default values")
     try:
         if query is None:
             return _DEFAULT, []
