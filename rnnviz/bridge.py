@@ -265,10 +265,6 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _shape_text(shape) -> str:
     return str(tuple(int(s) for s in shape))
 
@@ -523,17 +519,13 @@ def load_weights(data: bytes, filename: str = "", base: SimState | None = None) 
         return None, errors
     try:
         notes = list(loaded.notes)
-        first = loaded.layers[0]
-        top = loaded.layers[-1]
+        params = loaded.layers[0]  # one layer: it also holds the output layer
         h0 = loaded.h0
         if len(loaded.layers) > 1:
             notes.append(f"The file has {len(loaded.layers)} stacked layers; the simulator shows one layer, so it "
                          "loaded layer 1 (weight_*_l0) without the output layer. The PyTorch page's 'layers' input "
                          "shows stacked networks.")
-            params = first
             h0 = None if h0 is None else h0[0]
-        else:
-            params = top
         if loaded.x is None:
             notes.append("The file has no inputs x: kept the current inputs.")
         state, warnings = validate_state(
