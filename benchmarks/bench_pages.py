@@ -36,6 +36,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from rnnviz import presets  # noqa: E402
 from rnnviz.state import to_query  # noqa: E402
+from tests.apptest_utils import open_app  # noqa: E402
 
 TARGET_MS = {"default": 50.0, "n=64, T=500": 300.0}
 PAGES = ["cell", "chain", "heatmaps", "phase", "lab", "training"]
@@ -47,12 +48,7 @@ def large_query() -> dict:
 
 
 def open_page(page: str, query: dict | None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    if page != "cell":
-        at.switch_page(f"pages/{page}.py").run()
+    at = open_app(f"pages/{page}.py", query, timeout=120)
     if at.exception:
         raise RuntimeError(f"{page}: {[e.value for e in at.exception]}")
     return at
