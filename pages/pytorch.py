@@ -12,10 +12,6 @@ def _on_upload() -> None:
     upload = st.session_state.get(UPLOAD_KEY)
     if upload is None:
         return
-    if upload.size > bridge.MAX_BYTES:
-        st.session_state[RESULT] = (False, [f"{upload.name}: the file is {upload.size:,} bytes; "
-                                            f"the limit is {bridge.MAX_BYTES:,}"])
-        return
     state, messages = bridge.load_weights(upload.getvalue(), upload.name, base=st.session_state[widgets.STATE])
     if state is None:
         st.session_state[RESULT] = (False, messages)
