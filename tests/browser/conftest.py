@@ -12,6 +12,7 @@ Every test in this folder is marked `browser` automatically (`pytest -m "not bro
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -49,13 +50,9 @@ def chromium_path() -> str:
     return exe
 
 
-@pytest.fixture(scope="session")
-def app_server(chromium_path):
-    """Base URL (http://127.0.0.1:<port>) of `streamlit run app.py`, started once per session.
-
-    Depends on chromium_path so a machine without a browser doesn't pay for a server start.
-    """
-    server = StreamlitServer()
+@contextmanager
+def _serving(**server_args):
+    server = StreamlitServer(**server_args)
     try:
         url = server.start(timeout=60)
     except Exception as e:  # noqa: BLE001
@@ -65,6 +62,22 @@ def app_server(chromium_path):
         yield url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def serve(chromium_path):
+    """`with serve(**StreamlitServer args) as url:` a server of a test module's own (stopped on exit).
+
+    Depends on chromium_path so a machine without a browser doesn't pay for a server start.
+    """
+    return _serving
+
+
+@pytest.fixture(scope="session")
+def app_server(serve):
+    """Base URL (http://127.0.0.1:<port>) of `streamlit run app.py`, started once per session."""
+    with serve() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ from rnnviz.state import from_query, to_query
 from .harness import (
     OUTPUT_DIR,
     SEL_MAIN,
-    StreamlitServer,
     app_pages,
     assert_no_exception,
     goto,
@@ -34,17 +33,9 @@ DEEP_QUERY = to_query(from_query({"n": "2", "Wh": "0.4,0.1;-0.2,0.7", "x": "1;-2
 
 
 @pytest.fixture(scope="module")
-def fresh_server(chromium_path):
-    server = StreamlitServer(log_path=OUTPUT_DIR / "streamlit-deep-link.log")
-    try:
-        url = server.start(timeout=60)
-    except Exception as e:  # noqa: BLE001
-        server.stop()
-        pytest.fail(f"streamlit server did not come up: {e}", pytrace=False)
-    try:
+def fresh_server(serve):
+    with serve(log_path=OUTPUT_DIR / "streamlit-deep-link.log") as url:
         yield url
-    finally:
-        server.stop()
 
 
 def nav_labels(page) -> list[str]:

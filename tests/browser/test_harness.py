@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from .harness import (
-    StreamlitServer,
+    OUTPUT_DIR,
     assert_no_exception,
     click_button,
     exception_texts,
@@ -26,13 +26,9 @@ from .harness import (
 
 
 @pytest.fixture(scope="module")
-def widget_server(chromium_path):
-    server = StreamlitServer(app="tests/browser/widget_app.py", log_path=None)
-    server.log_path = server.log_path.with_name("streamlit-widget-app.log")
-    try:
-        yield server.start(timeout=60)
-    finally:
-        server.stop()
+def widget_server(serve):
+    with serve(app="tests/browser/widget_app.py", log_path=OUTPUT_DIR / "streamlit-widget-app.log") as url:
+        yield url
 
 
 def test_widgets_and_reruns(widget_server, page):
