@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
-from apptest_utils import chart, fmt, no_exception, open_app, shown_h, warnings_shown
+from apptest_utils import SIM_PAGES, chart, fmt, no_exception, open_app, shown_h, warnings_shown
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import presets, widgets
@@ -188,7 +188,7 @@ def test_share_link_opens_the_same_state():
 def test_a_relu_overflow_shows_a_message_not_a_traceback():
     x = ";".join(["1"] * 200)
     query = {"act": "relu", "Wh": "1000,0;0,1000", "x": x, "t": "150"}
-    for page in ("pages/cell.py", "pages/chain.py", "pages/heatmaps.py", "pages/phase.py"):
+    for page in SIM_PAGES:
         at = open_app(page, query)
         no_exception(at)
         assert any("overflowed" in e.value for e in at.error), page
