@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnnviz.analysis import spectral_radius
 from rnnviz.engine import ACTIVATIONS, RNNParams, backward, forward
 from rnnviz.losses import accuracy, loss_and_grad, softmax
 from rnnviz.optim import clip_by_global_norm, make_optimizer
@@ -47,11 +48,6 @@ class Snapshot:
     params: RNNParams | list[RNNParams]  # after the update (the last finite params if diverged)
     spectral_radius: float  # of W_h after the update (largest over layers)
     diverged: bool = False
-
-
-def spectral_radius(W_h: np.ndarray) -> float:
-    """max |eigenvalue| of W_h."""
-    return float(np.max(np.abs(np.linalg.eigvals(W_h))))
 
 
 # --- argument checks ---
@@ -187,12 +183,8 @@ class Trainer:
         """Per-step arrays: loss, accuracy (NaN for regression), spectral_radius, grad_norm."""
         return {key: np.array(vals, dtype=np.float64) for key, vals in self._history.items()}
 
-    def _layers(self, params=None) -> list[RNNParams]:
-        params = self.params if params is None else params
-        return [params] if isinstance(params, RNNParams) else list(params)
-
     def _radius(self, params) -> float:
-        return max(spectral_radius(p.W_h) for p in self._layers(params))
+        return max(layer_radii(params))
 
     # --- one update ---
 
