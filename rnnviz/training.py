@@ -46,8 +46,13 @@ class Snapshot:
     clipped: bool
     dh_norms: np.ndarray  # (T+1,): ||dL/dh_t|| over the batch (Frobenius over (B, n)), t = 0..T, top layer
     params: RNNParams | list[RNNParams]  # after the update (the last finite params if diverged)
-    spectral_radius: float  # of W_h after the update (largest over layers)
+    radii: tuple[float, ...]  # ρ(W_h) of each layer after the update, layer 0 first
     diverged: bool = False
+
+    @property
+    def spectral_radius(self) -> float:
+        """ρ(W_h) after the update (largest over layers)."""
+        return max(self.radii)
 
 
 # --- argument checks ---
@@ -183,9 +188,6 @@ class Trainer:
         """Per-step arrays: loss, accuracy (NaN for regression), spectral_radius, grad_norm."""
         return {key: np.array(vals, dtype=np.float64) for key, vals in self._history.items()}
 
-    def _radius(self, params) -> float:
-        return max(layer_radii(params))
-
     # --- one update ---
 
     def _batch(self):
@@ -213,7 +215,7 @@ class Trainer:
         self._flat = new_flat
         self.params = self._unflatten(new_flat)
         return self._record(Snapshot(step, loss, acc, grads, grad_norm, clipped, dh_norms, self.params,
-                                     self._radius(self.params)))
+                                     tuple(layer_radii(self.params))))
 
     def _unflatten(self, flat: dict):
         if self.layers == 1:
@@ -232,10 +234,10 @@ class Trainer:
 
     def _diverge(self, step, loss, acc, grads, grad_norm, clipped, dh_norms, what) -> Snapshot:
         """Stop for good; keep the last finite params and say why in plain words."""
-        radius = self._radius(self.params)
+        radii = tuple(layer_radii(self.params))
         self.diverged = True
-        self.divergence_reason = self._explain(step, loss, what, radius)
-        return self._record(Snapshot(step, loss, acc, grads, grad_norm, clipped, dh_norms, self.params, radius,
+        self.divergence_reason = self._explain(step, loss, what, max(radii))
+        return self._record(Snapshot(step, loss, acc, grads, grad_norm, clipped, dh_norms, self.params, radii,
                                      diverged=True))
 
     def _explain(self, step, loss, what, radius) -> str:
@@ -594,7 +596,7 @@ def advance(session: TrainingSession, steps: int | None = None) -> list[Snapshot
     session.snapshots.extend(snaps)
     del session.snapshots[:-MAX_RECORDED]
     if session.trainer.layers > 1:
-        session.radii.extend(tuple(layer_radii(s.params)) for s in snaps)
+        session.radii.extend(s.radii for s in snaps)
     if session.trainer.diverged:
         session.playing = False
     return snaps
