@@ -86,16 +86,11 @@ def _check_dtype(dtype) -> np.dtype:
 
 # --- flat parameter dicts <-> RNNParams (one or a stack) ---
 
-def _flatten(params) -> dict[str, np.ndarray]:
-    if isinstance(params, RNNParams):
-        return dict(params.arrays())
-    return {f"layer{i}.{name}": arr for i, p in enumerate(params) for name, arr in p.arrays().items()}
-
-
-def _flatten_grads(grads) -> dict[str, np.ndarray]:
-    if not isinstance(grads, list):
-        return dict(grads.arrays())
-    return {f"layer{i}.{name}": arr for i, g in enumerate(grads) for name, arr in g.arrays().items()}
+def _flatten(layers) -> dict[str, np.ndarray]:
+    """The arrays of an RNNParams (or Grads) by name; of a list of them (a stack) as "layer{i}.{name}"."""
+    if not isinstance(layers, list):
+        return dict(layers.arrays())
+    return {f"layer{i}.{name}": arr for i, p in enumerate(layers) for name, arr in p.arrays().items()}
 
 
 def _all_finite(arrays: dict) -> bool:
@@ -196,14 +191,10 @@ class Trainer:
         idx = np.sort(self._rng.choice(self.task.B, size=self.batch_size, replace=False))
         return self._x[idx], self._y[idx], None if self._mask is None else self._mask[idx]
 
-    def _loss_and_grads(self, x, y, mask):
-        """Loss, dL/dy outputs and flat param grads; full or truncated BPTT."""
-        return loss_grads(self.params, x, y, self.task.loss, mask, self.bptt_window)
-
     def _update(self) -> Snapshot:
         x, y, mask = self._batch()
         with np.errstate(over="ignore", invalid="ignore"):
-            loss, acc, grads, dh_norms = self._loss_and_grads(x, y, mask)
+            loss, acc, grads, dh_norms = loss_grads(self.params, x, y, self.task.loss, mask, self.bptt_window)
             clipped_grads, grad_norm = clip_by_global_norm(grads, self.clip)
             clipped = self.clip is not None and math.isfinite(grad_norm) and grad_norm > self.clip
             step = self.steps_done + 1
@@ -333,8 +324,8 @@ def loss_grads(params, x, y, loss: str, mask=None, bptt_window: int | None = Non
     total, dh_norms = None, np.empty(T + 1)
     for s, traces in zip(starts, chunks, strict=True):
         grads = backward(params, traces, dy=dy[:, s:s + window])
-        total = _add_grads(total, _flatten_grads(grads))
-        dh = _top(grads).dh if isinstance(grads, list) else grads.dh  # (B, w+1, n)
+        total = _add_grads(total, _flatten(grads))
+        dh = _top(grads).dh  # (B, w+1, n)
         norms = np.sqrt(np.einsum("btn,btn->t", dh, dh))  # (w+1,)
         if s == 0:
             dh_norms[0] = norms[0]
