@@ -51,6 +51,8 @@ SEL_BUSY = "[data-testid='stSkeleton'], [data-testid='stAppSkeleton'], [data-tes
 SEL_PLOTLY = "[data-testid='stPlotlyChart']"
 SEL_SIDEBAR = "[data-testid='stSidebar']"
 SEL_MAIN = "[data-testid='stMain']"
+SEL_NAV_LINK = "[data-testid='stSidebarNavLink']"
+SEL_NAV_ACTIVE = f"{SEL_NAV_LINK}[aria-current='page']"  # the current page's link
 
 
 # --------------------------------------------------------------------------- browser
@@ -459,7 +461,7 @@ def metric_value(page, label: str) -> str:
 def open_page_link(page, title: str, timeout: float = 30.0) -> None:
     """Click a sidebar navigation link by its title and wait for the page's run."""
     with expect_rerun(page, timeout=timeout):
-        page.locator("[data-testid='stSidebarNavLink']", has_text=title).first.click()
+        page.locator(SEL_NAV_LINK, has_text=title).first.click()
 
 
 def _css_str(s: str) -> str:

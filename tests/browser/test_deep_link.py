@@ -17,6 +17,8 @@ from rnnviz.state import from_query, to_query
 from .harness import (
     OUTPUT_DIR,
     SEL_MAIN,
+    SEL_NAV_ACTIVE,
+    SEL_NAV_LINK,
     app_pages,
     assert_no_exception,
     goto,
@@ -41,7 +43,7 @@ def fresh_server(serve):
 def nav_labels(page) -> list[str]:
     """The sidebar navigation's link texts without the icon ligature (last line of each link)."""
     return [text.strip().splitlines()[-1].strip()
-            for text in page.locator("[data-testid='stSidebarNavLink']").all_inner_texts()]
+            for text in page.locator(SEL_NAV_LINK).all_inner_texts()]
 
 
 def check_app_navigation(page, path: str, title: str) -> None:
@@ -50,7 +52,7 @@ def check_app_navigation(page, path: str, title: str) -> None:
     labels = nav_labels(page)
     assert labels == TITLES, f"sidebar navigation {labels}, expected the app's page titles {TITLES}"
     assert not RAW_NAMES & set(labels), labels
-    active = page.locator("[data-testid='stSidebarNavLink'][aria-current='page']")
+    active = page.locator(SEL_NAV_ACTIVE)
     assert active.count() == 1 and active.first.inner_text().strip().endswith(title), active.all_inner_texts()
     assert page.url.split("?")[0].endswith(path), page.url
     # wide layout: the main block spans the window beside the sidebar; centered stops at 736 px

@@ -25,6 +25,7 @@ from rnnviz.state import default_state, from_query, to_query, validate_state
 
 from .harness import (
     SEL_MAIN,
+    SEL_NAV_ACTIVE,
     SEL_SIDEBAR,
     app_pages,
     assert_no_exception,
@@ -305,7 +306,7 @@ def test_navigation_keeps_state(app_server, page):
     assert query_params(page) == changed
     assert slider_value(page, "b[2]") == pytest.approx(0.03)
     assert shown_value(page, "b[2]") == "0.0300"
-    active = page.locator("[data-testid='stSidebarNavLink'][aria-current='page']")
+    active = page.locator(SEL_NAV_ACTIVE)
     assert TITLES["chain"] in active.first.inner_text()
     assert_no_exception(page)
 
@@ -398,7 +399,7 @@ def test_every_page_keeps_state_and_screenshots(app_server, page):
         if url_path != "cell":
             open_page_link(page, title)
         assert_no_exception(page)
-        active = page.locator("[data-testid='stSidebarNavLink'][aria-current='page']")
+        active = page.locator(SEL_NAV_ACTIVE)
         assert title in active.first.inner_text(), (title, active.first.inner_text())
         if page.locator(SEL_SIDEBAR).get_by_text("W_x[2,1]").count():  # a simulator page
             assert query_params(page) == changed, url_path

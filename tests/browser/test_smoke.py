@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from .harness import SEL_MAIN, app_pages, assert_no_exception, goto, probe, screenshot
+from .harness import SEL_MAIN, SEL_NAV_ACTIVE, app_pages, assert_no_exception, goto, probe, screenshot
 
 PAGES = app_pages()
 
@@ -33,7 +33,7 @@ def test_page_loads(app_server, page, file, title, url_path):
     assert_no_exception(page)
     # st.navigation sends unknown paths back to the default page: make sure we really are on ours.
     assert page.url.split("?")[0].rstrip("/").endswith(url_path) or url_path == PAGES[0][2], page.url
-    active = page.locator("[data-testid='stSidebarNavLink'][aria-current='page']")
+    active = page.locator(SEL_NAV_ACTIVE)
     if active.count():
         assert title in active.first.inner_text()
     screenshot(page, f"page-{url_path}")
