@@ -348,25 +348,34 @@ def gradient_check(params: RNNParams, task_x, task_y, loss: str, entries=None, e
     Returns [(name, index, bptt, numeric, rel_error)], rel_error = |bptt - numeric| / max(|bptt|, |numeric|, 1e-12).
     Runs in float64 whatever the params' dtype: float32 would drown the differences in rounding.
     """
-    params = _check_single(params)
-    arrays = {name: np.asarray(a, np.float64) for name, a in params.arrays().items()}
-    params = RNNParams(**arrays, activation=params.activation)
+    (params,) = _float64_stack(_check_single(params))
     x, y, mask = _as_batch(task_x, task_y, mask)
     _, _, grads, _ = loss_grads(params, x, y, loss, mask)
+
+    def loss_with(name, w):
+        return _loss_only(params.replace(**{name: w}), x, y, loss, mask)
+
+    return _finite_differences(params, grads, loss_with, entries, eps)
+
+
+def _finite_differences(params: RNNParams, grads: dict, loss_with, entries, eps: float, where: str = ""):
+    """gradient_check's rows for entries of params (default: the first entry of each array, W_h[0, n-1] and
+    W_x[n-1, 0]) against BPTT's grads (plain names); loss_with(name, w) is the loss with params' `name` set to w."""
+    arrays = params.arrays()
     if entries is None:
         entries = [(name, tuple(0 for _ in arr.shape)) for name, arr in arrays.items()]
         entries += [("W_h", (0, params.n - 1)), ("W_x", (params.n - 1, 0))]
     results = []
     for name, index in entries:
         if name not in arrays:
-            raise ValueError(f"unknown parameter {name!r}; expected one of {sorted(arrays)}")
+            raise ValueError(f"unknown parameter {name!r}{where}; expected one of {sorted(arrays)}")
         index = tuple(int(i) for i in np.atleast_1d(index))
-        plus, minus = arrays[name].copy(), arrays[name].copy()
-        plus[index] += eps
-        minus[index] -= eps
-        f_plus = _loss_only(params.replace(**{name: plus}), x, y, loss, mask)
-        f_minus = _loss_only(params.replace(**{name: minus}), x, y, loss, mask)
-        numeric = (f_plus - f_minus) / (2 * eps)
+        values = []
+        for sign in (1.0, -1.0):
+            nudged = arrays[name].copy()
+            nudged[index] += sign * eps
+            values.append(loss_with(name, nudged))
+        numeric = (values[0] - values[1]) / (2 * eps)
         bptt = float(grads[name][index])
         rel = abs(bptt - numeric) / max(abs(bptt), abs(numeric), 1e-12)
         results.append((name, index, bptt, numeric, rel))
@@ -478,28 +487,14 @@ def gradient_check_layer(params, layer: int, task_x, task_y, loss: str, entries=
     stack = _check_stack_top(_float64_stack(params))
     layer = _check_int("layer", layer, 0, len(stack) - 1)
     target = stack[layer]
-    arrays = dict(target.arrays())
     x, y, mask = _as_batch(task_x, task_y, mask)
     _, _, grads, _ = loss_grads(stack, x, y, loss, mask)
-    if entries is None:
-        entries = [(name, tuple(0 for _ in arr.shape)) for name, arr in arrays.items()]
-        entries += [("W_h", (0, target.n - 1)), ("W_x", (target.n - 1, 0))]
-    results = []
-    for name, index in entries:
-        if name not in arrays:
-            raise ValueError(f"unknown parameter {name!r} for layer {layer}; expected one of {sorted(arrays)}")
-        index = tuple(int(i) for i in np.atleast_1d(index))
-        values = []
-        for sign in (1.0, -1.0):
-            nudged = arrays[name].copy()
-            nudged[index] += sign * eps
-            trial = stack[:layer] + [target.replace(**{name: nudged})] + stack[layer + 1:]
-            values.append(_loss_only(trial, x, y, loss, mask))
-        numeric = (values[0] - values[1]) / (2 * eps)
-        bptt = float(grads[f"layer{layer}.{name}"][index])
-        rel = abs(bptt - numeric) / max(abs(bptt), abs(numeric), 1e-12)
-        results.append((name, index, bptt, numeric, rel))
-    return results
+
+    def loss_with(name, w):
+        return _loss_only(stack[:layer] + [target.replace(**{name: w})] + stack[layer + 1:], x, y, loss, mask)
+
+    own = {name: grads[f"layer{layer}.{name}"] for name in target.arrays()}
+    return _finite_differences(target, own, loss_with, entries, eps, f" for layer {layer}")
 
 
 def backward_sweep_layer(params, layer: int, x, y, loss: str, mask=None) -> list[SweepStep]:
