@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnnviz.analysis import spectral_radius
-from rnnviz.engine import ACTIVATIONS, RNNParams, backward, forward
+from rnnviz.engine import ACTIVATIONS, RNNParams, _activation_slope, backward, forward
 from rnnviz.losses import accuracy, loss_and_grad, softmax
 from rnnviz.optim import clip_by_global_norm, make_optimizer
 from rnnviz.tasks import Task, make_task
@@ -426,15 +426,20 @@ def backward_sweep(params: RNNParams, x, y, loss: str, mask=None) -> list[SweepS
     tr = forward(params, x)
     _, dy = loss_and_grad(loss, tr.y, y, mask)
     g = backward(params, tr, dy=dy)
+    return _sweep_frames(params, tr, g.dh, dy @ params.W_y)
+
+
+def _sweep_frames(p: RNNParams, tr, dh: np.ndarray, above: np.ndarray) -> list[SweepStep]:
+    """One layer's frames t = T..0: dh (T+1, n) the engine's dL/dh_t, above (T, n) what reaches h_t directly."""
     T, n = tr.pre.shape
-    from_output = np.vstack([np.zeros((1, n), params.dtype), dy @ params.W_y])  # (T+1, n)
-    slopes = 1.0 - tr.h[1:] ** 2 if params.activation == "tanh" else (tr.pre > 0).astype(params.dtype)  # (T, n)
+    from_output = np.vstack([np.zeros((1, n), p.dtype), above])  # (T+1, n)
+    slopes = _activation_slope(p.activation, tr.pre, tr.h[1:])  # (T, n) f'(a_t), the engine's own
     frames = []
     for t in range(T, -1, -1):
         slope = slopes[t - 1] if t >= 1 else None
-        carry = params.W_h.T * slope[None, :] if t >= 1 else None  # W_hᵀ·diag(f'(a_t))
-        future = frames[-1].carry @ frames[-1].dh if frames else np.zeros(n, params.dtype)
-        frames.append(SweepStep(t, from_output[t], future, g.dh[t], slope, carry))
+        carry = p.W_h.T * slope[None, :] if t >= 1 else None  # W_hᵀ·diag(f'(a_t))
+        future = frames[-1].carry @ frames[-1].dh if frames else np.zeros(n, p.dtype)
+        frames.append(SweepStep(t, from_output[t], future, dh[t], slope, carry))
     return frames
 
 
@@ -517,18 +522,8 @@ def backward_sweep_layer(params, layer: int, x, y, loss: str, mask=None) -> list
     traces = forward(stack, x)
     _, dy = loss_and_grad(loss, traces[-1].y, y, mask)
     grads = backward(stack, traces, dy=dy)
-    tr, g = traces[layer], grads[layer]
-    T, n = tr.pre.shape
     above = dy @ p.W_y if layer == len(stack) - 1 else grads[layer + 1].x  # (T, n)
-    from_output = np.vstack([np.zeros((1, n), p.dtype), above])  # (T+1, n)
-    slopes = 1.0 - tr.h[1:] ** 2 if p.activation == "tanh" else (tr.pre > 0).astype(p.dtype)  # (T, n)
-    frames = []
-    for t in range(T, -1, -1):
-        slope = slopes[t - 1] if t >= 1 else None
-        carry = p.W_h.T * slope[None, :] if t >= 1 else None
-        future = frames[-1].carry @ frames[-1].dh if frames else np.zeros(n, p.dtype)
-        frames.append(SweepStep(t, from_output[t], future, g.dh[t], slope, carry))
-    return frames
+    return _sweep_frames(p, traces[layer], grads[layer].dh, above)
 
 
 # --- the training page's loop state (kept in Streamlit session state by the page) ---
