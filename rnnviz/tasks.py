@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnnviz.engine import forward
+from rnnviz.losses import softmax
 
 MAX_B = 256
 MAX_T = 500
@@ -246,11 +247,6 @@ def make_task(name: str, seed: int = 0, **options) -> Task:
 
 # --- text generation (min-char-rnn style) ---
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max())
-    return e / e.sum()
-
-
 def sample_chars(params, vocab, seed_char=0, length=100, rng=None, temperature=1.0) -> str:
     """Generate `length` characters after `seed_char` (a character or a vocab index).
 
@@ -281,7 +277,7 @@ def sample_chars(params, vocab, seed_char=0, length=100, rng=None, temperature=1
         traces = forward(layers if stacked else layers[0], x, h)
         traces = traces if stacked else [traces]
         h = np.stack([tr.h[-1] for tr in traces]) if stacked else traces[0].h[-1]
-        p = _softmax(traces[-1].y[-1] / temperature)
+        p = softmax(traces[-1].y[-1] / temperature)
         idx = int(rng.choice(V, p=p))
         out.append(vocab[idx])
     return "".join(out)
