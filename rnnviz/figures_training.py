@@ -27,10 +27,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnnviz.figures import COLORS, DIVERGING, MONO, TEMPLATE
+from rnnviz.figures import COLORS, DIVERGING, MONO, MUTED, TEMPLATE
 
 LOSS_COLOR = "#374151"
-MUTED = "#6b7280"
 MAX_FRAMES = 60  # animations keep at most this many frames (evenly spaced), so the page stays light
 GRAD_LABELS = {"W_h": "∂L/∂W_h", "W_x": "∂L/∂W_x", "b": "∂L/∂b", "W_y": "∂L/∂W_y", "b_y": "∂L/∂b_y"}
 
@@ -63,6 +62,31 @@ def frame_indices(count: int, limit: int = MAX_FRAMES) -> np.ndarray:
     if count <= limit:
         return np.arange(count)
     return np.unique(np.linspace(0, count - 1, limit).round().astype(int))
+
+
+def _frame_slider(frames, labels, active: int, y: float, prefix: str) -> dict:
+    """A slider under an animation: one step per frame, jumping straight to it."""
+    return dict(active=active, x=0.0, len=1.0, y=y, currentvalue=dict(prefix=prefix),
+                steps=[dict(label=label, method="animate",
+                            args=[[f.name], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                                 transition=dict(duration=0))])
+                       for label, f in zip(labels, frames, strict=True)])
+
+
+def _play_pause(y: float, fromcurrent: bool) -> dict:
+    """▶ Play (250 ms a frame) and ❚❚ Pause buttons at the top right of an animation."""
+    return dict(type="buttons", showactive=False, x=1.0, xanchor="right", y=y, yanchor="bottom", direction="left",
+                buttons=[dict(label="▶ Play", method="animate",
+                              args=[None, dict(frame=dict(duration=250, redraw=True), fromcurrent=fromcurrent,
+                                               transition=dict(duration=0))]),
+                         dict(label="❚❚ Pause", method="animate",
+                              args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])
+
+
+def _log_range(values: np.ndarray) -> list[float] | None:
+    """A log axis's range over the finite values with 0.2 decades to spare; None when there are none."""
+    finite = values[np.isfinite(values)]
+    return [np.log10(finite.min()) - 0.2, np.log10(finite.max()) + 0.2] if finite.size else None
 
 
 def _empty_note(fig: go.Figure, text: str) -> go.Figure:
@@ -351,27 +375,14 @@ def sweep_figure(frames, source: str = "output") -> go.Figure:
         frames_out.append(go.Frame(name=f"t={T - i}", data=[go.Heatmap(z=z), go.Scatter(y=y)], traces=[0, 1],
                                    layout=dict(title=dict(text=caption(int(i))))))
     fig.frames = frames_out
-    slider = dict(active=0, x=0.0, len=1.0, y=-0.08, currentvalue=dict(prefix="BPTT has reached "),
-                  steps=[dict(label=f.name, method="animate",
-                              args=[[f.name], dict(mode="immediate", frame=dict(duration=0, redraw=True),
-                                                   transition=dict(duration=0))]) for f in frames_out])
-    play = dict(type="buttons", showactive=False, x=1.0, xanchor="right", y=1.16, yanchor="bottom", direction="left",
-                buttons=[dict(label="▶ Play", method="animate",
-                              args=[None, dict(frame=dict(duration=250, redraw=True), fromcurrent=True,
-                                               transition=dict(duration=0))]),
-                         dict(label="❚❚ Pause", method="animate",
-                              args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])
-    finite = shown_norms[np.isfinite(shown_norms)]
-    yrange = None
-    if finite.size:
-        lo, hi = np.log10(finite.min()), np.log10(finite.max())
-        yrange = [lo - 0.2, hi + 0.2]
+    slider = _frame_slider(frames_out, [f.name for f in frames_out], 0, -0.08, "BPTT has reached ")
     fig.update_layout(template=TEMPLATE, title=dict(text=caption(int(keep[0]))), height=520,
-                      updatemenus=[play], sliders=[slider], margin=dict(t=90, b=110))
+                      updatemenus=[_play_pause(1.16, fromcurrent=True)], sliders=[slider], margin=dict(t=90, b=110))
     fig.update_xaxes(title_text="t", row=2, col=1, range=[-0.5, T + 0.5])
     fig.update_xaxes(range=[-0.5, T + 0.5], row=1, col=1)
     fig.update_yaxes(title_text="unit", autorange="reversed", showgrid=False, row=1, col=1)
-    fig.update_yaxes(title_text="‖∂L/∂h_t‖", type="log", range=yrange, exponentformat="power", row=2, col=1)
+    fig.update_yaxes(title_text="‖∂L/∂h_t‖", type="log", range=_log_range(shown_norms), exponentformat="power",
+                     row=2, col=1)
     return fig
 
 
@@ -429,23 +440,12 @@ def replay_figure(snapshots, history: dict) -> go.Figure:
                                data=[go.Scatter(y=norms), go.Scatter(x=[s.step], y=[s.loss])],
                                layout=dict(title=dict(text=title))))
     fig.frames = frames
-    slider = dict(active=len(frames) - 1, x=0.0, len=1.0, y=-0.12, currentvalue=dict(prefix="Showing "),
-                  steps=[dict(label=str(s.step), method="animate",
-                              args=[[f.name], dict(mode="immediate", frame=dict(duration=0, redraw=True),
-                                                   transition=dict(duration=0))])
-                         for s, f in zip(chosen, frames, strict=True)])
-    play = dict(type="buttons", showactive=False, x=1.0, xanchor="right", y=1.18, yanchor="bottom", direction="left",
-                buttons=[dict(label="▶ Play", method="animate",
-                              args=[None, dict(frame=dict(duration=250, redraw=True), fromcurrent=False,
-                                               transition=dict(duration=0))]),
-                         dict(label="❚❚ Pause", method="animate",
-                              args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])
-    finite = all_norms[np.isfinite(all_norms)]
-    yrange = [np.log10(finite.min()) - 0.2, np.log10(finite.max()) + 0.2] if finite.size else None
+    slider = _frame_slider(frames, [str(s.step) for s in chosen], len(frames) - 1, -0.12, "Showing ")
     fig.update_layout(template=TEMPLATE, height=420, title=dict(text=frames[-1].layout.title.text),
-                      updatemenus=[play], sliders=[slider], showlegend=False, margin=dict(t=100, b=110))
+                      updatemenus=[_play_pause(1.18, fromcurrent=False)], sliders=[slider], showlegend=False,
+                      margin=dict(t=100, b=110))
     fig.update_xaxes(title_text="t", range=[-0.5, T + 0.5], row=1, col=1)
-    fig.update_yaxes(type="log", range=yrange, exponentformat="power", row=1, col=1)
+    fig.update_yaxes(type="log", range=_log_range(all_norms), exponentformat="power", row=1, col=1)
     fig.update_xaxes(title_text="update", row=1, col=2)
     fig.update_yaxes(type="log", row=1, col=2)
     return fig
