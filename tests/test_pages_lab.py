@@ -1,37 +1,17 @@
 """AppTest runs of the vanishing / exploding lab."""
 
-import base64
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest_utils import chart, decode, open_app
 
 from rnnviz import presets
 from rnnviz.analysis import jacobian_norms, spectral_radius
 from rnnviz.engine import forward
 
-APP = str(Path(__file__).parent.parent / "app.py")
-
-
-def decode(value):
-    if isinstance(value, dict) and "bdata" in value:
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-    return np.array([np.nan if v is None else v for v in value], dtype=float)
-
-
-def chart(at, key: str) -> dict:
-    for element in at.get("plotly_chart"):
-        if element.proto.id.endswith(key):
-            return json.loads(element.proto.spec)
-    raise AssertionError(f"no chart with key {key}")
-
 
 @pytest.fixture
 def lab():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/lab.py").run()
+    at = open_app("pages/lab.py")
     assert not at.exception
     return at
 

@@ -1,18 +1,14 @@
 """The training page: its loop helpers (TrainingSession, advance, simulator_state) and AppTest runs."""
 
-import base64
-import json
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest_utils import chart, decode, open_app
 
 from rnnviz.state import LIMITS, from_query, to_query
 from rnnviz.training import MAX_RECORDED, Trainer, TrainingSession, advance, simulator_state
 
-APP = str(Path(__file__).parent.parent / "app.py")
 SETTINGS = dict(task="sine", hidden=8, seed=4, optimizer="adam", lr=0.01, clip=1.0)
 
 
@@ -79,32 +75,13 @@ def test_simulator_state_explains_a_vocabulary_too_large():
 
 # --------------------------------------------------------------------------- AppTest
 
-def decode(value):
-    """A Plotly spec array: a list, or {"dtype", "bdata"[, "shape"]} base64."""
-    if isinstance(value, dict) and "bdata" in value:
-        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        if "shape" in value:
-            shape = value["shape"]
-            arr = arr.reshape([int(s) for s in str(shape).split(",")] if not isinstance(shape, list) else shape)
-        return arr
-    return np.asarray(value, dtype=float)
-
-
-def chart(at, key: str) -> dict:
-    for element in at.get("plotly_chart"):
-        if element.proto.id.endswith(key):
-            return json.loads(element.proto.spec)
-    raise AssertionError(f"no chart with key {key}")
-
-
 def metric(at, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
 @pytest.fixture
 def page():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("pages/training.py").run()
+    at = open_app("pages/training.py")
     assert not at.exception
     return at
 
