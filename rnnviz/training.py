@@ -66,10 +66,8 @@ def _check_int(name, value, lo, hi, allow_none=False):
 
 
 def _check_positive(name, value, allow_off=False):
-    if value is None or (allow_off and value == 0):
-        if allow_off:
-            return None
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    if allow_off and (value is None or value == 0):
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not math.isfinite(value) \
             or value <= 0:
         off = " (or None/0 for off)" if allow_off else ""
