@@ -219,7 +219,7 @@ def draw_live(session: TrainingSession) -> None:
         cols[3].metric("Held-out accuracy", f"{evaluation['accuracy']:.4f}")
     radii = layer_radii(tr.params)
     if L == 1:
-        cols[4].metric("ρ(W_h)", f"{history['spectral_radius'][-1]:.4f}" if tr.steps_done else f"{radii[0]:.4f}")
+        cols[4].metric("ρ(W_h)", f"{radii[0]:.4f}")
     else:
         cols[4].metric("max ρ(W_h) over layers", f"{max(radii):.4f}",
                        help="; ".join(f"layer {i + 1}: {r:.4f}" for i, r in enumerate(radii)))
