@@ -302,9 +302,12 @@ def backward_section(session: TrainingSession) -> None:
     cache_key = (repr(sorted(session.settings.items())), tr.steps_done, chosen, layer)  # runs are deterministic
     cached = st.session_state.get(SWEEP_CACHE)
     if cached is None or cached[0] != cache_key:
-        params = tr.params if chosen == steps[-1] else session.snapshots[steps.index(chosen) - 1].params
-        if chosen == 0:
+        if chosen == steps[-1]:
+            params = tr.params
+        elif chosen == 0:  # the initial weights: the same seed and settings draw them again
             params = TrainingSession.build(session.settings).trainer.params
+        else:
+            params = session.snapshots[steps.index(chosen) - 1].params
         frames = backward_sweep_layer(params, layer, task.x_test, task.y_test, task.loss, task.mask_test)
         cached = (cache_key, frames, ft.sweep_figure(frames, "output" if top else f"layer {layer + 2} above"))
         st.session_state[SWEEP_CACHE] = cached
