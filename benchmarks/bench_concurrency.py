@@ -45,6 +45,7 @@ from tests.browser.harness import (  # noqa: E402
     SessionProbe,
     StreamlitServer,
     app_pages,
+    attach_probe,
     find_chromium,
 )
 
@@ -209,8 +210,7 @@ async def run(args) -> int:
                 ctx = await browser.new_context(viewport=VIEWPORT)
                 page = await ctx.new_page()
                 page.set_default_timeout(args.timeout * 1000)
-                probe = SessionProbe()
-                page.on("websocket", probe.on_websocket)
+                probe = attach_probe(page)
                 q, token = session_query(i)
                 sessions.append(Session(i, page, probe, f"{base}/{path}?{q}", token))
 
@@ -223,8 +223,7 @@ async def run(args) -> int:
             if args.warmup:  # first script run pays for imports: keep it out of the numbers
                 ctx = await browser.new_context(viewport=VIEWPORT)
                 wpage = await ctx.new_page()
-                wprobe = SessionProbe()
-                wpage.on("websocket", wprobe.on_websocket)
+                wprobe = attach_probe(wpage)
                 await wpage.goto(f"{base}/{path}", wait_until="domcontentloaded")
                 await wait_rerun(wpage, wprobe, args.timeout)
                 await ctx.close()
