@@ -197,7 +197,8 @@ async def run(args) -> int:
         print("chromium not found (apt-get install chromium)", file=sys.stderr)
         return 2
     pages = app_pages()
-    path = args.page if args.page is not None else (pages[0][2] if pages else "")
+    # The first page (cell) is the app's default page and lives at "/" (its file stem is not a path).
+    path = args.page if args.page is not None else ""
     print(f"pages found: {[p[2] for p in pages] or 'none'}; benchmarking /{path}")
 
     server = StreamlitServer(log_path=OUTPUT_DIR / "bench-server.log")
@@ -277,7 +278,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--moves", type=int, default=4, help="slider moves per session")
-    ap.add_argument("--page", default=None, help="url path of the page (default: the first page in app.PAGES)")
+    ap.add_argument("--page", default=None, help="url path of the page (default: the landing page at /)")
     ap.add_argument("--slider", default=None, help="aria-label of the slider to move (default: first slider)")
     ap.add_argument("--no-warmup", dest="warmup", action="store_false", help="count the cold first run too")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds for one load or rerun")

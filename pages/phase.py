@@ -32,7 +32,7 @@ with ripple_col:
         choice = st.selectbox("Nudge which input", ["all inputs"] + [f"x[{j}]" for j in range(1, state.d + 1)],
                               key="phase_unit")
         unit = None if choice == "all inputs" else int(choice[2:-1])
-    result = ripple(state.params, state.x, state.h0, t, eps=eps, unit=unit)
+    result = ripple(state.params, state.x, state.h0, t, eps=eps, unit=unit, trace=trace)
     st.plotly_chart(figures.ripple_figure(result.delta, t, eps, linearised=result.linearised), width="stretch",
                     key="ripple")
     st.caption(f"Nudge x_{t} by ε and rerun: how far does each later h_s move? A falling line is memory fading "

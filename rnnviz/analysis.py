@@ -216,10 +216,13 @@ def _linearised_ripple(params: RNNParams, trace: Trace, t: int, e: np.ndarray, e
     return eps * out
 
 
-def ripple(params: RNNParams, x, h0, t: int, eps: float = 1e-3, unit: int | None = None) -> Ripple:
-    """Nudge x_t (t = 1..T; every input dim, or the 1-based `unit`) by eps and rerun the engine."""
+def ripple(params: RNNParams, x, h0, t: int, eps: float = 1e-3, unit: int | None = None,
+           trace: Trace | None = None) -> Ripple:
+    """Nudge x_t (t = 1..T; every input dim, or the 1-based `unit`) by eps and rerun the engine.
+
+    trace: the unnudged ``forward(params, x, h0)`` when the caller has it already (saves a pass)."""
     x = np.asarray(x, dtype=np.float64)
-    base = forward(params, x, h0)
+    base = forward(params, x, h0) if trace is None else trace
     T = _check_step(base, t)
     e = _nudge_direction(params.d, unit)
     nudged_x = x.copy()

@@ -255,3 +255,13 @@ def test_saturation_fraction_counts_units_beyond_095():
     h = np.array([[0, 0, 0, 0], [0.96, -0.99, 0.5, 0.0], [0.95, 0.1, 0.2, -0.951]])
     tr = Trace(x=np.zeros((2, 1)), pre=np.zeros((2, 4)), h=h, y=None, activation="tanh")
     assert np.array_equal(saturation_fraction(tr), [0.5, 0.25])
+
+
+def test_ripple_reuses_a_given_trace_exactly():
+    rng = np.random.default_rng(11)
+    p = RNNParams(W_x=rng.normal(size=(3, 2)), W_h=rng.normal(size=(3, 3)) * 0.5, b=rng.normal(size=3))
+    x, h0 = rng.normal(size=(7, 2)), rng.normal(size=3)
+    fresh = ripple(p, x, h0, 3, eps=1e-3)
+    reused = ripple(p, x, h0, 3, eps=1e-3, trace=forward(p, x, h0))
+    np.testing.assert_array_equal(fresh.delta, reused.delta)
+    np.testing.assert_array_equal(fresh.linearised, reused.linearised)
