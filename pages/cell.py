@@ -50,5 +50,4 @@ with count:
     st.caption(f"The same {p.num_params} numbers are used at all T = {state.T} steps: "
                "the count does not depend on the sequence length.")
 
-with st.expander("Numbers: every step as a table"):
-    st.dataframe(figures.step_table(p, trace).round(decimals), width="stretch")
+widgets.numbers(figures.step_table(p, trace).round(decimals), title="Numbers: every step as a table")

@@ -30,5 +30,4 @@ if state.T > 30:
     st.info(f"The sequence has {state.T} steps: the chain shows 30 cells around t = {t}. "
             "Move t to slide the window; the heatmaps page shows every step at once.", icon=":material/info:")
 
-with st.expander("Numbers: the chain as a table"):
-    st.dataframe(stacking.stacked_step_table(stack, traces).round(decimals), width="stretch")
+widgets.numbers(stacking.stacked_step_table(stack, traces).round(decimals), title="Numbers: the chain as a table")

@@ -19,13 +19,6 @@ INPUT_CHOICES = {"linear": "around h = 0 (f' = 1: the pure power of W_h)", "netw
 CLIP = 1.0
 
 
-def numbers(table, caption: str | None = None) -> None:
-    with st.expander("Numbers"):
-        if caption:
-            st.caption(caption)
-        st.dataframe(table, width="stretch")
-
-
 @st.cache_data(max_entries=32, show_spinner="Training twice (with and without clipping)…")
 def clipping_runs(lr: float, init_radius: float, steps: int, delay: int, seed: int) -> dict:
     """Echo task, SGD + momentum, the same seed: gradient-norm and loss histories without and with clipping."""
@@ -96,8 +89,8 @@ with right:
     lam = eigenvalues(params.W_h)
     st.plotly_chart(ft.eigenvalue_figure([("current W_h", lam)]), key="lab_fig_eig")
     st.caption("Eigenvalues inside the dotted unit circle shrink a signal each step, outside it they grow it.")
-numbers(ft.jacobian_table([(current_label, norms)]))
-numbers(ft.eigenvalue_table([("current W_h", lam)]))
+widgets.numbers(ft.jacobian_table([(current_label, norms)]))
+widgets.numbers(ft.eigenvalue_table([("current W_h", lam)]))
 
 # --- rescaling W_h
 st.subheader("Rescale W_h: watch decay turn into growth")
@@ -119,7 +112,7 @@ with right:
     sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
     st.plotly_chart(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled")
     st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
-numbers(ft.jacobian_table(curves))
+widgets.numbers(ft.jacobian_table(curves))
 st.button("Apply to the network", key="lab_apply", on_click=apply_radius, args=(scaled,), disabled=message is not None,
           help="Write the rescaled W_h into the sidebar's network (all pages).")
 
@@ -138,7 +131,7 @@ for col, activation in zip(act_cols, ("tanh", "relu"), strict=True):
 st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
            "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero)."
            + (" Along random inputs N(0, 1) (at h = 0 relu' would be 0)." if kind == "linear" else ""))
-numbers(ft.jacobian_table(act_curves))
+widgets.numbers(ft.jacobian_table(act_curves))
 
 # --- clipping
 st.subheader("What clipping does")
@@ -158,4 +151,4 @@ for label, run in runs.items():
     else:
         st.success(f"{label}: finished {run['steps']} updates, final loss {run['history']['loss'][-1]:.4f}.",
                    icon=":material/check:")
-numbers(ft.clipping_table([(label, run["history"]) for label, run in runs.items()]))
+widgets.numbers(ft.clipping_table([(label, run["history"]) for label, run in runs.items()]))

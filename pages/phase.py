@@ -21,8 +21,8 @@ with portrait:
     box = " inside the dashed [−1, 1]² box tanh allows" if projection.method == "identity" else ""
     st.caption(f"The hidden state moves from h_0 (light) to h_{state.T} (dark){box}; "
                f"the ring marks h_{t}. Each arrow is one application of the same cell.")
-    with st.expander("Numbers: the trajectory"):
-        st.dataframe(figures.phase_table(projection.coords, projection.labels).round(decimals), width="stretch")
+    widgets.numbers(figures.phase_table(projection.coords, projection.labels).round(decimals),
+                    title="Numbers: the trajectory")
 
 with ripple_col:
     eps = st.select_slider("Nudge size ε", options=[1e-4, 1e-3, 1e-2, 1e-1], value=1e-3, key="phase_eps",
@@ -37,5 +37,4 @@ with ripple_col:
                     key="ripple")
     st.caption(f"Nudge x_{t} by ε and rerun: how far does each later h_s move? A falling line is memory fading "
                "(vanishing); a flat or rising one is memory that persists (or explodes). Pick t above.")
-    with st.expander("Numbers: the ripple"):
-        st.dataframe(figures.ripple_table(result), width="stretch")
+    widgets.numbers(figures.ripple_table(result), title="Numbers: the ripple")

@@ -44,13 +44,6 @@ OPTIMIZERS = {"sgd": "SGD + momentum 0.9", "adam": "Adam", "adagrad": "Adagrad"}
 CELL_PAGE = "pages/cell.py"
 
 
-def numbers(table, caption: str | None = None) -> None:
-    with st.expander("Numbers"):
-        if caption:
-            st.caption(caption)
-        st.dataframe(table, width="stretch")
-
-
 # --------------------------------------------------------------------------- controls (sidebar)
 
 def read_learning_rate() -> float:
@@ -237,7 +230,7 @@ def draw_live(session: TrainingSession) -> None:
         st.plotly_chart(ft.radius_figure(history, layer_history), key="tr_fig_radius")
         st.caption("Training moves ρ(W_h); above the dotted line ρ = 1 signals can grow as they travel in time."
                    + (" One line per layer (solid = layer 1): each layer has its own W_h." if L > 1 else ""))
-    numbers(ft.history_table(history, layer_history))
+    widgets.numbers(ft.history_table(history, layer_history))
 
     grads, dh_norms, step = current_gradients(session)
     st.plotly_chart(ft.dh_norms_figure(dh_norms, step, tr.bptt_window, layers=L), key="tr_fig_dh")
@@ -246,11 +239,11 @@ def draw_live(session: TrainingSession) -> None:
                + (f" With {L} stacked layers this is the top layer's ∂L/∂h⁽{L}⁾_t (over the batch); the layers "
                   "below receive it through each W_x above them." if L > 1 else "")
                + (" Shown at the initial weights: no update yet." if step is None else ""))
-    numbers(ft.dh_norms_table(dh_norms))
+    widgets.numbers(ft.dh_norms_table(dh_norms))
 
     st.plotly_chart(ft.predictions_figure(evaluation, task.loss, task.vocab), key="tr_fig_pred")
     st.caption("Green is the network, gray dashed the target, on a sequence it never trains on.")
-    numbers(ft.predictions_table(evaluation))
+    widgets.numbers(ft.predictions_table(evaluation))
     if task.vocab is not None:
         sample = task.sample(tr.params, seed_char=0, length=200, rng=np.random.default_rng(tr.seed))
         st.markdown("**Text sampled from the model** (feeding each sampled character back in, like min-char-rnn)")
@@ -320,7 +313,7 @@ def backward_section(session: TrainingSession) -> None:
                   + ("it receives W_yᵀ·∂L/∂y_t from the output at each step." if top else
                      f"at each step it receives W_xᵀ·∂L/∂a_t from layer {layer + 2} (all of layer {layer + 2}'s "
                      "BPTT already done), then runs its own BPTT through its W_h.")))
-    numbers(ft.sweep_table(frames), "In BPTT order; 'gain to t-1' is ‖W_hᵀ·diag(f'(a_t))·∂L/∂h_t‖ / ‖∂L/∂h_t‖.")
+    widgets.numbers(ft.sweep_table(frames), "In BPTT order; 'gain to t-1' is ‖W_hᵀ·diag(f'(a_t))·∂L/∂h_t‖ / ‖∂L/∂h_t‖.")
 
 
 def _gradient_check(layer: int) -> None:
@@ -360,7 +353,7 @@ def replay_section(session: TrainingSession) -> None:
     st.plotly_chart(ft.replay_figure(session.snapshots, session.trainer.history), key="tr_fig_replay")
     st.caption("Drag the slider or press ▶ to scrub through recorded updates (no recomputation): watch the "
                "gradient's profile over t change as the network learns.")
-    numbers(ft.replay_table(session.snapshots))
+    widgets.numbers(ft.replay_table(session.snapshots))
 
 
 def app_root_url() -> str:

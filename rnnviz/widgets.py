@@ -126,6 +126,14 @@ def simulate(state: SimState) -> Trace:
     return trace
 
 
+def numbers(table, caption: str | None = None, title: str = "Numbers") -> None:
+    """A chart's numbers as a table in an expander: for screen readers and copy-paste."""
+    with st.expander(title):
+        if caption:
+            st.caption(caption)
+        st.dataframe(table, width="stretch")
+
+
 # --------------------------------------------------------------------------- display options
 
 def decimals() -> int:
