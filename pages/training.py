@@ -146,8 +146,8 @@ def _reset() -> None:
 
 
 def transport(session: TrainingSession) -> None:
-    st.markdown("### Run")
-    cols = st.columns(4)
+    """Play / pause / step / reset and the frame size, in one row above the live view."""
+    cols = st.columns([1, 1, 1, 1, 6], vertical_alignment="bottom")
     diverged = session.trainer.diverged
     cols[0].button("▶", key="tr_play", help="Play", on_click=_play, disabled=diverged or session.playing,
                    width="stretch")
@@ -157,7 +157,7 @@ def transport(session: TrainingSession) -> None:
                    width="stretch")
     cols[3].button("↺", key="tr_reset", help="Reset: back to step 0, same initial weights", on_click=_reset,
                    width="stretch")
-    session.steps_per_frame = st.slider("Updates per frame (while playing)", 1, 50, 5, key="tr_spf")
+    session.steps_per_frame = cols[4].slider("Updates per frame (while playing)", 1, 50, 5, key="tr_spf")
 
 
 # --------------------------------------------------------------------------- stacked layers: which one to show
@@ -399,9 +399,8 @@ if settings is None:
 session = get_session(settings)
 if session is None:
     st.stop()
-with st.sidebar:
-    transport(session)
 st.info(session.trainer.task.description, icon=":material/task:")
+transport(session)
 layer_picker(session)
 
 
