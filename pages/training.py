@@ -35,7 +35,7 @@ GRADCHECK = "training_gradcheck"
 VIEW_LAYER = "tr_view_layer"  # the layer (1-based) the per-layer views show; defaults to the top layer
 VIEW_LAYER_OF = "tr_view_layer_of"  # the layer count VIEW_LAYER was chosen for
 MAX_PAGE_LAYERS = 3
-FRAME_SECONDS = 0.25  # ~4 frames/s while playing
+FRAME_RATES = (1, 2, 4, 5)  # frames per second while playing; 4 by default (the visual language's pace)
 LR_CHOICES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 MAX_LR = 100.0
 TASKS = {"sine": "Sine: next-step prediction", "echo": "Delayed echo", "sum": "Running sum",
@@ -147,7 +147,7 @@ def _reset() -> None:
 
 def transport(session: TrainingSession) -> None:
     """Play / pause / step / reset and the frame size, in one row above the live view."""
-    cols = st.columns([1, 1, 1, 1, 6], vertical_alignment="bottom")
+    cols = st.columns([1, 1, 1, 1, 3, 3], vertical_alignment="bottom")
     diverged = session.trainer.diverged
     cols[0].button("▶", key="tr_play", help="Play", on_click=_play, disabled=diverged or session.playing,
                    width="stretch")
@@ -158,6 +158,13 @@ def transport(session: TrainingSession) -> None:
     cols[3].button("↺", key="tr_reset", help="Reset: back to step 0, same initial weights", on_click=_reset,
                    width="stretch")
     session.steps_per_frame = cols[4].slider("Updates per frame (while playing)", 1, 50, 5, key="tr_spf")
+    cols[5].select_slider("Frames per second", FRAME_RATES, value=4, key="tr_fps",
+                          help="How often the live charts redraw while playing. On a slow device, if the charts "
+                               "flicker or stay blank while playing, pick fewer frames.")
+
+
+def frame_seconds() -> float:
+    return 1.0 / st.session_state.get("tr_fps", 4)
 
 
 # --------------------------------------------------------------------------- stacked layers: which one to show
@@ -196,6 +203,13 @@ def current_gradients(session: TrainingSession):
     return grads, dh_norms, None
 
 
+def live_numbers(session: TrainingSession, table, caption: str | None = None) -> None:
+    """A live chart's numbers, drawn only while paused: tables re-sent several times a second cost the
+    browser more than all the charts, and they are read (or copied) with training stopped anyway."""
+    if not session.playing:
+        widgets.numbers(table, caption)
+
+
 def draw_live(session: TrainingSession) -> None:
     tr = session.trainer
     task = tr.task
@@ -230,7 +244,7 @@ def draw_live(session: TrainingSession) -> None:
         st.plotly_chart(ft.radius_figure(history, layer_history), key="tr_fig_radius")
         st.caption("Training moves ρ(W_h); above the dotted line ρ = 1 signals can grow as they travel in time."
                    + (" One line per layer (solid = layer 1): each layer has its own W_h." if L > 1 else ""))
-    widgets.numbers(ft.history_table(history, layer_history))
+    live_numbers(session, ft.history_table(history, layer_history))
 
     grads, dh_norms, step = current_gradients(session)
     st.plotly_chart(ft.dh_norms_figure(dh_norms, step, tr.bptt_window, layers=L), key="tr_fig_dh")
@@ -239,11 +253,11 @@ def draw_live(session: TrainingSession) -> None:
                + (f" With {L} stacked layers this is the top layer's ∂L/∂h⁽{L}⁾_t (over the batch); the layers "
                   "below receive it through each W_x above them." if L > 1 else "")
                + (" Shown at the initial weights: no update yet." if step is None else ""))
-    widgets.numbers(ft.dh_norms_table(dh_norms))
+    live_numbers(session, ft.dh_norms_table(dh_norms))
 
     st.plotly_chart(ft.predictions_figure(evaluation, task.loss, task.vocab), key="tr_fig_pred")
     st.caption("Green is the network, gray dashed the target, on a sequence it never trains on.")
-    widgets.numbers(ft.predictions_table(evaluation))
+    live_numbers(session, ft.predictions_table(evaluation))
     if task.vocab is not None:
         sample = task.sample(tr.params, seed_char=0, length=200, rng=np.random.default_rng(tr.seed))
         st.markdown("**Text sampled from the model** (feeding each sampled character back in, like min-char-rnn)")
@@ -269,6 +283,8 @@ def draw_live(session: TrainingSession) -> None:
                + (f" Layer {layer + 1}'s W_x maps " + ("the inputs x_t" if layer == 0 else
                                                       f"layer {layer}'s h_t") + " into its pre-activations; pick "
                   "another layer above." if L > 1 else ""))
+    if session.playing:
+        return
     with st.expander("Numbers"):
         for name in ("W_h", "W_x", "b"):
             st.caption(ft.GRAD_LABELS[name])
@@ -404,7 +420,7 @@ transport(session)
 layer_picker(session)
 
 
-@st.fragment(run_every=FRAME_SECONDS if session.playing else None)
+@st.fragment(run_every=frame_seconds() if session.playing else None)
 def live_view() -> None:
     live = st.session_state[SESSION]
     if live.playing:
