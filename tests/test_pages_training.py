@@ -332,3 +332,19 @@ def test_stacked_chars_still_samples_text_and_truncated_bptt_runs(page):
     assert any("Text sampled from the model" in m.value for m in at.markdown)
     session = at.session_state["training_session"]
     assert session.trainer.layers == 2 and session.trainer.bptt_window == 5 and session.trainer.steps_done == 1
+
+
+def test_live_numbers_tables_appear_only_while_paused_and_the_frame_rate_is_a_choice(page):
+    def live_tables(at):  # the live view's tables sit in expanders titled exactly "Numbers"
+        return sum(1 for e in at.expander if e.label == "Numbers")
+
+    paused = live_tables(page)
+    assert page.select_slider(key="tr_fps").value == 4
+    page.select_slider(key="tr_fps").set_value(2).run()
+    page.button(key="tr_play").click().run()
+    assert not page.exception
+    assert page.session_state["tr_fps"] == 2
+    playing = live_tables(page)
+    assert playing < paused, (playing, paused)
+    page.button(key="tr_pause").click().run()
+    assert live_tables(page) == paused
