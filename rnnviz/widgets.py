@@ -204,7 +204,8 @@ ORIGIN = "rnnviz_origin"  # the state Reset returns to: the chosen preset's, or 
 def _set_origin(state: SimState) -> None:
     """Remember where the network came from; a link that spells out a preset selects that preset."""
     st.session_state[ORIGIN] = state
-    st.session_state[PRESET] = next((name for name in presets.PRESETS if presets.make_preset(name) == state), None)
+    network = state.replace(t=1)  # the selected step is not part of a preset
+    st.session_state[PRESET] = next((name for name in presets.PRESETS if presets.make_preset(name) == network), None)
 
 
 def _on_preset() -> None:

@@ -248,3 +248,5 @@ def test_reset_returns_to_where_the_network_came_from():
     # a link that spells out a preset selects it
     at = open_app("pages/cell.py", to_query(presets.make_preset("vanishing")))
     assert at.sidebar.selectbox(key="rnnviz_preset").value == "vanishing"
+    at = open_app("pages/cell.py", {**to_query(presets.make_preset("exploding")), "t": "6"})  # any step t
+    assert at.sidebar.selectbox(key="rnnviz_preset").value == "exploding"
