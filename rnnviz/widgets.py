@@ -217,7 +217,9 @@ def _on_preset() -> None:
 
 
 def _on_reset() -> None:
-    _store(st.session_state.get(ORIGIN) or presets.make_preset("lesson"))
+    origin = st.session_state.get(ORIGIN) or presets.make_preset("lesson")
+    state = st.session_state[STATE]
+    _store(origin.replace(t=min(state.t, origin.T)))  # the network comes back; the step t stays
 
 
 def _on_size(field: str) -> None:
@@ -413,7 +415,8 @@ def network_sidebar() -> SimState:
         preset = st.session_state.get(PRESET)
         st.selectbox("Preset", list(presets.PRESETS), key=PRESET, on_change=_on_preset,
                      placeholder="Opened from a link")
-        edited = state != st.session_state.get(ORIGIN)
+        origin = st.session_state.get(ORIGIN)
+        edited = origin is None or state.replace(t=1) != origin.replace(t=1)  # stepping t is not an edit
         source = "the preset" if preset else "the link"
         st.caption((presets.PRESETS[preset] if preset else "This network came from a link.")
                    + (f" Edited since; Reset goes back to {source}." if edited else ""))

@@ -245,6 +245,8 @@ def test_reset_returns_to_where_the_network_came_from():
     at.sidebar.button(key="rnnviz_reset").click().run()
     assert state_of(at) == linked
     assert at.sidebar.button(key="rnnviz_reset").disabled
+    at.button(key="rnnviz_next").click().run()  # stepping t is not an edit
+    assert at.sidebar.button(key="rnnviz_reset").disabled
     # a link that spells out a preset selects it
     at = open_app("pages/cell.py", to_query(presets.make_preset("vanishing")))
     assert at.sidebar.selectbox(key="rnnviz_preset").value == "vanishing"
