@@ -62,7 +62,11 @@ def fmt(value: float, decimals: int = 4) -> str:
 
 
 def _figure(data, title: str, **layout) -> go.Figure:
-    return go.Figure(data=data, layout=dict(template=TEMPLATE, title=dict(text=title), **layout))
+    fig = go.Figure(data=data, layout=dict(template=TEMPLATE, title=dict(text=title), **layout))
+    if "<br>" in title:  # a subtitle line: room for it above the legend, and the first line kept in view
+        fig.update_layout(margin_t=(layout.get("margin") or {}).get("t", 78) + 22, title_y=0.99,
+                          title_pad_t=14)
+    return fig
 
 
 def _step_band(t: int, xref: str = "x", yref: str = "paper", outline: bool = False) -> dict:
@@ -439,7 +443,8 @@ def phase_portrait_figure(coords, labels, t: int, title_note: str = "", decimals
         shapes.append(dict(type="rect", name="unit-box", xref="x", yref="y", x0=-1, x1=1, y0=-1, y1=1,
                            line=dict(color=MUTED, width=1, dash="dash"), layer="below"))
     note = title_note or f"axes {labels[0]}, {labels[1]}"
-    return _figure(data, f"Phase portrait of h_0 … h_{len(coords) - 1} — {note}", shapes=shapes, height=460,
+    return _figure(data, f"Phase portrait of h_0 … h_{len(coords) - 1}<br><sup>{note}</sup>", shapes=shapes,
+                   height=480,
                    xaxis=dict(title=dict(text=labels[0]), zeroline=True, zerolinecolor="#e5e7eb"),
                    yaxis=dict(title=dict(text=labels[1]), scaleanchor="x", scaleratio=1, zeroline=True,
                               zerolinecolor="#e5e7eb"),
