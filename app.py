@@ -20,9 +20,19 @@ PAGES = [
 ]
 
 pages = [
-    st.Page(path, title=title, icon=icon, default=(i == 0))
+    # The landing page is served at "/"; its own name gets a hidden alias below.
+    st.Page(path, title=title, icon=icon, default=(i == 0), url_path="home" if i == 0 else None)
     for i, (path, title, icon) in enumerate((p for p in PAGES if (HERE / p[0]).exists()))
 ]
+
+
+def _landing_alias() -> None:
+    """/cell (the landing page's file name) opens the landing page at "/", keeping the link's state."""
+    st.switch_page(pages[0], query_params=st.query_params.to_dict())
+
+
+alias = Path(PAGES[0][0]).stem
+pages.append(st.Page(_landing_alias, title=PAGES[0][1], url_path=alias, visibility="hidden"))
 # Each page draws the shared network sidebar itself (rnnviz.widgets.network_sidebar), so every
 # file in pages/ also runs on its own, as AppTest and Streamlit's page reruns execute it.
 st.navigation(pages).run()
