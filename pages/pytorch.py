@@ -56,6 +56,10 @@ with side:
             diff = bridge.compare_with_torch(state, layers)
         st.metric("largest |PyTorch − rnnviz|", f"{diff:.1e}",
                   help="Over every h_t of the top layer, h_T of every layer and every y_t, both in float64.")
+        if bridge.overflows(state, layers):
+            st.info("This network overflows to infinity in float64 (relu with a spectral radius above 1 over a "
+                    "long sequence); PyTorch overflows at the same places, so those entries are compared as equal.",
+                    icon=":material/info:")
         if diff < 1e-12:
             st.success("Equal up to floating-point round-off: the code above is this network.",
                        icon=":material/check_circle:")

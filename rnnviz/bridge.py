@@ -214,11 +214,30 @@ def compare_with_torch(state: SimState, layers: int = 1) -> float | None:
             linear.bias.copy_(torch.from_numpy(np.array(top.b_y)))
             y = linear(out)[0].numpy()
     traces = forward(stack, state.x, np.asarray(h0, np.float64).reshape(L, n))
-    diffs = [np.abs(out[0].numpy() - traces[-1].h[1:]).max(),
-             max(np.abs(hn[i, 0].numpy() - tr.h[-1]).max() for i, tr in enumerate(traces))]
+    diffs = [_gap(out[0].numpy(), traces[-1].h[1:]),
+             max(_gap(hn[i, 0].numpy(), tr.h[-1]) for i, tr in enumerate(traces))]
     if y is not None:
-        diffs.append(np.abs(y - traces[-1].y).max())
+        diffs.append(_gap(y, traces[-1].y))
     return float(max(diffs))
+
+
+def _gap(theirs, ours) -> float:
+    """Largest |theirs - ours|; an infinity or NaN both sides share (an overflow) counts as equal."""
+    theirs, ours = np.asarray(theirs, np.float64), np.asarray(ours, np.float64)
+    with np.errstate(invalid="ignore"):
+        same = (theirs == ours) | (np.isnan(theirs) & np.isnan(ours))
+        gaps = np.where(same, 0.0, np.abs(theirs - ours))
+    if not gaps.size:
+        return 0.0
+    largest = float(gaps.max())
+    return np.inf if np.isnan(largest) else largest
+
+
+def overflows(state: SimState, layers: int = 1) -> bool:
+    """Whether the network's states or outputs reach infinity in float64 (relu, rho > 1, long inputs)."""
+    stack, h0 = _stack(state, layers)
+    traces = forward(stack, state.x, np.asarray(h0, np.float64).reshape(len(stack), state.n))
+    return not all(np.isfinite(tr.h).all() and (tr.y is None or np.isfinite(tr.y).all()) for tr in traces)
 
 
 # --------------------------------------------------------------------------- export

@@ -9,7 +9,7 @@ import pytest
 
 from rnnviz import bridge
 from rnnviz.engine import RNNParams, forward, from_torch_state_dict, to_torch_state_dict
-from rnnviz.state import LIMITS, SimState, default_state, resized
+from rnnviz.state import LIMITS, SimState, default_state, from_query, resized
 
 
 def make_state(n=4, d=3, k=2, T=6, activation="tanh", seed=0) -> SimState:
@@ -406,3 +406,21 @@ def test_the_limits_used_are_the_app_limits():
     assert len(bridge.to_npz(biggest)) < bridge.MAX_BYTES
     loaded, notes = bridge.load_weights(bridge.to_json(biggest).encode(), "big.json")
     assert loaded == biggest.replace(t=1) and notes == []
+
+
+def test_gap_counts_a_shared_overflow_as_equal_and_a_one_sided_one_as_infinite():
+    inf, nan = np.inf, np.nan
+    assert bridge._gap([1.0, inf, -inf, nan], [1.0, inf, -inf, nan]) == 0.0
+    assert bridge._gap([1.0, 2.0], [1.0, 2.5]) == 0.5
+    assert bridge._gap([inf], [1.0]) == inf
+    assert bridge._gap([nan], [1.0]) == inf
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
+def test_overflowing_network_compares_equal_with_torch():
+    pytest.importorskip("torch")
+    state, _ = from_query({"act": "relu", "Wh": "1000,0;0,1000", "x": ";".join(["1"] * 300)})
+    assert bridge.overflows(state)
+    assert bridge.compare_with_torch(state) < 1e-12
+    assert not bridge.overflows(default_state())

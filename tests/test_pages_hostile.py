@@ -140,3 +140,30 @@ def test_a_key_in_the_wrong_case_and_a_repeated_key_warn():
     assert any(w.startswith("n:") and "given 2 times" in w for w in shown), shown
     assert at.session_state["rnnviz_state"].n == 3
     assert "WH" not in at.query_params  # the link is rewritten from the state
+
+
+OTHER_PAGES = ("pages/lab.py", "pages/pytorch.py", "pages/sharing.py", "pages/quiz.py", "pages/training.py")
+HOSTILE = [
+    {"n": "1000", "T": "100000"},
+    {"Wh": "nan,inf;1e308,-1e308", "x": "", "h0": "🙂", "t": "-5", "act": "sigmoid"},
+    {"act": "relu", "Wh": "1000,0;0,1000", "x": ";".join(["1"] * 300), "t": "300"},
+    {"k": "3", "Wy": "1,2", "by": "x", "d": "17", "Wx": "1e7"},
+]
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("page", OTHER_PAGES)
+@pytest.mark.parametrize("query", HOSTILE, ids=["sizes", "garbage", "overflow", "output-layer"])
+def test_hostile_queries_on_the_other_pages(page, query):
+    start = time.perf_counter()
+    at = open_app(page, query, timeout=RUN_SECONDS)
+    assert time.perf_counter() - start < 2 * RUN_SECONDS, page
+    no_exception(at)
+    if page == "pages/training.py":  # trains a network of its own: the query is not read
+        assert at.get("plotly_chart")
+        return
+    expected, warnings = from_query(received(query))
+    state = at.session_state["rnnviz_state"]
+    assert state == expected, page
+    assert warnings_shown(at) == warnings, page
