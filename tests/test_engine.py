@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numeric import numeric_grad
 
 from rnnviz.engine import RNNParams, backward, forward, from_torch_state_dict, to_torch_state_dict
 
@@ -133,16 +134,6 @@ def loss_and_seeds(p, x, h0, rng):
         return value + (np.sum(cy * t.y) if cy is not None else 0.0)
 
     return tr, loss, cy, ch
-
-
-def numeric_grad(f, arr, eps=1e-6):
-    grad = np.zeros_like(arr)
-    for idx in np.ndindex(arr.shape):
-        plus, minus = arr.copy(), arr.copy()
-        plus[idx] += eps
-        minus[idx] -= eps
-        grad[idx] = (f(plus) - f(minus)) / (2 * eps)
-    return grad
 
 
 @settings(max_examples=25, deadline=None)

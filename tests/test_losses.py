@@ -2,18 +2,9 @@
 
 import numpy as np
 import pytest
+from numeric import numeric_grad
 
 from rnnviz.losses import accuracy, loss_and_grad, mse, softmax_xent
-
-
-def _numeric_grad(fn, y, eps=1e-6):
-    g = np.zeros_like(y)
-    for idx in np.ndindex(y.shape):
-        yp, ym = y.copy(), y.copy()
-        yp[idx] += eps
-        ym[idx] -= eps
-        g[idx] = (fn(yp) - fn(ym)) / (2 * eps)
-    return g
 
 
 @pytest.mark.parametrize("masked", [False, True])
@@ -22,7 +13,7 @@ def test_mse_gradient(masked):
     y, target = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 4, 3))
     mask = (rng.random((2, 4)) > 0.4).astype(float) if masked else None
     loss, dy = mse(y, target, mask)
-    assert np.allclose(dy, _numeric_grad(lambda v: mse(v, target, mask)[0], y), atol=1e-8)
+    assert np.allclose(dy, numeric_grad(lambda v: mse(v, target, mask)[0], y), atol=1e-8)
     m = np.ones((2, 4)) if mask is None else mask
     assert loss == pytest.approx(((y - target) ** 2 * m[..., None]).sum() / (m.sum() * 3))
 
@@ -36,7 +27,7 @@ def test_xent_gradient(index_targets, masked):
     target = labels if index_targets else np.eye(4)[labels]
     mask = (rng.random((3, 5)) > 0.3).astype(float) if masked else None
     loss, dy = softmax_xent(y, target, mask)
-    assert np.allclose(dy, _numeric_grad(lambda v: softmax_xent(v, target, mask)[0], y), atol=1e-8)
+    assert np.allclose(dy, numeric_grad(lambda v: softmax_xent(v, target, mask)[0], y), atol=1e-8)
     logp = y - np.log(np.exp(y).sum(-1, keepdims=True))
     m = np.ones((3, 5)) if mask is None else mask
     expected = -(np.take_along_axis(logp, labels[..., None], -1)[..., 0] * m).sum() / m.sum()
