@@ -1,5 +1,6 @@
 """SimState, FIELDS, LIMITS, defaults, resizing and validate_state (the URL form: tests/test_query.py)."""
 
+import inspect
 import re
 
 import numpy as np
@@ -193,3 +194,9 @@ def test_validate_state_warning_order_output_layer_last():
     assert warnings == ["h0: expected 2 numbers, got 3; kept the current values.",
                         "W_y: expected 1 row of 2 numbers, got 1 row of 3 numbers; kept the current values.",
                         "t: 9 is outside the steps 1 to 2; used 2."]
+
+
+def test_validate_state_takes_every_field_by_name():
+    """Its explicit signature (the sidebar's call) must name exactly the FIELDS."""
+    params = list(inspect.signature(validate_state).parameters)
+    assert params == ["base", *(f.name for f in FIELDS)]
