@@ -29,6 +29,7 @@ from rnnviz.figures.style import (
     DIVERGING,
     FAINT_LINE,
     INK,
+    LABEL_FILL,
     MUTED,
     SATURATION_FILL,
     TIME_BLUES,
@@ -254,7 +255,7 @@ def ripple_figure(deltas, t: int, eps: float, linearised=None) -> go.Figure:
                              tickformat=".2~e"))
     fig.add_shape(step_band(t))
     fig.add_annotation(x=t + 0.5, y=0.98, xref="x", yref="paper", xanchor="left", yanchor="top", showarrow=False,
-                       text=f"x_{t} nudged", font=dict(color=COLORS["x"], size=11), bgcolor="rgba(255,255,255,0.8)")
+                       text=f"x_{t} nudged", font=dict(color=COLORS["x"], size=11), bgcolor=LABEL_FILL)
     return fig
 
 

@@ -25,8 +25,10 @@ WHITE = "white"  # marker outlines
 BAND_FILL = "rgba(17, 24, 39, 0.07)"  # the selected step, behind lines
 SATURATION_FILL = "rgba(156, 163, 175, 0.18)"  # where f' is (nearly) zero
 TRAIN_FILL = "rgba(37, 99, 235, 0.08)"  # the training length: a light hidden blue
+LABEL_FILL = "rgba(255,255,255,0.8)"  # behind a note drawn over data
 CLEAR = "rgba(0,0,0,0)"
-NEUTRALS = (INK, MUTED, CURVE, AXIS_LINE, FAINT_LINE, CELL_FILL, WHITE, BAND_FILL, SATURATION_FILL, TRAIN_FILL, CLEAR)
+NEUTRALS = (INK, MUTED, CURVE, AXIS_LINE, FAINT_LINE, CELL_FILL, WHITE, BAND_FILL, SATURATION_FILL, TRAIN_FILL,
+            LABEL_FILL, CLEAR)
 
 # ColorBrewer RdBu runs red -> blue; reversed, positive values are red.
 DIVERGING = [[i / (len(diverging.RdBu) - 1), c] for i, c in enumerate(reversed(diverging.RdBu))]
