@@ -159,20 +159,23 @@ def write_url(state: SimState) -> None:
 
 
 def share_url(state: SimState, landing: bool = False) -> str:
-    """The link that opens ``state``: on this page, or (``landing``) on the app's landing page at "/".
-
-    Relative ("./?...") when the host is unknown (no browser session, as in AppTest).  ``;`` and ``,``
-    stay unescaped so the link is readable.
-    """
-    query = urlencode(to_query(state), safe=",;")
+    """The link that opens ``state``: on this page, or (``landing``) on the app's landing page at "/"."""
     try:
-        parts = urlsplit(st.context.url or "")
+        page_url = st.context.url or ""
     except Exception:  # st.context.url is missing outside a browser session
-        return f"./?{query}"
+        page_url = ""
+    return link(page_url, to_query(state), landing)
+
+
+def link(page_url: str, query: dict[str, str], landing: bool = False) -> str:
+    """``page_url`` (or the app's root, for ``landing``) with ``query``; relative ("./?...") when the host is
+    unknown (no browser session, as in AppTest).  ``;`` and ``,`` stay unescaped so the link is readable."""
+    text = urlencode(query, safe=",;")
+    parts = urlsplit(page_url)
     if not parts.netloc:
-        return f"./?{query}"
+        return f"./?{text}"
     path = parts.path.rsplit("/", 1)[0] + "/" if landing else parts.path
-    return f"{parts.scheme}://{parts.netloc}{path}?{query}"
+    return f"{parts.scheme}://{parts.netloc}{path}?{text}"
 
 
 # --------------------------------------------------------------------------- widgets <-> state
