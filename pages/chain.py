@@ -6,8 +6,8 @@ With "Stacked layers" above 1, one chain per layer (``rnnviz.stacking``), the to
 import streamlit as st
 
 from rnnviz import figures, stacking
-from rnnviz.ui.controls import layers_input
 from rnnviz.ui.page import numbers, simulator_page, stacked
+from rnnviz.ui.simulator_controls import layers_input
 
 state, trace, t, decimals = simulator_page(
     "Unrolled chain",

@@ -7,8 +7,8 @@ network, the layers above are seeded).
 import streamlit as st
 
 from rnnviz import figures, stacking
-from rnnviz.ui.controls import layers_input
 from rnnviz.ui.page import simulator_page, stacked
+from rnnviz.ui.simulator_controls import layers_input
 
 state, trace, t, decimals = simulator_page(
     "Sequence & heatmaps",

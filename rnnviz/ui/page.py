@@ -12,7 +12,7 @@ import streamlit as st
 from rnnviz import stacking
 from rnnviz.engine import Trace, forward
 from rnnviz.state import SimState
-from rnnviz.ui import compat, controls, session
+from rnnviz.ui import compat, session, simulator_controls
 from rnnviz.ui.sidebar import network_sidebar
 
 PAGE_TITLE = "rnnviz: vanilla RNNs, step by step"
@@ -52,9 +52,9 @@ def simulator_page(title: str, caption: str | None = None) -> tuple[SimState, Tr
     trace = simulate(state)
     step_col, rounding_col = st.columns([5, 2], vertical_alignment="bottom")
     with step_col:
-        t = controls.step_picker(state)
+        t = simulator_controls.step_picker(state)
     with rounding_col:
-        digits = controls.lesson_rounding_toggle()
+        digits = simulator_controls.lesson_rounding_toggle()
     return state, trace, t, digits
 
 
