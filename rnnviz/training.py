@@ -24,7 +24,7 @@ import numpy as np
 from rnnviz.analysis import spectral_radius
 from rnnviz.engine import ACTIVATIONS, RNNParams, _activation_slope, backward, forward
 from rnnviz.losses import accuracy, loss_and_grad, softmax
-from rnnviz.optim import clip_by_global_norm, make_optimizer
+from rnnviz.optim import clip_by_global_norm, clip_scale, make_optimizer
 from rnnviz.tasks import Task, make_task
 
 MAX_HIDDEN = 64
@@ -41,7 +41,7 @@ class Snapshot:
     step: int  # 1 for the first update
     loss: float
     accuracy: float | None  # None for regression ("mse") tasks
-    grads: dict[str, np.ndarray]  # parameter grads before clipping, names as Trainer.param_names
+    grads: dict[str, np.ndarray]  # parameter grads before clipping, names as in _flatten: W_x, ... or layer{i}.W_x
     grad_norm: float  # global norm of grads, before clipping
     clipped: bool
     dh_norms: np.ndarray  # (T+1,): ||dL/dh_t|| over the batch (Frobenius over (B, n)), t = 0..T, top layer
@@ -149,6 +149,7 @@ class Trainer:
         self._flat = _flatten(self.params)
         self.optimizer = make_optimizer(self.optimizer_name, self.lr, self.momentum)
         self.steps_done = 0
+        self.last_batch = None  # indices of the task's sequences in the latest update (None = all of them)
         self.diverged = False
         self.divergence_reason = ""
         self._history = {key: [] for key in ("loss", "accuracy", "spectral_radius", "grad_norm")}
@@ -173,10 +174,6 @@ class Trainer:
         return stack[0] if self.layers == 1 else stack
 
     @property
-    def param_names(self) -> tuple[str, ...]:
-        return tuple(self._flat)
-
-    @property
     def history(self) -> dict[str, np.ndarray]:
         """Per-step arrays: loss, accuracy (NaN for regression), spectral_radius, grad_norm."""
         return {key: np.array(vals, dtype=np.float64) for key, vals in self._history.items()}
@@ -187,6 +184,7 @@ class Trainer:
         if self.batch_size is None:
             return self._x, self._y, self._mask
         idx = np.sort(self._rng.choice(self.task.B, size=self.batch_size, replace=False))
+        self.last_batch = idx
         return self._x[idx], self._y[idx], None if self._mask is None else self._mask[idx]
 
     def _update(self) -> Snapshot:
@@ -194,7 +192,7 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):
             loss, acc, grads, dh_norms = loss_grads(self.params, x, y, self.task.loss, mask, self.bptt_window)
             clipped_grads, grad_norm = clip_by_global_norm(grads, self.clip)
-            clipped = self.clip is not None and math.isfinite(grad_norm) and grad_norm > self.clip
+            clipped = clip_scale(grad_norm, self.clip) < 1.0
             step = self.steps_done + 1
             if not math.isfinite(loss) or loss > MAX_LOSS or not math.isfinite(grad_norm):
                 return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "loss")
@@ -254,8 +252,6 @@ class Trainer:
         while not self.diverged and (n is None or done < n):
             yield self._update()
             done += 1
-
-    run = iter_snapshots
 
     def step(self, n: int = 1) -> list[Snapshot]:
         """Run n updates; [] once diverged."""
