@@ -24,14 +24,26 @@ import numpy as np
 from rnnviz.analysis import spectral_radius
 from rnnviz.engine import ACTIVATIONS, RNNParams, _activation_slope, backward, forward
 from rnnviz.losses import accuracy, loss_and_grad, softmax
-from rnnviz.optim import clip_by_global_norm, clip_scale, make_optimizer
-from rnnviz.tasks import Task, make_task
+from rnnviz.optim import Adagrad, clip_by_global_norm, clip_by_value, clip_scale, global_norm, make_optimizer
+from rnnviz.tasks import Task, make_task, sample_chars
 
 MAX_HIDDEN = 64
 MAX_LAYERS = 4
 # A loss this large already means the run has left any useful region; stop before inf/NaN.
 MAX_LOSS = 1e8
 _PARAM_NAMES = ("W_x", "W_h", "b", "W_y", "b_y")
+
+# min-char-rnn (Karpathy, 2015): Adagrad's 1e-8 sits inside the square root; a sample every 100 iterations.
+MINCHAR_ADAGRAD_EPS = 1e-8
+MINCHAR_SAMPLE_EVERY = 100
+SAMPLE_LENGTH = 200
+
+
+def minchar_settings(seq_length: int = 25, text: str | None = None) -> dict:
+    """Trainer keyword arguments that train exactly like min-char-rnn: chunks of seq_length characters,
+    Adagrad lr 0.1, entries clipped to [-5, 5].  Add hidden=, seed=, ... as usual: Trainer(**settings, hidden=32)."""
+    options = {"mode": "minchar", "T": seq_length} | ({} if text is None else {"text": text})
+    return {"task": "chars", "task_options": options, "optimizer": "adagrad", "lr": 0.1, "clip": 5.0}
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,11 +55,12 @@ class Snapshot:
     accuracy: float | None  # None for regression ("mse") tasks
     grads: dict[str, np.ndarray]  # parameter grads before clipping, names as in _flatten: W_x, ... or layer{i}.W_x
     grad_norm: float  # global norm of grads, before clipping
-    clipped: bool
+    clipped: bool  # global norm: the factor min(1, clip / (norm + 1e-6)) was < 1; min-char-rnn: an entry was cut
     dh_norms: np.ndarray  # (T+1,): ||dL/dh_t|| over the batch (Frobenius over (B, n)), t = 0..T, top layer
     params: RNNParams | list[RNNParams]  # after the update (the last finite params if diverged)
     radii: tuple[float, ...]  # ρ(W_h) of each layer after the update, layer 0 first
     diverged: bool = False
+    sample: str | None = None  # min-char-rnn mode: text sampled before this update (every sample_every updates)
 
     @property
     def spectral_radius(self) -> float:
@@ -103,13 +116,22 @@ class Trainer:
     init_radius: rescale the initial W_h to this spectral radius (None = as drawn).
     bptt_window: truncated BPTT, chunks of this many steps carry h forward but not gradients.
     batch_size: random subset of the task's B sequences per update (None = all of them).
+
+    min-char-rnn mode, when the task is the chars task with mode="minchar"
+    (``Trainer(**minchar_settings(), hidden=32)``): each update takes the next chunk of the text (a batch
+    of one), starts from the h the previous chunk ended with (h = 0 again after the last chunk), sums the
+    loss over the chunk, clips every gradient entry to [-clip, clip] (instead of the global norm) and,
+    with optimizer="adagrad", uses min-char-rnn's Adagrad: lr * g / sqrt(sum g^2 + 1e-8).  bptt_window
+    and batch_size do not apply.  Every ``sample_every`` updates (default 100 there, 0 = never) it samples
+    SAMPLE_LENGTH characters from the carried h before the update, like min-char-rnn: ``Snapshot.sample``,
+    ``Trainer.last_sample``.
     """
 
     def __init__(self, task: Task | str, hidden: int = 16, optimizer: str = "adam", lr: float = 0.01,
                  clip: float | None = 1.0, seed: int = 0, activation: str = "tanh",
                  init_radius: float | None = None, bptt_window: int | None = None,
                  batch_size: int | None = None, momentum: float = 0.9, layers: int = 1,
-                 dtype=np.float64, task_options: dict | None = None):
+                 dtype=np.float64, task_options: dict | None = None, sample_every: int | None = None):
         self.seed = _check_int("seed", seed, 0, 2**32 - 1)
         if isinstance(task, str):
             task = make_task(task, seed=self.seed, **(task_options or {}))
@@ -133,6 +155,15 @@ class Trainer:
         self.init_radius = _check_positive("init_radius", init_radius, allow_off=True)
         self.bptt_window = _check_int("bptt_window", bptt_window, 1, task.T, allow_none=True)
         self.batch_size = _check_int("batch_size", batch_size, 1, task.B, allow_none=True)
+        self.minchar = task.minchar
+        if self.minchar and (bptt_window is not None or batch_size is not None):
+            raise ValueError("bptt_window and batch_size do not apply in min-char-rnn mode: each update takes "
+                             "the next chunk of the text, carrying h (leave them None)")
+        default_every = MINCHAR_SAMPLE_EVERY if self.minchar else 0
+        self.sample_every = _check_int("sample_every", default_every if sample_every is None else sample_every,
+                                       0, 10**9)
+        if self.sample_every and task.vocab is None:
+            raise ValueError("sample_every needs the chars task (there is no text to sample otherwise)")
         self.dtype = _check_dtype(dtype)
         # The task's arrays in the training dtype, once.
         self._x = task.x.astype(self.dtype)  # (B, T, d)
@@ -147,7 +178,11 @@ class Trainer:
         self._rng = np.random.default_rng(self.seed)
         self.params = self._init_params(self._rng)
         self._flat = _flatten(self.params)
-        self.optimizer = make_optimizer(self.optimizer_name, self.lr, self.momentum)
+        self.optimizer = (Adagrad(self.lr, eps=MINCHAR_ADAGRAD_EPS, eps_inside_sqrt=True)
+                          if self.minchar and self.optimizer_name == "adagrad"
+                          else make_optimizer(self.optimizer_name, self.lr, self.momentum))
+        self._h = None  # min-char-rnn mode: the state carried into the next chunk, (1, n) or (1, L, n)
+        self.last_sample: tuple[int, str] | None = None  # (update, text) of the latest sample
         self.steps_done = 0
         self.last_batch = None  # indices of the task's sequences in the latest update (None = all of them)
         self.diverged = False
@@ -188,21 +223,54 @@ class Trainer:
         return self._x[idx], self._y[idx], None if self._mask is None else self._mask[idx]
 
     def _update(self) -> Snapshot:
+        if self.minchar:
+            return self._minchar_update()
         x, y, mask = self._batch()
         with np.errstate(over="ignore", invalid="ignore"):
             loss, acc, grads, dh_norms = loss_grads(self.params, x, y, self.task.loss, mask, self.bptt_window)
             clipped_grads, grad_norm = clip_by_global_norm(grads, self.clip)
             clipped = clip_scale(grad_norm, self.clip) < 1.0
-            step = self.steps_done + 1
-            if not math.isfinite(loss) or loss > MAX_LOSS or not math.isfinite(grad_norm):
-                return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "loss")
-            new_flat = self.optimizer.update(self._flat, clipped_grads)
-            if not _all_finite(new_flat):
-                return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "weights")
+            return self._apply(loss, acc, grads, clipped_grads, grad_norm, clipped, dh_norms)
+
+    def _minchar_update(self) -> Snapshot:
+        """min-char-rnn's iteration: the next chunk from the carried h, summed loss, entrywise clip."""
+        row = self.steps_done % self.task.B
+        if row == 0:  # start (again) at the beginning of the text with h = 0
+            self._h = None
+        sample = self._sample(row) if self.sample_every and self.steps_done % self.sample_every == 0 else None
+        x, y = self._x[row:row + 1], self._y[row:row + 1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, acc, grads, dh_norms, h_last = _loss_grads(self.params, x, y, self.task.loss, h0=self._h,
+                                                             reduction="sum")
+            clipped_grads, clipped = clip_by_value(grads, self.clip)
+            grad_norm = global_norm(grads)
+            snap = self._apply(loss, acc, grads, clipped_grads, grad_norm, clipped, dh_norms, sample)
+        if not snap.diverged:
+            self._h = h_last
+        return snap
+
+    def _sample(self, row: int) -> tuple[int, str]:
+        """SAMPLE_LENGTH characters from the carried h, seeded with the chunk's first character."""
+        h0 = None if self._h is None else self._h[0]
+        seed_char = int(self.task.x[row, 0].argmax())
+        rng = np.random.default_rng([self.seed, self.steps_done])  # its own stream: training stays the same
+        with np.errstate(over="ignore", invalid="ignore"):
+            text = sample_chars(self.params, self.task.vocab, seed_char, SAMPLE_LENGTH, rng, h0=h0)
+        self.last_sample = (self.steps_done + 1, text)
+        return text
+
+    def _apply(self, loss, acc, grads, clipped_grads, grad_norm, clipped, dh_norms, sample=None) -> Snapshot:
+        """The optimizer step with the (clipped) grads, or a stop when the loss or the weights blew up."""
+        step = self.steps_done + 1
+        if not math.isfinite(loss) or loss > MAX_LOSS or not math.isfinite(grad_norm):
+            return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "loss", sample)
+        new_flat = self.optimizer.update(self._flat, clipped_grads)
+        if not _all_finite(new_flat):
+            return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "weights", sample)
         self._flat = new_flat
         self.params = self._unflatten(new_flat)
         return self._record(Snapshot(step, loss, acc, grads, grad_norm, clipped, dh_norms, self.params,
-                                     tuple(layer_radii(self.params))))
+                                     tuple(layer_radii(self.params)), sample=sample))
 
     def _unflatten(self, flat: dict):
         if self.layers == 1:
@@ -219,13 +287,13 @@ class Trainer:
         h["grad_norm"].append(snap.grad_norm)
         return snap
 
-    def _diverge(self, step, loss, acc, grads, grad_norm, clipped, dh_norms, what) -> Snapshot:
+    def _diverge(self, step, loss, acc, grads, grad_norm, clipped, dh_norms, what, sample=None) -> Snapshot:
         """Stop for good; keep the last finite params and say why in plain words."""
         radii = tuple(layer_radii(self.params))
         self.diverged = True
         self.divergence_reason = self._explain(step, loss, what, max(radii))
         return self._record(Snapshot(step, loss, acc, grads, grad_norm, clipped, dh_norms, self.params, radii,
-                                     diverged=True))
+                                     diverged=True, sample=sample))
 
     def _explain(self, step, loss, what, radius) -> str:
         if what == "loss":
@@ -268,7 +336,7 @@ class Trainer:
         """Loss/accuracy on the held-out sequence plus predictions, for a "predictions vs targets" plot."""
         task = self.task
         y = _top(forward(self.params, task.x_test.astype(self.dtype))).y  # (T, k)
-        loss, _ = loss_and_grad(task.loss, y, task.y_test, task.mask_test)
+        loss, _ = loss_and_grad(task.loss, y, task.y_test, task.mask_test, "sum" if self.minchar else "mean")
         acc = accuracy(y, task.y_test, task.mask_test) if task.loss == "xent" else None
         pred = softmax(y) if task.loss == "xent" else y
         return {"loss": loss, "accuracy": acc, "y_pred": pred, "y_true": task.y_test, "x": task.x_test,
@@ -303,17 +371,22 @@ def loss_grads(params, x, y, loss: str, mask=None, bptt_window: int | None = Non
     gradients stop at chunk boundaries.  dh_norms then shows what each chunk backpropagated
     (at a boundary, the gradient that reached h_t inside its own chunk).
     """
+    return _loss_grads(params, x, y, loss, mask, bptt_window)[:4]
+
+
+def _loss_grads(params, x, y, loss, mask=None, bptt_window=None, h0=None, reduction="mean"):
+    """loss_grads from the initial state h0 ((B, n) or (B, L, n), zeros when None), plus h_T of every layer."""
     B, T, _ = x.shape
     window = T if bptt_window is None else bptt_window
     starts = range(0, T, window)
-    chunks, h0, ys = [], None, []
+    chunks, ys = [], []
     for s in starts:
         traces = forward(params, x[:, s:s + window], h0)
         chunks.append(traces)
         ys.append(_top(traces).y)
         h0 = _last_h(traces)
     y_out = ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)  # (B, T, k)
-    value, dy = loss_and_grad(loss, y_out, y, mask)
+    value, dy = loss_and_grad(loss, y_out, y, mask, reduction)
     acc = accuracy(y_out, y, mask) if loss == "xent" else None
     total, dh_norms = None, np.empty(T + 1)
     for s, traces in zip(starts, chunks, strict=True):
@@ -324,7 +397,7 @@ def loss_grads(params, x, y, loss: str, mask=None, bptt_window: int | None = Non
         if s == 0:
             dh_norms[0] = norms[0]
         dh_norms[s + 1:s + 1 + dh.shape[1] - 1] = norms[1:]
-    return value, acc, total, dh_norms
+    return value, acc, total, dh_norms, h0
 
 
 # --- teaching helpers ---
