@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -44,6 +44,58 @@ def minchar_settings(seq_length: int = 25, text: str | None = None) -> dict:
     Adagrad lr 0.1, entries clipped to [-5, 5].  Add hidden=, seed=, ... as usual: Trainer(**settings, hidden=32)."""
     options = {"mode": "minchar", "T": seq_length} | ({} if text is None else {"text": text})
     return {"task": "chars", "task_options": options, "optimizer": "adagrad", "lr": 0.1, "clip": 5.0}
+
+
+# Per-update numbers kept for the charts, and snapshots kept for the replay, before thinning starts.
+MAX_HISTORY = 4000
+MAX_RECORDED = 200
+HISTORY_KEYS = ("loss", "accuracy", "spectral_radius", "grad_norm")
+
+
+class EvenlyThinned:
+    """Items of updates 1, 2, 3, ... kept at evenly spaced updates, in bounded memory.
+
+    Every update until `capacity` items are stored; then every 2nd, then every 4th, ... (the kept updates
+    are always 1, 1 + stride, 1 + 2 stride, ...), plus the latest update whatever its number.  So at most
+    capacity + 1 items, spread evenly over the whole run.
+    """
+
+    def __init__(self, capacity: int):
+        if capacity < 2 or capacity % 2:
+            raise ValueError(f"capacity must be an even number >= 2, got {capacity!r}")
+        self.capacity = capacity
+        self.stride = 1
+        self._grid: list[tuple[int, object]] = []  # (update, item) at updates 1 + j * stride
+        self._latest: tuple[int, object] | None = None  # the latest update when it is not on the grid
+
+    def append(self, step: int, item) -> None:
+        """Record update `step` (1 more than the previous one)."""
+        if (step - 1) % self.stride == 0 and len(self._grid) == self.capacity:
+            self._grid = self._grid[::2]  # updates 1, 1 + 2 stride, ...: the grid of the doubled stride
+            self.stride *= 2
+        if (step - 1) % self.stride == 0:
+            self._grid.append((step, item))
+            self._latest = None
+        else:
+            self._latest = (step, item)
+
+    def entries(self) -> list[tuple[int, object]]:
+        return self._grid + ([self._latest] if self._latest is not None else [])
+
+    def steps(self) -> list[int]:
+        return [step for step, _ in self.entries()]
+
+    def items(self) -> list:
+        return [item for _, item in self.entries()]
+
+    def replace_items(self, change) -> None:
+        """Apply change(item) -> item to every stored item (e.g. to drop what old items no longer need)."""
+        self._grid = [(step, change(item)) for step, item in self._grid]
+        if self._latest is not None:
+            self._latest = (self._latest[0], change(self._latest[1]))
+
+    def __len__(self) -> int:
+        return len(self._grid) + (self._latest is not None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,7 +239,7 @@ class Trainer:
         self.last_batch = None  # indices of the task's sequences in the latest update (None = all of them)
         self.diverged = False
         self.divergence_reason = ""
-        self._history = {key: [] for key in ("loss", "accuracy", "spectral_radius", "grad_norm")}
+        self._history = EvenlyThinned(MAX_HISTORY)  # rows (loss, accuracy, max ρ, grad norm, ρ of each layer)
 
     def _init_params(self, rng: np.random.Generator):
         """Xavier-like Gaussians (std sqrt(2 / (fan_in + fan_out))), biases 0."""
@@ -210,8 +262,25 @@ class Trainer:
 
     @property
     def history(self) -> dict[str, np.ndarray]:
-        """Per-step arrays: loss, accuracy (NaN for regression), spectral_radius, grad_norm."""
-        return {key: np.array(vals, dtype=np.float64) for key, vals in self._history.items()}
+        """Per-update arrays for the charts: step (the update each entry belongs to, 1-based), loss,
+        accuracy (NaN for regression), spectral_radius (largest over layers), grad_norm (before clipping).
+
+        Every update up to MAX_HISTORY of them; after that evenly thinned (every 2nd, 4th, ... update,
+        always with the latest), so a long run keeps a bounded number of points: plot against "step".
+        """
+        rows = self._rows()
+        history = {"step": np.array(self._history.steps(), dtype=np.int64)}
+        for i, key in enumerate(HISTORY_KEYS):
+            history[key] = rows[:, i].copy()
+        return history
+
+    def radius_history(self) -> np.ndarray:
+        """(entries, layers): ρ(W_h) of each layer after each update of ``history["step"]``."""
+        return self._rows()[:, len(HISTORY_KEYS):].copy()
+
+    def _rows(self) -> np.ndarray:
+        items = self._history.items()
+        return np.array(items, dtype=np.float64).reshape(len(items), len(HISTORY_KEYS) + self.layers)
 
     # --- one update ---
 
@@ -280,11 +349,8 @@ class Trainer:
 
     def _record(self, snap: Snapshot) -> Snapshot:
         self.steps_done = snap.step
-        h = self._history
-        h["loss"].append(snap.loss)
-        h["accuracy"].append(np.nan if snap.accuracy is None else snap.accuracy)
-        h["spectral_radius"].append(snap.spectral_radius)
-        h["grad_norm"].append(snap.grad_norm)
+        accuracy = np.nan if snap.accuracy is None else snap.accuracy
+        self._history.append(snap.step, (snap.loss, accuracy, snap.spectral_radius, snap.grad_norm) + snap.radii)
         return snap
 
     def _diverge(self, step, loss, acc, grads, grad_norm, clipped, dh_norms, what, sample=None) -> Snapshot:
@@ -595,43 +661,63 @@ def backward_sweep_layer(params, layer: int, x, y, loss: str, mask=None) -> list
 
 # --- the training page's loop state (kept in Streamlit session state by the page) ---
 
-MAX_RECORDED = 1000  # snapshots kept for the replay; older ones are dropped
+
+def _without_grads(snap: Snapshot) -> Snapshot:
+    return snap if not snap.grads else replace(snap, grads={})
 
 
 @dataclass(eq=False)
 class TrainingSession:
-    """A Trainer plus what the training page shows about it between reruns.
+    """A Trainer plus what the training page shows about it between reruns, in bounded memory.
 
     settings: the keyword arguments the trainer was built from (the page rebuilds it when they change);
-    snapshots: the last MAX_RECORDED snapshots, oldest first (the replay scrubs them without recomputing);
-    radii: for stacked layers, ρ(W_h) of every layer after each update (one tuple per update, every update
-    since the start); empty for one layer, whose ρ is ``trainer.history["spectral_radius"]`` already.
+    snapshots: the recorded updates, oldest first, for the replay: at most MAX_RECORDED evenly spaced over
+    the whole run plus the latest (``EvenlyThinned``).  Only the snapshots of the latest ``advance`` keep
+    their ``grads``; older ones have ``grads == {}`` (their params, losses and ‖∂L/∂h_t‖ stay).
     """
 
     trainer: Trainer
     settings: dict
-    snapshots: list = field(default_factory=list)
     steps_per_frame: int = 5
     playing: bool = False
-    radii: list = field(default_factory=list)
+    _replay: EvenlyThinned = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self._replay is None:
+            self._replay = EvenlyThinned(MAX_RECORDED)
 
     @classmethod
     def build(cls, settings: dict, steps_per_frame: int = 5) -> TrainingSession:
         """Trainer(**settings); raises ValueError with the Trainer's message for bad settings."""
         return cls(Trainer(**settings), dict(settings), steps_per_frame=steps_per_frame)
 
-    def radius_history(self) -> np.ndarray:
-        """(updates, layers): ρ(W_h) of each layer after each update; its max over layers is
-        ``trainer.history["spectral_radius"]``."""
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        return self._replay.items()
+
+    @property
+    def radii(self) -> list[tuple[float, ...]]:
+        """For stacked layers, ρ(W_h) of every layer per entry of ``trainer.history``; [] for one layer."""
         if self.trainer.layers == 1:
-            return self.trainer.history["spectral_radius"][:, None]
-        return np.array(self.radii, dtype=np.float64).reshape(len(self.radii), self.trainer.layers)
+            return []
+        return [tuple(row) for row in self.trainer.radius_history()]
+
+    def radius_history(self) -> np.ndarray:
+        """(entries, layers): ρ(W_h) of each layer per entry of ``trainer.history`` (its "step"); its max
+        over layers is ``trainer.history["spectral_radius"]``."""
+        return self.trainer.radius_history()
+
+    def record(self, snaps: list[Snapshot]) -> None:
+        """Add the updates of one frame to the replay (older frames drop their grads)."""
+        if snaps:
+            self._replay.replace_items(_without_grads)
+        for snap in snaps:
+            self._replay.append(snap.step, snap)
 
     def reset(self) -> None:
         """Back to step 0: the same initial weights (same seed), no recorded snapshots, paused."""
         self.trainer.reset()
-        self.snapshots = []
-        self.radii = []
+        self._replay = EvenlyThinned(MAX_RECORDED)
         self.playing = False
 
 
@@ -641,10 +727,7 @@ def advance(session: TrainingSession, steps: int | None = None) -> list[Snapshot
     Stops playing when the run diverges (the trainer keeps the last finite weights).
     """
     snaps = session.trainer.step(session.steps_per_frame if steps is None else steps)
-    session.snapshots.extend(snaps)
-    del session.snapshots[:-MAX_RECORDED]
-    if session.trainer.layers > 1:
-        session.radii.extend(s.radii for s in snaps)
+    session.record(snaps)
     if session.trainer.diverged:
         session.playing = False
     return snaps
