@@ -11,6 +11,7 @@ gradient entries by sqrt(1e-8), multiplying their rounding noise by up to lr * 1
 import numpy as np
 import pytest
 
+from rnnviz.engine import forward
 from rnnviz.tasks import DEFAULT_TEXT, make_task
 from rnnviz.training import SAMPLE_LENGTH, Trainer, minchar_settings
 
@@ -132,3 +133,15 @@ def test_minchar_validation(kwargs, match):
         make_task("chars", mode="karpathy")
     with pytest.raises(ValueError, match="sample_every"):
         Trainer("sine", sample_every=10)
+
+
+def test_stacked_layers_carry_every_layers_h():
+    trainer = Trainer(**minchar_settings(), layers=2, hidden=6, sample_every=5)
+    snaps = trainer.step(12)
+    assert trainer._h.shape == (1, 2, 6) and not trainer.diverged
+    assert [s.step for s in snaps if s.sample] == [1, 6, 11]
+    stack = Trainer(**minchar_settings(), layers=2, hidden=6)
+    traces = forward(stack.params, stack.task.x[:1])
+    h_after_first = np.stack([tr.h[:, -1] for tr in traces], axis=1)
+    stack.step(1)
+    np.testing.assert_array_equal(stack._h, h_after_first)  # what chunk 2 starts from
