@@ -3,10 +3,10 @@
 Every playing session earns a budget of work per second and spends it on updates; a server-wide cap
 splits the server's rate between the sessions playing, so one student's Play cannot starve the class.
 
-    from rnnviz.pacing import PACER, update_cost
-    cost = update_cost(hidden=64, layers=3, d=1, T=40, B=32)
+    from rnnviz.pacing import PACER
+    cost = trainer.update_cost            # = update_cost(hidden=64, layers=3, d=1, T=40, B=32) for that run
     n = PACER.updates_for_frame(session_id, cost, wanted=steps_per_frame)   # 0 <= n <= wanted
-    trainer.step(n)
+    advance(session, n)                   # or trainer.step(n)
     ...
     PACER.release(session_id)   # on Pause / when the session ends
 

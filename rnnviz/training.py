@@ -25,6 +25,7 @@ from rnnviz.analysis import spectral_radius
 from rnnviz.engine import ACTIVATIONS, RNNParams, _activation_slope, backward, forward
 from rnnviz.losses import accuracy, loss_and_grad, softmax
 from rnnviz.optim import Adagrad, clip_by_global_norm, clip_by_value, clip_scale, global_norm, make_optimizer
+from rnnviz.pacing import update_cost
 from rnnviz.tasks import Task, make_task, sample_chars
 
 MAX_HIDDEN = 64
@@ -273,6 +274,12 @@ class Trainer:
         for i, key in enumerate(HISTORY_KEYS):
             history[key] = rows[:, i].copy()
         return history
+
+    @property
+    def update_cost(self) -> float:
+        """Cost of one update in ``rnnviz.pacing`` units (layers * (n*n + n*d) * T * B of this run's batches)."""
+        batch = 1 if self.minchar else (self.batch_size or self.task.B)
+        return update_cost(self.hidden, self.layers, self.task.d, self.task.T, batch)
 
     def radius_history(self) -> np.ndarray:
         """(entries, layers): ρ(W_h) of each layer after each update of ``history["step"]``."""

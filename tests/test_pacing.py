@@ -149,3 +149,11 @@ def test_validation_and_the_shared_instance():
         Pacer(server_rate=float("nan"))
     assert PACER.updates_for_frame("test-shared", SMALL, 0) == 0
     PACER.release("test-shared")
+
+
+def test_a_trainer_states_its_update_cost():
+    from rnnviz.training import Trainer, minchar_settings
+
+    tr = Trainer("sine", hidden=8, layers=2, batch_size=4, task_options={"T": 10, "B": 16})
+    assert tr.update_cost == update_cost(hidden=8, layers=2, d=1, T=10, B=4)
+    assert Trainer(**minchar_settings(), hidden=8).update_cost == update_cost(hidden=8, layers=1, d=25, T=25, B=1)
