@@ -406,7 +406,9 @@ class Trainer:
         return softmax(y) if self.task.loss == "xent" else y
 
     def eval_test(self) -> dict:
-        """Loss/accuracy on the held-out sequence plus predictions, for a "predictions vs targets" plot."""
+        """Loss/accuracy on the held-out sequence plus predictions, for a "predictions vs targets" plot.
+
+        In min-char-rnn mode the sequence is the text's first chunk from h = 0 and the loss is summed over it."""
         task = self.task
         y = _top(forward(self.params, task.x_test.astype(self.dtype))).y  # (T, k)
         loss, _ = loss_and_grad(task.loss, y, task.y_test, task.mask_test, "sum" if self.minchar else "mean")

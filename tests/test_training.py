@@ -20,7 +20,7 @@ def test_snapshot_fields():
     assert s.params is tr.params and isinstance(s.params, RNNParams)
     assert s.spectral_radius == pytest.approx(np.abs(np.linalg.eigvals(tr.params.W_h)).max())
     h = tr.history
-    assert h["loss"].shape == (3,) and np.all(np.isnan(h["accuracy"]))
+    assert h["loss"].shape == (3,) and np.all(np.isnan(h["accuracy"])) and h["step"].tolist() == [1, 2, 3]
     assert np.allclose(h["grad_norm"], [x.grad_norm for x in snaps])
 
 
