@@ -325,13 +325,17 @@ class Trainer:
             self._h = h_last
         return snap
 
-    def _sample(self, row: int) -> tuple[int, str]:
-        """SAMPLE_LENGTH characters from the carried h, seeded with the chunk's first character."""
+    def _sample(self, row: int) -> str | None:
+        """SAMPLE_LENGTH characters from the carried h, seeded with the chunk's first character
+        (None when the weights are too large to give probabilities: the run is about to diverge)."""
         h0 = None if self._h is None else self._h[0]
         seed_char = int(self.task.x[row, 0].argmax())
         rng = np.random.default_rng([self.seed, self.steps_done])  # its own stream: training stays the same
-        with np.errstate(over="ignore", invalid="ignore"):
-            text = sample_chars(self.params, self.task.vocab, seed_char, SAMPLE_LENGTH, rng, h0=h0)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                text = sample_chars(self.params, self.task.vocab, seed_char, SAMPLE_LENGTH, rng, h0=h0)
+        except ValueError:  # NaN probabilities from overflowing logits
+            return None
         self.last_sample = (self.steps_done + 1, text)
         return text
 
