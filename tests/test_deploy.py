@@ -143,6 +143,7 @@ def test_replica_killed_mid_session_loses_no_network(cluster, chromium):
         pages.append(page)
     for page in pages:
         wait_for_rerun(page, timeout=90)
+    print(f"\n{SESSIONS} sessions loaded in {time.monotonic() - t_start:.0f}s", flush=True)
 
     counts = Counter(replica_of)
     assert len(counts) > 1, f"all {SESSIONS} sessions on one replica: {counts}"
@@ -152,6 +153,7 @@ def test_replica_killed_mid_session_loses_no_network(cluster, chromium):
         move_slider(page, STEP_SLIDER, 1, timeout=60)
         assert not page.locator(SEL_EXCEPTION).count()
     before = [fingerprint(page) for page in pages]
+    print(f"moved a slider in each: {time.monotonic() - t_start:.0f}s", flush=True)
     assert len(set(before)) == SESSIONS, "different links must show different networks"
 
     victim_addr, _ = counts.most_common(1)[0]
