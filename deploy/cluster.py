@@ -19,8 +19,9 @@ Why each piece (see docs/DEPLOY.md):
   it land on the same replica.
 - Replica failure.  When the hashed replica does not answer, nginx moves on to the next replica
   on the hash ring (`proxy_next_upstream`), the same one for every request with that cookie.  The
-  browser's Streamlit client reconnects by itself and gets a fresh session there; since the whole
-  network lives in the link (the URL), the new session shows the same network.
+  browser's Streamlit client opens a new websocket by itself and gets a fresh session there; the
+  next interaction runs in it, and since the whole network lives in the link (the URL), it shows
+  the same network.
 - Websockets: HTTP/1.1 with the Upgrade/Connection headers passed on; read/send timeouts of a day
   (Streamlit pings, but a long idle tab must not be cut by the proxy).
 - Security headers at the proxy: no framing by other sites (X-Frame-Options + CSP
