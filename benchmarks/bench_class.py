@@ -146,7 +146,7 @@ class Student:
         elif kind == "button" and el.button.label == TRAIN_BUTTON:
             self.widget_ids[TRAIN_BUTTON] = el.button.id
 
-    async def run(self, url: str, start_at: float, stop_at: float, think: float, timeout: float, rng) -> None:
+    async def run(self, url: str, clock: "Clock", think: float, timeout: float, rng) -> None:
         import websockets
 
         ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
@@ -161,8 +161,10 @@ class Student:
                 if label not in self.widget_ids:
                     self.errors.append(f"no {label!r} widget on /{self.page}")
                     return
-                await asyncio.sleep(max(0.0, start_at - time.monotonic()) + rng.uniform(0, think))
-                while time.monotonic() < stop_at:
+                clock.loaded += 1
+                await clock.go.wait()  # the whole class has opened its page: now measure
+                await asyncio.sleep(rng.uniform(0, think))
+                while time.monotonic() < clock.stop_at:
                     if self.training:
                         value = True
                     else:
@@ -186,6 +188,17 @@ class Student:
 # --------------------------------------------------------------------------- one class size
 
 
+class Clock:
+    """Starts the measured window once every student has opened its page (or the wait timed out)."""
+
+    def __init__(self):
+        self.loaded, self.go, self.stop_at = 0, asyncio.Event(), 0.0
+
+    def start(self, duration: float) -> None:
+        self.stop_at = time.monotonic() + duration
+        self.go.set()
+
+
 @dataclass
 class Result:
     students: int
@@ -199,6 +212,7 @@ class Result:
     client_cpu_s: float
     errors: list[str]
     by_page: dict[str, list[float]] = field(default_factory=dict)
+    load_s: float = float("nan")  # from the first student's arrival until the whole class had its page
 
     @property
     def cpu_per_rerun_ms(self) -> float:
@@ -213,18 +227,18 @@ async def _class(url: str, pid: int, n: int, args) -> Result:
     rng = random.Random(args.seed + n)
     students = [Student(i, TRAIN_PAGE if args.train_every and i % args.train_every == args.train_every - 1
                         else SIM_PAGES[i % len(SIM_PAGES)], student_link(i)) for i in range(n)]
+    clock = Clock()
     ramp = min(10.0, 0.2 * n)  # students arrive over a few seconds, as a class does
-    t_open = time.monotonic()
-    start_at = t_open + ramp + 15.0  # everyone has loaded (or timed out trying) before measuring
-    stop_at = start_at + args.duration
     tasks = []
     for s in students:
-        tasks.append(asyncio.create_task(s.run(url, start_at, stop_at, args.think, args.timeout,
-                                               random.Random(rng.random()))))
+        tasks.append(asyncio.create_task(s.run(url, clock, args.think, args.timeout, random.Random(rng.random()))))
         await asyncio.sleep(ramp / n)
-    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    t_open = time.monotonic()
+    while clock.loaded + sum(bool(s.errors) for s in students) < n and time.monotonic() - t_open < args.timeout:
+        await asyncio.sleep(0.1)
+    load_s = time.monotonic() - t_open + ramp
     cpu0, client0, t0 = cpu_seconds(pid), time.process_time(), time.monotonic()
-    done0 = sum(len(s.latencies) for s in students)
+    clock.start(args.duration)
     await asyncio.wait_for(asyncio.gather(*tasks), args.duration + args.timeout + 30)
     window = time.monotonic() - t0
     cpu, client = cpu_seconds(pid) - cpu0, time.process_time() - client0
@@ -232,8 +246,15 @@ async def _class(url: str, pid: int, n: int, args) -> Result:
     by_page: dict[str, list[float]] = {}
     for s in students:
         by_page.setdefault("/" + s.page, []).extend(s.latencies)
-    return Result(n, lat, len(lat) - done0, cpu, window, rss_mb(pid), rss_mb(pid, "VmHWM"), 0.0, client,
-                  [f"student {s.i} /{s.page}: {e}" for s in students for e in s.errors], by_page)
+    return Result(n, lat, len(lat), cpu, window, rss_mb(pid), rss_mb(pid, "VmHWM"), 0.0, client,
+                  [f"student {s.i} /{s.page}: {e}" for s in students for e in s.errors], by_page, load_s)
+
+
+async def _warm_up(url: str, timeout: float) -> None:
+    """One student opens and leaves: the server pays its imports outside the measurement."""
+    clock = Clock()
+    clock.start(0.0)
+    await Student(-1, "", student_link(0)).run(url, clock, 0.0, timeout, random.Random(0))
 
 
 def run_class(n: int, args) -> Result:
@@ -241,8 +262,7 @@ def run_class(n: int, args) -> Result:
     url = server.start(timeout=120)
     try:
         pid = server.proc.pid
-        warm = Student(-1, "", student_link(0))  # pay the imports outside the measurement
-        asyncio.run(warm.run(url, 0, 0, 0, args.timeout, random.Random(0)))
+        asyncio.run(_warm_up(url, args.timeout))
         idle = rss_mb(pid)
         result = asyncio.run(_class(url, pid, n, args))
         result.rss_idle_mb = idle
@@ -270,8 +290,9 @@ def main() -> int:
 
     load0 = os.getloadavg()
     print(f"{os.cpu_count()} cores, load average {load0[0]:.1f} at start; think time {args.think:g} s "
-          f"(jittered x0.5-1.5), {args.duration:g} s measured per size, every {args.train_every}th student "
-          f"trains ('+1' presses), the others step 't' on {', '.join('/' + p for p in SIM_PAGES)}")
+          f"(jittered x0.5-1.5), {args.duration:g} s measured per size once the whole class has its page open, "
+          f"every {args.train_every}th student trains ('+1' presses), the others step 't' on "
+          f"{', '.join('/' + p for p in SIM_PAGES)}")
     head = (f"{'students':>8} {'reruns':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'CPU/rerun ms':>12} "
             f"{'server cores':>12} {'RSS idle/end/peak MB':>21} {'client cores':>12} {'errors':>6}")
     results = []
@@ -285,7 +306,7 @@ def main() -> int:
               f"{r.cpu_per_rerun_ms:>12.0f} {r.server_cores:>12.2f} "
               f"{f'{r.rss_idle_mb:.0f}/{r.rss_end_mb:.0f}/{r.rss_peak_mb:.0f}':>21} "
               f"{r.client_cpu_s / r.window_s:>12.2f} {len(r.errors):>6}", flush=True)
-        print("         p50/p95 ms by page: " + ", ".join(
+        print(f"         whole class opened its pages in {r.load_s:.0f} s; p50/p95 ms by page: " + ", ".join(
             f"{page} {pct(v, .5) * 1000:.0f}/{pct(v, .95) * 1000:.0f}" for page, v in sorted(r.by_page.items()) if v))
         for e in r.errors[:5]:
             print(f"         {e}")
