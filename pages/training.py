@@ -16,7 +16,7 @@ import streamlit as st
 from rnnviz import figures_training as ft
 from rnnviz import tasks as task_lib
 from rnnviz import widgets
-from rnnviz.state import to_query
+from rnnviz.query import to_query
 from rnnviz.training import (
     MAX_HIDDEN,
     TrainingSession,

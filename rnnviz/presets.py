@@ -29,7 +29,8 @@ import numpy as np
 
 from rnnviz import analysis
 from rnnviz.engine import RNNParams
-from rnnviz.state import _NUMBER, LIMITS, SimState, default_state, lesson_inputs, resized
+from rnnviz.query import NUMBER_PATTERN as _NUMBER
+from rnnviz.state import LIMITS, SimState, default_state, lesson_inputs, resized
 from rnnviz.text import Markdown, message, plain
 
 __all__ = [

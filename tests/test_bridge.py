@@ -9,7 +9,8 @@ import pytest
 
 from rnnviz import bridge
 from rnnviz.engine import RNNParams, forward, from_torch_state_dict, to_torch_state_dict
-from rnnviz.state import LIMITS, SimState, default_state, from_query, resized
+from rnnviz.query import from_query
+from rnnviz.state import LIMITS, SimState, default_state, resized
 
 
 def make_state(n=4, d=3, k=2, T=6, activation="tanh", seed=0) -> SimState:

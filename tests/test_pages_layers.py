@@ -14,7 +14,8 @@ from apptest_utils import RELU_K2_QUERY, chart, charts, decode, open_app, trace_
 from rnnviz import bridge, figures, stacking  # noqa: E402
 from rnnviz.engine import RNNParams, backward, forward  # noqa: E402
 from rnnviz.losses import loss_and_grad  # noqa: E402
-from rnnviz.state import default_state, from_query  # noqa: E402
+from rnnviz.query import from_query  # noqa: E402
+from rnnviz.state import default_state  # noqa: E402
 from rnnviz.training import (  # noqa: E402
     Trainer,
     TrainingSession,
