@@ -31,7 +31,7 @@ from rnnviz import analysis
 from rnnviz.engine import RNNParams
 from rnnviz.query import NUMBER_PATTERN as _NUMBER
 from rnnviz.state import LIMITS, SimState, default_state, lesson_inputs, resized
-from rnnviz.text import Markdown, message, plain
+from rnnviz.text import excerpt
 
 __all__ = [
     "INPUT_KINDS",
@@ -210,13 +210,13 @@ def parse_inputs(text, d: int) -> tuple[np.ndarray | None, list[str]]:
     A single line of numbers with d=1 is read as T steps.  Rejected (None and a message): more than
     200 kB, more than LIMITS.T steps, a word or non-finite number in a data line, a number with
     |value| > LIMITS.max_abs, lines of different lengths.  Lines of a different width than d are cut
-    or zero-padded to d, with a warning.  Messages are :class:`rnnviz.text.Markdown`: the user's
-    text in them is escaped.
+    or zero-padded to d, with a warning.  Messages are plain text (shown escaped by the page); the
+    user's text in them is one line and shortened (:func:`rnnviz.text.excerpt`).
     """
     try:
         return _parse_inputs(text, d)
     except Exception as exc:  # a safety net: never raise
-        return None, [message("x: the data could not be read ({kind}).", kind=type(exc).__name__)]
+        return None, [f"x: the data could not be read ({type(exc).__name__})."]
 
 
 def _is_column_name(token: str) -> bool:
@@ -229,13 +229,12 @@ def _not_a_number(number: int, token: str, tokens: list[str], first: bool) -> st
     names = [tok for tok in tokens if _is_column_name(tok)] if first else []
     if names:  # a first line that mixes column names with something else
         other = next(tok for tok in tokens if not _is_column_name(tok))
-        return message("x: line {number} is neither a header nor data: '{name}' is a column name but '{other}' "
-                       "is not (a header holds only names that begin with a letter, a data line only numbers); "
-                       "it was not read.", number=number, name=plain(names[0], limit=20),
-                       other=plain(other, limit=20))
+        return (f"x: line {number} is neither a header nor data: '{excerpt(names[0], 20)}' is a column name but "
+                f"'{excerpt(other, 20)}' is not (a header holds only names that begin with a letter, a data line "
+                "only numbers); it was not read.")
     if _NUMBER.fullmatch(token):
-        return message("x: line {number} has a number {length:,} characters long, more than the limit of {limit}; "
-                       "it was not read.", number=number, length=len(token), limit=LIMITS.max_token)
+        return (f"x: line {number} has a number {len(token):,} characters long, more than the limit of "
+                f"{LIMITS.max_token}; it was not read.")
     if _NON_FINITE.fullmatch(token):
         why = "which is not a finite number"
     elif any(unicodedata.category(c) == "Nd" and not c.isascii() for c in token):
@@ -244,8 +243,7 @@ def _not_a_number(number: int, token: str, tokens: list[str], first: bool) -> st
         why = "which is not a number (it holds a control character)"
     else:
         why = "which is not a number"
-    return message("x: line {number} has '{token}', {why}; it was not read.",
-                   number=number, token=plain(token, limit=20), why=Markdown(why))
+    return f"x: line {number} has '{excerpt(token, 20)}', {why}; it was not read."
 
 
 def _content_lines(text: str) -> tuple[list[tuple[int, str, list[str]]], list[int]]:
@@ -265,10 +263,10 @@ def _skipped_warnings(comments: list[int], header: tuple[int, str] | None) -> li
     if comments:
         shown = ", ".join(str(n) for n in comments[:5]) + (", …" if len(comments) > 5 else "")
         lines = "line" if len(comments) == 1 else f"{len(comments)} lines"
-        warnings.append(Markdown(f"x: skipped {lines} starting with # as comments ({shown})."))
+        warnings.append(f"x: skipped {lines} starting with # as comments ({shown}).")
     if header is not None:
-        warnings.append(message("x: line {number} was read as a header (column names) and skipped: “{line}”.",
-                                number=header[0], line=plain(header[1], limit=60)))
+        warnings.append(f"x: line {header[0]} was read as a header (column names) and skipped: "
+                        f"“{excerpt(header[1], 60)}”.")
     return warnings
 
 

@@ -6,8 +6,14 @@ renders its body as GitHub-flavoured markdown plus Streamlit's own extensions: d
 emoji shortcodes, LaTeX between ``$``, and arrows typed as `` -> ``.  A file name or a key from an
 uploaded file put into such a body as it is can make every browser that shows the message fetch an
 image from anywhere (``![p](http://host/p.png)``), show a link (``[Log in again](http://host/x)``)
-or bold text.  So user-derived text goes through :func:`plain`, and messages that mix our words
-with user text through :func:`message`, which escapes only the user parts.
+or bold text.
+
+The rule: a message is plain text unless it is :class:`Markdown`.  Modules without Streamlit build
+messages as plain ``str`` and put user text in through :func:`excerpt` (one line, shortened); the
+page shows every message through rnnviz/ui/messages.py, which escapes a plain ``str`` whole with
+:func:`plain`.  Only a message that needs our own markup (bold, code) is built as :class:`Markdown`
+with :func:`message`, which escapes just the user parts.  (Never put a Markdown into an f-string:
+the result is a plain ``str`` again and its escapes would show.)
 
 How :func:`plain` makes text inert (its markdown source renders as the text itself):
 
@@ -25,9 +31,7 @@ How :func:`plain` makes text inert (its markdown source renders as the text itse
    that opens with spaces, an indented code block, is stopped by turning leading spaces into
    no-break spaces.
 
-Text longer than ``limit`` characters is shortened, saying how long it was.  The results are
-:class:`Markdown`: a ``str`` that marks markdown which is safe to render; the page's message
-helpers show anything that is not :class:`Markdown` as plain text.
+Text longer than ``limit`` characters is shortened, saying how long it was.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import re
 import string
 import unicodedata
 
-__all__ = ["WORD_JOINER", "Markdown", "message", "plain", "to_markdown"]
+__all__ = ["WORD_JOINER", "Markdown", "excerpt", "message", "plain", "to_markdown"]
 
 WORD_JOINER = "\u2060"
 DEFAULT_LIMIT = 200
@@ -65,26 +69,29 @@ class Markdown(str):
     __slots__ = ()
 
 
-def plain(text, limit: int | None = DEFAULT_LIMIT) -> Markdown:
-    """Markdown source that Streamlit renders as ``text`` itself, on one line, at most ``limit`` characters.
+def excerpt(text, limit: int | None = DEFAULT_LIMIT) -> str:
+    """User text fit for a one-line plain-text message (not yet markdown): controls visible, at most ``limit`` chars.
 
     Any value is accepted (non-strings go through ``str``, bytes are decoded as UTF-8).  Text longer
-    than ``limit`` keeps its first ``limit`` characters and says how long it was.
+    than ``limit`` keeps its first ``limit`` characters and says how long it was.  Modules without
+    Streamlit build their messages as plain text with this; the page's message helpers escape them.
     """
-    if isinstance(text, Markdown):
-        text = str.__str__(text)
-    elif isinstance(text, (bytes, bytearray)):
+    if isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8", errors="replace")
     elif not isinstance(text, str):
         text = str(text)
+    text = str.__str__(text)  # a Markdown is text here like any other
     suffix = ""
     if limit is not None and len(text) > limit:
         text, suffix = text[:max(int(limit), 1)], f"… ({len(text):,} characters)"
-    text = _one_line(text)
-    text = _JOIN_AT.sub(WORD_JOINER, text)
+    return _one_line(text) + suffix
+
+
+def plain(text, limit: int | None = DEFAULT_LIMIT) -> Markdown:
+    """Markdown source that Streamlit renders as ``excerpt(text, limit)``: the text itself, on one line."""
+    text = _JOIN_AT.sub(WORD_JOINER, excerpt(text, limit))
     text = text.translate(_ESCAPE_TABLE)
-    text = _LEADING_SPACES.sub(lambda m: "\u00a0" * len(m.group()), text)
-    return Markdown(text + suffix.translate(_ESCAPE_TABLE))
+    return Markdown(_LEADING_SPACES.sub(lambda m: "\u00a0" * len(m.group()), text))
 
 
 def _one_line(text: str) -> str:

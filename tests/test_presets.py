@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from markup_check import assert_inert
+from markup_check import assert_inert, visible
 
 from rnnviz.engine import backward, forward
 from rnnviz.presets import (
@@ -23,7 +23,7 @@ from rnnviz.presets import (
 )
 from rnnviz.query import from_query, to_query
 from rnnviz.state import LIMITS, SimState, default_state
-from rnnviz.text import message, plain
+from rnnviz.text import excerpt, to_markdown
 
 # --------------------------------------------------------------------------- presets
 
@@ -195,9 +195,9 @@ def test_parse_inputs_good(text, d, expected):
 
 
 @pytest.mark.parametrize("text, d, expected, warnings", [
-    ("a,b\n1,2\n3,4", 2, [[1, 2], [3, 4]], ["x: line 1 was read as a header (column names) and skipped: “a\\,b”."]),
-    ("x1,x2\n1,2", 2, [[1, 2]], ["x: line 1 was read as a header (column names) and skipped: “x1\\,x2”."]),
-    ("\n\nx1;x2\r\n1;2\r\n", 2, [[1, 2]], ["x: line 3 was read as a header (column names) and skipped: “x1\\;x2”."]),
+    ("a,b\n1,2\n3,4", 2, [[1, 2], [3, 4]], ["x: line 1 was read as a header (column names) and skipped: “a,b”."]),
+    ("x1,x2\n1,2", 2, [[1, 2]], ["x: line 1 was read as a header (column names) and skipped: “x1,x2”."]),
+    ("\n\nx1;x2\r\n1;2\r\n", 2, [[1, 2]], ["x: line 3 was read as a header (column names) and skipped: “x1;x2”."]),
     ('"h_t", \'_u\', ｘ, Infinite\n1,2,3,4', 4, [[1, 2, 3, 4]], None),
     ("\ufeffx\n2\n-1\n", 1, [[2], [-1]], ["x: line 1 was read as a header (column names) and skipped: “x”."]),
     (b"x\n2\n-1\n", 1, [[2], [-1]], ["x: line 1 was read as a header (column names) and skipped: “x”."]),
@@ -220,15 +220,19 @@ def test_parse_inputs_header_warning_shows_the_line_as_plain_text():
     header = "x**BOLD**, img![p](http://host/p.png), c:red[x]"
     x, warnings = parse_inputs(header + "\n1,2,3", 3)
     np.testing.assert_array_equal(x, [[1, 2, 3]])
-    assert warnings == [message("x: line 1 was read as a header (column names) and skipped: “{line}”.",
-                                line=header)]
-    assert_inert(warnings[0].split("skipped: “")[1][:-2])
+    assert warnings == [f"x: line 1 was read as a header (column names) and skipped: “{header}”."]
+    shown = to_markdown(warnings[0])  # what the page renders (rnnviz/ui/messages.py)
+    assert_inert(shown)
+    assert visible(shown) == warnings[0]
+    x, warnings = parse_inputs("x\ty" + "z" * 100 + "\n1,2", 2)
+    shortened = "x y" + "z" * 57 + "… (103 characters)"  # 60 characters kept, the tab made a space
+    assert warnings == [f"x: line 1 was read as a header (column names) and skipped: “{shortened}”."]
 
 
 @pytest.mark.parametrize("text, words", [
     # A mistyped first value is a data error with its line number, never a header that drops the row.
     ("nan\n1\n2", "line 1 has 'nan', which is not a finite number"),
-    ("-inf\n1\n2", "line 1 has '\\-inf', which is not a finite number"),
+    ("-inf\n1\n2", "line 1 has '-inf', which is not a finite number"),
     ("Infinity\n1\n2", "line 1 has 'Infinity', which is not a finite number"),
     ("１\n1\n2", "line 1 has '１', which is not a number (write the digits 0-9)"),
     ("1e5x\n1\n2", "line 1 has '1e5x', which is not a number"),
@@ -264,10 +268,10 @@ def test_parse_inputs_width_mismatch_fits_to_d():
     (",".join(["1"] * (LIMITS.T + 1)), 1, "more than the limit of 500"), ("1" * 200_001, 1, "larger than 200 kB"),
     ("é" * 100_001, 1, "larger than 200 kB"), (None, 1, "expected text"), (12, 1, "expected text"),
     ("1\n2", 0, "input size d"), ("1\n2", LIMITS.d + 1, "input size d"), ("1\n2", "2", "input size d"),
-    ("1\n<b>x</b>", 1, "'\\<b\\>x\\<\\/b\\>'"),
-    pytest.param("1\n" + "9" * 5000, 1, "line 2 has a number 5\\,000 characters long, more than the limit of 64",
+    ("1\n<b>x</b>", 1, "'<b>x</b>'"),
+    pytest.param("1\n" + "9" * 5000, 1, "line 2 has a number 5,000 characters long, more than the limit of 64",
                  id="5000-digits"),
-    pytest.param("1\n" + "x" * 5000, 1, "'xxxxxxxxxxxxxxxxxxxx… \\(5\\,000 characters\\)'", id="5000-letters"),
+    pytest.param("1\n" + "x" * 5000, 1, "'xxxxxxxxxxxxxxxxxxxx… (5,000 characters)'", id="5000-letters"),
 ])
 def test_parse_inputs_bad(text, d, words):
     x, warnings = parse_inputs(text, d)
@@ -281,8 +285,9 @@ def test_parse_inputs_bad(text, d, words):
 def test_parse_inputs_shows_bad_tokens_as_plain_text(text):
     x, warnings = parse_inputs(text, 1)
     token = text.split("\n")[1]
-    assert x is None and warnings == [message("x: line 2 has '{t}', which is not a number; it was not read.",
-                                              t=plain(token, limit=20))]
+    assert x is None and warnings == [f"x: line 2 has '{excerpt(token, 20)}', which is not a number; it was not read."]
+    assert_inert(to_markdown(warnings[0]))
+    assert visible(to_markdown(warnings[0])) == warnings[0]
 
 
 @settings(max_examples=150, deadline=None)
@@ -323,7 +328,7 @@ def test_parse_inputs_never_drops_a_line_silently(lines):
 def test_parse_inputs_reads_what_was_written(rows):
     text = "a,b,c\n" + "\n".join(",".join(repr(v) for v in row) for row in rows)
     x, warnings = parse_inputs(text, 3)
-    assert warnings == ["x: line 1 was read as a header (column names) and skipped: “a\\,b\\,c”."]
+    assert warnings == ["x: line 1 was read as a header (column names) and skipped: “a,b,c”."]
     np.testing.assert_array_equal(x, rows)
 
 

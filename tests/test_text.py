@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markup_check import SAMPLES, after_parse, assert_inert, visible
 
-from rnnviz.text import WORD_JOINER, Markdown, message, plain, to_markdown
+from rnnviz.text import WORD_JOINER, Markdown, excerpt, message, plain, to_markdown
 
 
 def _one_line(text: str) -> str:
@@ -76,6 +76,15 @@ def test_long_text_is_shortened_and_says_how_long_it_was():
     assert visible(source) == key[:40] + "… (5,011 characters)"
     assert len(plain("x" * 10_000)) < 300  # the default limit
     assert visible(plain("x" * 10_000, limit=None)) == "x" * 10_000
+
+
+def test_excerpt_is_one_short_plain_line():
+    assert excerpt("**b**\nx\x00") == "**b**⏎x␀"  # plain text: no escapes, that is the page's job
+    assert excerpt("k" * 100, 10) == "kkkkkkkkkk… (100 characters)"
+    assert excerpt(b"a\xffb") == "a\ufffdb"
+    assert excerpt(3.5) == "3.5"
+    assert type(excerpt(Markdown("x"))) is str
+    assert plain("k" * 100, 10) == plain(excerpt("k" * 100, 10), None)
 
 
 def test_any_value_is_accepted():
