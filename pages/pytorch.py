@@ -53,18 +53,17 @@ with side:
     st.subheader("Same numbers in PyTorch?")
     if torch_bridge.torch_available():
         with st.spinner("Running nn.RNN…"):
-            diff = torch_bridge.compare_with_torch(state, layers)
-        st.metric("largest |PyTorch − rnnviz|", f"{diff:.1e}",
-                  help="Over every h_t of the top layer, h_T of every layer and every y_t, both in float64.")
-        if torch_bridge.overflows(state, layers):
-            st.info("This network overflows to infinity in float64 (relu with a spectral radius above 1 over a "
-                    "long sequence); PyTorch overflows at the same places, so those entries are compared as equal.",
-                    icon=":material/info:")
-        if diff < 1e-12:
-            st.success("Equal up to floating-point round-off: the code above is this network.",
-                       icon=":material/check_circle:")
+            check = torch_bridge.cross_check(state, layers)
+        st.metric("largest relative difference", f"{check.gap:.1e}",
+                  help="|PyTorch − rnnviz| over every h_t of the top layer, h_T of every layer and every y_t, both "
+                       "in float64, relative to the largest entry of that h_t or y_t (and at least 1).")
+        agrees, verdict, notes = torch_bridge.summary(check)
+        for note in notes:
+            st.info(note, icon=":material/info:")
+        if agrees:
+            st.success(verdict, icon=":material/check_circle:")
         else:
-            st.warning("The outputs differ by more than round-off.", icon=":material/warning:")
+            st.warning(verdict, icon=":material/warning:")
     else:
         st.info("PyTorch is not installed here, so the code was not run. To check it yourself: "
                 "`pip install -r requirements-torch.txt` (a CPU build), then run the code.",
