@@ -3,6 +3,8 @@
 import streamlit as st
 
 from rnnviz import stacking, torch_bridge, weights_io
+from rnnviz.text import excerpt
+from rnnviz.ui import messages as show
 from rnnviz.ui import session
 from rnnviz.ui.page import page
 from rnnviz.ui.session import Keys
@@ -14,10 +16,11 @@ def _on_upload() -> None:
         return
     state, messages = weights_io.load_weights(upload.getvalue(), upload.name, base=session.current_state())
     if state is None:
+        session.put(Keys.WARNINGS, [])  # an earlier upload's notes do not belong under this file's errors
         session.put(Keys.WEIGHTS_RESULT, (False, messages))
         return
     session.store_state(state, messages)  # the run that follows this callback shows the new network everywhere
-    session.put(Keys.WEIGHTS_RESULT, (True, [f"Loaded {upload.name}: n = {state.n}, d = {state.d}, "
+    session.put(Keys.WEIGHTS_RESULT, (True, [f"Loaded {excerpt(upload.name, 60)}: n = {state.n}, d = {state.d}, "
                                              f"k = {state.k}, T = {state.T}, {state.activation}."]))
 
 
@@ -30,10 +33,10 @@ result = session.pop(Keys.WEIGHTS_RESULT)
 if result is not None:
     ok, messages = result
     if ok:
-        st.success(messages[0], icon=":material/upload_file:")
+        show.success(messages[0], icon=":material/upload_file:")
     else:
         for message in messages:
-            st.error(message, icon=":material/error:")
+            show.error(message)
 
 layers = int(st.number_input(
     "Layers (nn.RNN num_layers)", 1, stacking.MAX_LAYERS, 1, 1, key="pytorch_layers",
@@ -57,11 +60,11 @@ with side:
                        "in float64, relative to the largest entry of that h_t or y_t (and at least 1).")
         agrees, verdict, notes = torch_bridge.summary(check)
         for note in notes:
-            st.info(note, icon=":material/info:")
+            show.info(note)
         if agrees:
-            st.success(verdict, icon=":material/check_circle:")
+            show.success(verdict)
         else:
-            st.warning(verdict, icon=":material/warning:")
+            show.warn(verdict)
     else:
         st.info("PyTorch is not installed here, so the code was not run. To check it yourself: "
                 "`pip install -r requirements-torch.txt` (a CPU build), then run the code.",
