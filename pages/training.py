@@ -121,7 +121,7 @@ if settings is None:
 session = controls.get_session(settings)
 if session is None:
     st.stop()
-st.info(session.trainer.task.description, icon=":material/task:")
+show.info(session.trainer.task.description, icon=":material/task:")
 controls.transport(session)
 controls.layer_picker(session)
 

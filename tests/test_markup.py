@@ -10,10 +10,11 @@ every body that carries the user's text is inert (tests/markup_check.py).  What 
 
 from __future__ import annotations
 
+import ast
 import json
 
 import pytest
-from apptest_utils import no_exception, open_app
+from apptest_utils import ROOT, no_exception, open_app
 from markup_check import assert_inert, visible
 
 from rnnviz import weights_io
@@ -147,3 +148,30 @@ def test_characters_task_text_shows_as_plain_text():
     no_exception(at)
     for body in _bodies(at):
         assert not any(raw in body for raw in RAW), body
+
+
+# --------------------------------------------------------------------------- no other way in
+
+ALERTS = {"warning", "error", "info", "success", "toast", "exception"}
+# The modules that handle user input (links, files, typed text); their messages go through rnnviz/ui/messages.py.
+GUARDED = sorted({*(ROOT / "rnnviz/ui").glob("*.py"), ROOT / "pages/pytorch.py", ROOT / "pages/training.py"}
+                 - {ROOT / "rnnviz/ui/messages.py"})
+
+
+@pytest.mark.parametrize("path", GUARDED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_input_handling_modules_show_no_dynamic_text_directly(path):
+    """An alert whose text is not a literal goes through rnnviz/ui/messages.py, which escapes plain text."""
+    offenders = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ALERTS
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "st" and node.args
+                and not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str))):
+            offenders.append(f"{path}:{node.lineno}: st.{node.func.attr}({ast.unparse(node.args[0])[:60]})")
+    assert not offenders, offenders
+
+
+def test_the_guard_sees_a_direct_call(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text('import streamlit as st\nname = "x"\nst.error(f"Loaded {name}")\nst.info("constant")\n')
+    with pytest.raises(AssertionError, match="bad.py:3: st.error"):
+        test_input_handling_modules_show_no_dynamic_text_directly(bad)
