@@ -1,4 +1,4 @@
-"""The one way the app shows a message: alerts and captions whose text may hold user-derived parts.
+"""The one way the app shows a message whose text may hold user-derived parts (a link, a file, a text box).
 
 Every body goes through :func:`rnnviz.text.to_markdown`: a :class:`rnnviz.text.Markdown` (made by
 ``message()``/``plain()`` or a literal of ours wrapped on purpose) is rendered as it is; any other
@@ -12,7 +12,7 @@ import streamlit as st
 
 from rnnviz.text import to_markdown
 
-__all__ = ["caption", "error", "info", "success", "warn"]
+__all__ = ["error", "info", "success", "warn"]
 
 
 def warn(text, icon: str | None = ":material/warning:") -> None:
@@ -30,6 +30,3 @@ def info(text, icon: str | None = ":material/info:") -> None:
 def success(text, icon: str | None = ":material/check_circle:") -> None:
     st.success(to_markdown(text), icon=icon)
 
-
-def caption(text) -> None:
-    st.caption(to_markdown(text))
