@@ -175,3 +175,24 @@ def test_the_guard_sees_a_direct_call(tmp_path):
     bad.write_text('import streamlit as st\nname = "x"\nst.error(f"Loaded {name}")\nst.info("constant")\n')
     with pytest.raises(AssertionError, match="bad.py:3: st.error"):
         test_input_handling_modules_show_no_dynamic_text_directly(bad)
+
+
+def _messages_script():
+    from rnnviz.text import Markdown, message
+    from rnnviz.ui import messages
+
+    messages.warn("**plain** ![p](http://h.example/p.png)")
+    messages.error(Markdown("**ours**"))
+    messages.info(message("**ours** {user}", user="**theirs**"))
+    messages.success("done.", icon=None)
+
+
+def test_messages_escape_plain_text_and_keep_markdown():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_messages_script, default_timeout=30).run()
+    no_exception(at)
+    assert at.warning[0].value == "\\*\\*plain\\*\\* \\!\\[p\\]\\(http\\:\u2060\\/\\/h\\.example\\/p\\.png\\)"
+    assert at.error[0].value == "**ours**"
+    assert at.info[0].value == "**ours** \\*\\*theirs\\*\\*"
+    assert at.success[0].value == "done\\." and at.success[0].icon == ""
