@@ -29,7 +29,7 @@ import numpy as np
 
 from rnnviz import analysis
 from rnnviz.engine import RNNParams
-from rnnviz.query import NUMBER_PATTERN as _NUMBER
+from rnnviz.query import NUMBER_PATTERN
 from rnnviz.state import LIMITS, SimState, default_state, lesson_inputs, resized
 from rnnviz.text import excerpt
 
@@ -42,9 +42,7 @@ __all__ = [
     "orthogonal_matrix",
     "parse_inputs",
     "random_matrix",
-    "resize_state",
     "scale_to_spectral_radius",
-    "spectral_radius",
     "zeros",
 ]
 
@@ -91,18 +89,9 @@ def orthogonal_matrix(n: int, seed=0) -> np.ndarray:
     return q * signs
 
 
-def spectral_radius(W) -> float:
-    """The largest |eigenvalue| of a square matrix."""
-    W = np.asarray(W, dtype=np.float64)
-    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
-        raise ValueError(f"spectral radius needs a square matrix, got shape {W.shape}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("spectral radius needs finite values")
-    return analysis.spectral_radius(W)
-
 
 def scale_to_spectral_radius(W, rho: float, name: str = "W_h") -> tuple[np.ndarray, str | None]:
-    """(W * rho / spectral_radius(W), None), or (a copy of W, warning) when that is impossible.
+    """(W * rho / analysis.spectral_radius(W), None), or (a copy of W, warning) when that is impossible.
 
     Impossible: W's spectral radius is (numerically) 0 — the zero matrix, or a nilpotent
     one such as a strictly triangular matrix — or the result would have a value larger
@@ -112,7 +101,7 @@ def scale_to_spectral_radius(W, rho: float, name: str = "W_h") -> tuple[np.ndarr
     if not math.isfinite(rho) or rho < 0:
         raise ValueError(f"rho must be a finite number >= 0, got {rho}")
     W = np.array(W, dtype=np.float64)
-    current = spectral_radius(W)
+    current = analysis.spectral_radius(W)
     scale = np.max(np.abs(W)) if W.size else 0.0
     if current <= 1e-12 * max(scale, 1e-300) or current == 0.0:
         return W, (f"{name}: its spectral radius is 0 (all zeros, or nilpotent), so it cannot be scaled "
@@ -232,7 +221,7 @@ def _not_a_number(number: int, token: str, tokens: list[str], first: bool) -> st
         return (f"x: line {number} is neither a header nor data: '{excerpt(names[0], 20)}' is a column name but "
                 f"'{excerpt(other, 20)}' is not (a header holds only names that begin with a letter, a data line "
                 "only numbers); it was not read.")
-    if _NUMBER.fullmatch(token):
+    if NUMBER_PATTERN.fullmatch(token):
         return (f"x: line {number} has a number {len(token):,} characters long, more than the limit of "
                 f"{LIMITS.max_token}; it was not read.")
     if _NON_FINITE.fullmatch(token):
@@ -298,7 +287,7 @@ def _parse_inputs(text, d) -> tuple[np.ndarray | None, list[str]]:
             return None, [f"x: line {number} has {len(tokens)} numbers but the first data line has {width}; "
                           "it was not read."]
         for tok in tokens:
-            if not _NUMBER.fullmatch(tok) or len(tok) > LIMITS.max_token:
+            if not NUMBER_PATTERN.fullmatch(tok) or len(tok) > LIMITS.max_token:
                 return None, [_not_a_number(number, tok, tokens, first=index == 0 and header is None)]
         row = [float(tok) for tok in tokens]
         if not all(math.isfinite(v) and abs(v) <= LIMITS.max_abs for v in row):
@@ -323,17 +312,6 @@ def _parse_inputs(text, d) -> tuple[np.ndarray | None, list[str]]:
 
 # --------------------------------------------------------------------------- resizing and presets
 
-def resize_state(state: SimState, n: int | None = None, d: int | None = None, k: int | None = None,
-                 T: int | None = None, seed: int = 0) -> SimState:
-    """``state`` with new sizes, keeping the top-left block of every array.
-
-    New weight entries: seeded N(0, (0.5/sqrt(fan_in))²) values (``np.random.default_rng([seed, i])``,
-    i fixed per array); new bias, h0 and input entries: zeros.  k from 0 to > 0 creates a seeded
-    W_y and zero b_y; k = 0 removes the output layer; t is clipped to the new T.
-    Raises ValueError for sizes outside ``LIMITS``.
-    """
-    return resized(state, n=n, d=d, k=k, T=T, seed=seed)
-
 
 def _positive_matrix(n, rng) -> np.ndarray:
     return rng.uniform(0.2, 1.0, (n, n))
@@ -353,7 +331,7 @@ def make_preset(name: str, n: int | None = None, d: int | None = None, k: int | 
         state = default_state()
         if (n, d, k, T) == (None, None, None, None):
             return state
-        return resize_state(state, n, d, k, T, seed)
+        return resized(state, n, d, k, T, seed)
     n = _PRESET_N if n is None else int(n)
     d = _PRESET_D if d is None else int(d)
     k = 0 if k is None else int(k)

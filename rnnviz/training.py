@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from rnnviz.analysis import spectral_radius
-from rnnviz.engine import ACTIVATIONS, RNNParams, _activation_slope, backward, forward
+from rnnviz.engine import ACTIVATIONS, RNNParams, activation_slope, backward, forward
 from rnnviz.losses import accuracy, loss_and_grad, softmax
 from rnnviz.optim import Adagrad, clip_by_global_norm, clip_by_value, clip_scale, global_norm, make_optimizer
 from rnnviz.pacing import update_cost
@@ -579,7 +579,7 @@ def _sweep_frames(p: RNNParams, tr, dh: np.ndarray, above: np.ndarray) -> list[S
     """One layer's frames t = T..0: dh (T+1, n) the engine's dL/dh_t, above (T, n) what reaches h_t directly."""
     T, n = tr.pre.shape
     from_output = np.vstack([np.zeros((1, n), p.dtype), above])  # (T+1, n)
-    slopes = _activation_slope(p.activation, tr.pre, tr.h[1:])  # (T, n) f'(a_t), the engine's own
+    slopes = activation_slope(p.activation, tr.pre, tr.h[1:])  # (T, n) f'(a_t), the engine's own
     frames = []
     for t in range(T, -1, -1):
         slope = slopes[t - 1] if t >= 1 else None

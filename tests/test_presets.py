@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markup_check import assert_inert, visible
 
+from rnnviz.analysis import spectral_radius
 from rnnviz.engine import backward, forward
 from rnnviz.presets import (
     INPUT_KINDS,
@@ -16,13 +17,11 @@ from rnnviz.presets import (
     orthogonal_matrix,
     parse_inputs,
     random_matrix,
-    resize_state,
     scale_to_spectral_radius,
-    spectral_radius,
     zeros,
 )
 from rnnviz.query import from_query, to_query
-from rnnviz.state import LIMITS, SimState, default_state
+from rnnviz.state import LIMITS, SimState, default_state, resized
 from rnnviz.text import excerpt, to_markdown
 
 # --------------------------------------------------------------------------- presets
@@ -395,7 +394,7 @@ def test_scale_to_spectral_radius_zero_and_nilpotent():
 
 def test_resize_keeps_top_left_and_fills_seeded():
     s = make_preset("vanishing", n=3, T=5)
-    big = resize_state(s, n=5, d=2, T=8, seed=1)
+    big = resized(s, n=5, d=2, T=8, seed=1)
     assert (big.n, big.d, big.T) == (5, 2, 8)
     np.testing.assert_array_equal(big.params.W_h[:3, :3], s.params.W_h)
     np.testing.assert_array_equal(big.params.W_x[:3, :1], s.params.W_x)
@@ -405,25 +404,25 @@ def test_resize_keeps_top_left_and_fills_seeded():
     np.testing.assert_array_equal(big.x[5:], 0)
     np.testing.assert_array_equal(big.x[:, 1], 0)
     assert np.all(big.params.W_h[3:] != 0) and np.all(np.abs(big.params.W_h[3:]) < 3)
-    assert resize_state(s, n=5, d=2, T=8, seed=1) == big
-    assert resize_state(s, n=5, d=2, T=8, seed=2) != big
-    small = resize_state(big, n=3, d=1, T=5)
+    assert resized(s, n=5, d=2, T=8, seed=1) == big
+    assert resized(s, n=5, d=2, T=8, seed=2) != big
+    small = resized(big, n=3, d=1, T=5)
     assert small == s  # shrinking back restores the original
-    assert resize_state(s) == s
+    assert resized(s) == s
 
 
 def test_resize_output_layer_and_t():
     s = default_state().replace(t=2)
-    with_out = resize_state(s, k=2)
+    with_out = resized(s, k=2)
     assert with_out.k == 2 and with_out.params.W_y.shape == (2, 2)
     assert np.all(with_out.params.W_y != 0) and np.all(with_out.params.b_y == 0)
-    assert resize_state(with_out, k=0).params.W_y is None
-    assert resize_state(with_out, k=0) == s
-    assert resize_state(s, T=1).t == 1
+    assert resized(with_out, k=0).params.W_y is None
+    assert resized(with_out, k=0) == s
+    assert resized(s, T=1).t == 1
     with pytest.raises(ValueError):
-        resize_state(s, T=LIMITS.T + 1)
+        resized(s, T=LIMITS.T + 1)
     with pytest.raises(ValueError):
-        resize_state(s, n=0)
+        resized(s, n=0)
 
 
 @pytest.mark.parametrize("name", [name for name in PRESETS if name != "lesson"])
