@@ -693,6 +693,7 @@ class TrainingSession:
     settings: dict
     steps_per_frame: int = 5
     playing: bool = False
+    released: bool = False  # set by release(): the trainer is gone, build again from ``settings``
     _replay: EvenlyThinned = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -726,6 +727,14 @@ class TrainingSession:
             self._replay.replace_items(_without_grads)
         for snap in snaps:
             self._replay.append(snap.step, snap)
+
+    def release(self) -> None:
+        """Give the memory back (an idle run, ``rnnviz.idle``): drop the trainer and the recorded updates.
+        ``settings`` stay, so the same run can be built again (training is deterministic)."""
+        self.trainer = None
+        self._replay = EvenlyThinned(MAX_RECORDED)
+        self.playing = False
+        self.released = True
 
     def reset(self) -> None:
         """Back to step 0: the same initial weights (same seed), no recorded snapshots, paused."""
