@@ -1,9 +1,10 @@
 """The app state (network, inputs, initial state, selected step): its fields, limits and validation.
 
 A ``SimState`` is everything one simulator view shows: the parameters of the first RNN
-layer (``RNNParams``, with the output layer), the inputs ``x`` (T, d), the initial state ``h0`` (n,),
-the selected step ``t`` (1..T) and the stacked layers above the first (``upper``: L - 1 layers of
-n x n W_x, n x n W_h and b; their h_0 is zero; ``rnnviz.stacking`` runs the stack).  It is immutable and always valid: inside ``LIMITS``,
+layer (``RNNParams``, with the output layer), the inputs ``x`` (T, d), the initial state
+``h0`` (n,), the selected step ``t`` (1..T) and the stacked layers above the first
+(``upper``: L - 1 layers of n x n W_x, n x n W_h and b; their h_0 is zero; ``rnnviz.stacking``
+runs the stack).  It is immutable and always valid: inside ``LIMITS``,
 float64, finite and with every number of magnitude at most ``LIMITS.max_abs``.
 
 ``FIELDS`` lists the state's parts once (name in the code, URL key, shape, limits,

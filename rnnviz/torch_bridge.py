@@ -33,7 +33,7 @@ def _literal(arr, indent: int) -> str:
 _ROLES = {"weight_ih": "W_x", "weight_hh": "W_h", "bias_ih": "b", "bias_hh": "zero: rnnviz has one bias, b"}
 
 
-def torch_code(state: SimState, layers: int = 1) -> str:
+def torch_code(state: SimState, layers: int | None = None) -> str:
     """Runnable PyTorch code for the current network (stacked to ``layers``) with its exact numbers.
 
     Running it defines ``rnn`` (nn.RNN), ``linear`` (nn.Linear or None), ``x`` (1, T, d),
@@ -56,7 +56,7 @@ def torch_code(state: SimState, layers: int = 1) -> str:
         "batch_first=True, dtype=dtype)",
     ]
     if L > 1:
-        lines.insert(5, f"# Layers 2..{L}: seeded weights added by the PyTorch bridge page (not in the simulator).")
+        lines.insert(5, f"# Layers 2..{L}: the simulator's stacked layers (layer l reads layer l-1's h_t).")
     lines.append(f"linear = nn.Linear({n}, {k}, dtype=dtype)  # y_t = W_y h_t + b_y" if k else
                  "linear = None  # k = 0: no output layer")
     lines += ["", "# PyTorch's names for rnnviz's weights (layer l reads layer l-1's h_t).", "state_dict = {"]
@@ -98,7 +98,7 @@ def torch_available() -> bool:
         return False
 
 
-def compare_with_torch(state: SimState, layers: int = 1) -> float | None:
+def compare_with_torch(state: SimState, layers: int | None = None) -> float | None:
     """Largest |PyTorch - rnnviz| over every h_t (top layer), h_T of every layer and y_t; None without torch.
 
     Builds nn.RNN (+ nn.Linear) from ``to_torch_state_dict`` in float64 and runs it on the state's
@@ -143,7 +143,7 @@ def _gap(theirs, ours) -> float:
     return np.inf if np.isnan(largest) else largest
 
 
-def overflows(state: SimState, layers: int = 1) -> bool:
+def overflows(state: SimState, layers: int | None = None) -> bool:
     """Whether the network's states or outputs reach infinity in float64 (relu, rho > 1, long inputs)."""
     stack, h0 = stacked_network(state, layers)
     traces = forward(stack, state.x, np.asarray(h0, np.float64).reshape(len(stack), state.n))
