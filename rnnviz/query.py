@@ -317,7 +317,7 @@ def _decode_binary(text: str, count: int) -> np.ndarray:
     if tag not in ("f", "z") or len(body) > LIMITS.max_chars:
         raise BadPart("not a compact number block (*f... or *z...)")
     try:
-        data = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        data = base64.b64decode(body + "=" * (-len(body) % 4), altchars=b"-_", validate=True)
         if tag == "z":
             inflater = zlib.decompressobj()
             data = inflater.decompress(data, count * 8 + 1)
@@ -326,7 +326,7 @@ def _decode_binary(text: str, count: int) -> np.ndarray:
     except (binascii.Error, ValueError, zlib.error):
         raise BadPart("the compact block is damaged (not base64url / deflate)") from None
     if len(data) != count * 8:
-        raise BadPart(f"the compact block holds {len(data) / 8:g} numbers, expected {count}")
+        raise BadPart(f"the compact block holds {len(data)} bytes, expected {count * 8} ({plural(count, 'number')})")
     return np.frombuffer(data, dtype="<f8").astype(np.float64)
 
 
@@ -335,7 +335,7 @@ def _apply_edits(text: str, current: np.ndarray) -> np.ndarray:
     arr = np.array(current, dtype=np.float64)
     items = text[1:].split(",")
     if len(items) > arr.size or len(text) > LIMITS.max_chars:
-        raise BadPart(f"more edits than the {plural(arr.size, 'entry')} it has")
+        raise BadPart(f"more edits than the {plural(arr.size, 'number')} it has")
     for item in items:
         where, sep, number = item.partition(":")
         parts = where.split("_")

@@ -102,7 +102,10 @@ def opens_exactly(browser, base_url: str, query: str, expected: SimState, path: 
         try:
             goto(page, base_url, path, query, timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - a refused request never starts a script run
-            body = page.locator("body").inner_text()[:120].replace("\n", " ")
+            try:
+                body = page.locator("body").inner_text(timeout=5000)[:120].replace("\n", " ")
+            except Exception:  # noqa: BLE001
+                body = "<no page>"
             return False, f"no script run ({type(exc).__name__}): {body!r}"
         assert_no_exception(page)
         state, warnings = from_query(query_params(page))
@@ -129,16 +132,19 @@ def largest_working(browser, base_url: str, lengths: list[int]) -> tuple[int, li
     return best, log
 
 
-def main() -> None:  # pragma: no cover - a measurement, run by hand
+def main(argv: list[str]) -> None:  # pragma: no cover - a measurement, run by hand
+    """Arguments: "direct" and / or "pieces", then the query lengths to try (default: 2,000 to 150,000)."""
     from playwright.sync_api import sync_playwright
 
     from .harness import StreamlitServer, launch_browser
 
-    lengths = [2_000, 4_000, 8_000, 12_000, 14_000, 15_000, 16_000, 17_000, 18_000, 20_000, 24_000, 32_000,
-               48_000, 64_000, 80_000, 96_000, 128_000, 150_000]
+    modes = [a for a in argv if a in ("direct", "pieces")] or ["direct", "pieces"]
+    lengths = [int(a) for a in argv if a.isdigit()] or [
+        2_000, 4_000, 8_000, 12_000, 14_000, 16_000, 17_000, 18_000, 20_000, 24_000, 32_000, 48_000, 64_000,
+        80_000, 96_000, 128_000, 150_000]
     with sync_playwright() as pw:
         browser = launch_browser(pw)
-        for via_proxy in (False, True):
+        for via_proxy in [mode == "pieces" for mode in modes]:
             server = StreamlitServer()
             url = server.start()
             try:
@@ -156,4 +162,6 @@ def main() -> None:  # pragma: no cover - a measurement, run by hand
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    import sys
+
+    main(sys.argv[1:])
