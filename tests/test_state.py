@@ -13,9 +13,9 @@ from rnnviz.state import (
     LIMITS,
     SimState,
     array_fields,
-    layer_fields,
     default_state,
     format_number,
+    layer_fields,
     resized,
     validate_state,
 )

@@ -63,9 +63,10 @@ class ChunkingProxy:
         except OSError:
             client_writer.close()
             return
-        sock = server_writer.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for writer in (server_writer, client_writer):  # no Nagle stalls: each piece leaves at once
+            sock = writer.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         await asyncio.gather(self._pipe(client_reader, server_writer, True),
                              self._pipe(server_reader, client_writer, False))
 
