@@ -126,48 +126,53 @@ def _edits(a: np.ndarray, base: np.ndarray, budget: int) -> str | None:
     return text if len(text) <= budget else None
 
 
-def _shortest(a: np.ndarray, base: np.ndarray | None, readable: str) -> str | None:
-    """None when ``a`` equals ``base`` (the key can be left out), else its shortest exact text."""
+def _shortest(a: np.ndarray, base: np.ndarray | None, full: str) -> str | None:
+    """None when ``a`` equals ``base`` (the key can be left out), else its shortest exact text (``full``: the
+    shorter of its readable and float64-block forms, or edits against ``base``)."""
     if base is not None and base.shape == a.shape and np.array_equal(a, base):
         return None
-    best = min(readable, _binary(a), key=len)
     if base is not None and base.shape == a.shape:
-        best = _edits(a, base, len(best) - 1) or best
-    return best
+        return _edits(a, base, len(full) - 1) or full
+    return full
 
 
 def _recipes(state: SimState, input_seed: int):
-    """(extra keys, base state) for every description the reader can rebuild: a preset resized to the state's
-    sizes, with its own inputs or a named input generator."""
+    """(preset keys, base state, [(generator keys, x)]) for every description the reader can rebuild: a preset
+    resized to the state's sizes, with its own inputs or a named input generator."""
     from rnnviz import presets  # rnnviz.presets imports this module
 
     sizes = state.sizes
+    generated = [({"xg": kind + (f".{input_seed}" if kind == "random" and input_seed else "")},
+                  _generated(kind, input_seed, state.T, state.d)) for kind in INPUT_GENERATORS]
     for name in presets.PRESETS:
-        keys = {} if name == "lesson" else {"p": name}
         base = _preset_fallback(name, sizes)
-        yield keys, base
-        for kind in INPUT_GENERATORS:
-            x = _generated(kind, input_seed, state.T, state.d)
-            if not np.array_equal(x, base.x):
-                yield {**keys, "xg": kind + (f".{input_seed}" if kind == "random" and input_seed else "")}, \
-                    base.replace(x=x)
+        inputs = [({}, base.x)] + [(keys, x) for keys, x in generated if not np.array_equal(x, base.x)]
+        yield ({} if name == "lesson" else {"p": name}), base, inputs
 
 
 def _compact_query(state: SimState, input_seed: int, readable: dict[str, str]) -> dict[str, str]:
     """The shortest query of the recipes (see ``_recipes``): sizes, preset, generator, then only what differs."""
-    best = readable
-    names = [f for f in FIELDS if f.kind == "array" and present(f, state.sizes)]
-    for keys, base in _recipes(state, input_seed):
-        query = {"n": str(state.n), "d": str(state.d), **({"k": str(state.k)} if state.k else {}),
-                 "T": str(state.T), **({"L": str(state.L)} if state.L > 1 else {}), **keys,
-                 "act": state.activation}
-        for f in names:
-            text = _shortest(state.value(f.name), base.value(f.name), readable[f.key])
-            if text is not None:
-                query[f.key] = text
-        query["t"] = str(state.t)
-        if len(query_text(query)) < len(query_text(best)):
-            best = query
+    fields = [f for f in FIELDS if f.kind == "array" and present(f, state.sizes)]
+    full = {f.key: min(readable[f.key], _binary(state.value(f.name)), key=len) for f in fields}
+    sizes = {"n": str(state.n), "d": str(state.d), **({"k": str(state.k)} if state.k else {}),
+             "T": str(state.T), **({"L": str(state.L)} if state.L > 1 else {})}
+    best, best_length = readable, len(query_text(readable))
+    for keys, base, inputs in _recipes(state, input_seed):
+        weights = {}
+        for f in fields:
+            if f.name != "x":
+                text = _shortest(state.value(f.name), base.value(f.name), full[f.key])
+                if text is not None:
+                    weights[f.key] = text
+        for input_keys, x in inputs:
+            query = {**sizes, **keys, **input_keys, "act": state.activation, **weights}
+            x_text = _shortest(state.x, x, full["x"])
+            if x_text is not None:
+                query["x"] = x_text
+            query["t"] = str(state.t)
+            length = len(query_text(query))
+            if length < best_length:
+                best, best_length = query, length
     return best
 
 

@@ -96,7 +96,8 @@ def test_slider_edits_on_the_default_network_grown_in_the_sidebar():
 def test_small_networks_keep_the_readable_form_of_the_readme():
     state = from_query({"n": "2", "d": "1", "act": "tanh", "Wh": "0.5,0.2;0.3,0.6", "Wx": "0.8;0.4"})[0]
     assert to_query(state) == to_query_readable(state)
-    assert query_text(to_query(DEFAULT_STATE)) == "n=2&d=1&act=tanh&Wh=0.5,0.2;0.3,0.6&Wx=0.8;0.4&b=0.1,0.1&x=2;-1&h0=0,0&t=1"
+    readme = "n=2&d=1&act=tanh&Wh=0.5,0.2;0.3,0.6&Wx=0.8;0.4&b=0.1,0.1&x=2;-1&h0=0,0&t=1"
+    assert query_text(to_query(DEFAULT_STATE)) == readme
 
 
 def test_full_precision_weights_use_the_compact_exact_form():
