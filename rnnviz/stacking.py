@@ -123,8 +123,8 @@ def seed_note(state: SimState, layers: int) -> str:
     return (f"Every layer is the sidebar's network: pick the layer to edit under Weights. {above.capitalize()} "
             f"{'starts' if layers == 2 else 'start'} as seeded {n}×{n} weights W_x, W_h ~ "
             f"N(0, (0.5/√n)²) = N(0, {0.5 / np.sqrt(n):.4g}²) drawn with "
-            f"np.random.default_rng([{STACK_SEED}, l − 1]) for layer l and zero biases, until you edit them; "
-            f"their h_0 is 0. The link carries every layer. Layer l's input x_t is layer l−1's h_t." + out)
+            f"np.random.default_rng([{STACK_SEED}, l − 1]) for layer l and zero biases, until you edit them, with "
+            f"h_0 = 0. The link carries every layer. Layer l's input x_t is layer l−1's h_t." + out)
 
 
 def io_trace(traces: list[Trace]) -> Trace:
