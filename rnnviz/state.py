@@ -611,12 +611,12 @@ class StateBuilder:
         return sizes, requested
 
     def layers(self, value, grids: dict[str, np.ndarray | None]) -> tuple[int, int]:
-        """(requested, used) layer count: given, else the highest layer with an array given, else base's.
+        """(requested, used) layer count: given, else the highest of base's and the layers with an array given.
         Arrays of layers above the count are ignored with a warning."""
         given = {f.layer for f in ARRAY_FIELDS if f.layer > 1 and grids[f.name] is not None}
         number = None if value is None else self._number("L", value)
         if number is None:
-            L = max(given, default=self.base.L)
+            L = max(given | {self.base.L})  # editing layer 2 of a 3-layer state keeps 3 layers
         else:
             L = self.clip("L", number, 1, MAX_LAYERS)
         for f in ARRAY_FIELDS:

@@ -169,3 +169,46 @@ def test_every_state_at_the_limits_is_either_shareable_or_refused_before_the_add
     query = to_query(state)
     assert from_query(query) == (state, [])
     assert address_bar_length(query) > SAFE_LINK_CHARS  # the share box offers the weights file instead
+
+
+# --------------------------------------------------------------------------- the pages (AppTest)
+
+def _app(query: dict | None = None, page: str = "pages/cell.py"):
+    from tests.apptest_utils import open_app
+
+    return open_app(page, query)
+
+
+def test_layers_are_editable_in_the_sidebar_and_carried_in_the_link():
+    from rnnviz.ui.session import Keys
+
+    at = _app()
+    at.sidebar.number_input(key=Keys.size("L")).set_value(3).run()
+    state = at.session_state[Keys.STATE]
+    assert not at.exception and state.L == 3 and at.query_params["L"] == "3" and "Wh3" in at.query_params
+    at.session_state[Keys.EDIT_LAYER] = 2
+    at.run()
+    keys = {s.key for s in at.sidebar.slider}
+    assert {"rnnviz_W_h2_0_0", "rnnviz_W_x2_1_1", "rnnviz_b2_1"} <= keys and "rnnviz_W_h_0_0" not in keys
+    assert any(s.label == "W_h⁽²⁾[1,1]" for s in at.sidebar.slider)
+    at.sidebar.slider(key="rnnviz_W_h2_0_1").set_value(0.75).run()
+    state = at.session_state[Keys.STATE]
+    assert state.value("W_h2")[0, 1] == 0.75 and not at.exception
+    reopened = _app(dict(at.query_params), page="pages/heatmaps.py")
+    assert reopened.session_state[Keys.STATE] == state and not reopened.exception
+    assert reopened.number_input(key=Keys.LAYERS).value == 3
+
+
+def test_a_network_too_large_for_a_link_offers_the_weights_file_and_leaves_the_address_bar():
+    from rnnviz.ui.session import Keys
+
+    rng = np.random.default_rng(4)
+    big = resized(DEFAULT_STATE, n=48, T=20).replace(W_h=rng.normal(size=(48, 48)))
+    query = to_query(big)
+    assert address_bar_length(query) > SAFE_LINK_CHARS
+    at = _app(query)
+    assert at.session_state[Keys.STATE] == big and not at.exception
+    assert not set(at.query_params) & {"n", "Wh", "x"}
+    assert any("too large to share as a link" in w.value for w in at.sidebar.warning)
+    small = _app({"n": "3"})
+    assert any("characters" in c.value for c in small.sidebar.caption) and not small.sidebar.warning

@@ -248,5 +248,7 @@ def test_validate_state_infers_and_clips_layers():
     assert state.L == 2 and warnings == ["b3: ignored because L=2 (the network has 2 layers)."]
     state, warnings = validate_state(L=9)
     assert state.L == 3 and warnings == ["L: 9 is more than the limit of 3 layers; used 3."]
+    state, warnings = validate_state(base=resized(default_state(), L=3), W_h2=np.eye(2))
+    assert state.L == 3 and warnings == []  # an edit of layer 2 keeps the third layer
     state, warnings = validate_state(base=resized(default_state(), L=2), W_h2="junk")
     assert state.L == 2 and warnings == ["W_h2: expected a table of at most 8192 numbers; kept the current values."]

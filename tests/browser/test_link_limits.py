@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 import numpy as np
 import pytest
 
-from rnnviz.query import SAFE_LINK_CHARS, address_bar_length, to_query
+from rnnviz.query import SAFE_LINK_CHARS, address_bar_length, from_query, to_query
 from rnnviz.state import SimState, default_state, resized
 
-from .harness import OUTPUT_DIR, goto, query_params
+from .harness import OUTPUT_DIR, goto, new_app_page, query_params, wait_for_rerun
 from .link_limit import ChunkingProxy, opens_exactly
 
 
@@ -57,14 +57,14 @@ def test_the_largest_shareable_link_reopens_exactly(fresh_server, browser):
     assert SAFE_LINK_CHARS - 400 < len(query) <= SAFE_LINK_CHARS, len(query)
     ok, why = opens_exactly(browser, fresh_server, query, state)
     assert ok, why
-    page = browser.new_context().new_page()
+    page = new_app_page(browser)
     try:  # a reload sends what the app wrote into the address bar
         goto(page, fresh_server, "/heatmaps", query, timeout=90)
-        written = urlencode(query_params(page))
-        assert address_bar_length(query_params(page)) <= SAFE_LINK_CHARS
+        written = query_params(page)
+        assert address_bar_length(written) <= SAFE_LINK_CHARS and from_query(written) == (state, [])
         page.reload(wait_until="domcontentloaded")
-        page.wait_for_timeout(3000)
-        assert urlencode(query_params(page)) == written
+        wait_for_rerun(page, timeout=90)
+        assert query_params(page) == written
     finally:
         page.context.close()
 
