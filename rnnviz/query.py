@@ -6,9 +6,26 @@ URL form (readable by a person)::
 
 Keys and shapes come from ``rnnviz.state.FIELDS``.  Matrices are written row by row,
 rows split by ``;`` and numbers by ``,``; ``x`` is T rows of d numbers; ``k``, ``Wy``
-(k x n) and ``by`` (k) appear only with an output layer (``k`` > 0).  Numbers are printed
-in the shortest form that reads back exactly, so ``from_query(to_query(s)) == (s, [])``
-for every ``SimState`` s.
+(k x n) and ``by`` (k) appear only with an output layer (``k`` > 0); ``L`` (layers, 1..3)
+and layer l's ``Wh<l>`` (n x n), ``Wx<l>`` (n x n, it reads layer l-1's h_t), ``b<l>`` only
+in a stack.  Numbers are printed in the shortest form that reads back exactly, so
+``from_query(to_query(s)) == (s, [])`` for every ``SimState`` s.
+
+Compact form (written when the readable query would pass ``READABLE_CHARS``; read always)::
+
+    ?n=16&d=4&T=50&L=3&p=saturating&xg=random.7&act=tanh&Wh=~3_4:0.25,1_1:-0.5&Wx2=*zeNo...&t=1
+
+* ``p``: the preset the missing arrays come from (resized to the link's sizes, as
+  ``resized`` does; default: the lesson, whose resized inputs are the lesson inputs);
+* ``xg``: the inputs come from that generator (``lesson``, ``sine``, ``step``, ``impulse``,
+  ``random`` or ``random.SEED``) unless ``x`` is written out;
+* an array value starting with ``~`` lists only the entries that differ from that base:
+  ``row_col:value`` (1-based; ``i:value`` for a vector);
+* one starting with ``*f`` / ``*z`` is the array's float64 bytes (little-endian, row by row)
+  in base64url without padding, ``z`` deflated (zlib).
+Layers missing from a link are the seeded layers of ``rnnviz.stacking`` (what old links showed).
+``T`` is written whenever x is not written out in full.  A link longer than ``SAFE_LINK_CHARS``
+(as the address bar escapes it) is never written into the address bar (measured: docs/DEPLOY.md).
 
 Reading (``from_query``) never raises.  Rules, each broken rule giving one
 plain-language warning that starts with the parameter's name:
