@@ -36,7 +36,7 @@ if result is not None:
         for message in messages:
             st.error(message, icon=":material/error:")
 
-layers = layers_input()
+layers = layers_input("pytorch_layers", "Layers (nn.RNN num_layers)")
 if layers > 1:
     st.caption(f"Layer l reads layer l−1's hidden states h_t as its input. Layers 2..{layers} are the simulator's "
                "stacked layers: edit them in the sidebar (Weights → layer to edit); the link carries them.")
