@@ -212,3 +212,25 @@ def test_a_network_too_large_for_a_link_offers_the_weights_file_and_leaves_the_a
     assert any("too large to share as a link" in w.value for w in at.sidebar.warning)
     small = _app({"n": "3"})
     assert any("characters" in c.value for c in small.sidebar.caption) and not small.sidebar.warning
+
+
+def _hostile_values():
+    from hypothesis import strategies as st
+
+    return st.tuples(st.sampled_from(["~", "*f", "*z", "*", "~~"]),
+                     st.text(alphabet="0123456789_:,.-eABCxyz=*~;", max_size=80))
+
+
+def test_hostile_compact_values_never_raise():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.sampled_from(["Wh", "Wx", "b", "x", "h0", "Wh2", "b3", "Wy"]), _hostile_values(),
+           st.sampled_from([{}, {"L": "3", "k": "2"}, {"p": "exploding", "xg": "random.3"}]))
+    def check(key, value, extra):
+        state, warnings = from_query({**extra, key: value[0] + value[1]})
+        assert isinstance(state, SimState) and all(isinstance(w, str) for w in warnings)
+        assert all(np.isfinite(state.value(f)).all() for f in ("W_h", "x", "h0"))
+
+    check()

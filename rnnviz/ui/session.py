@@ -158,7 +158,10 @@ def state_query(state: SimState) -> dict[str, str]:
     cached = st.session_state.get(Keys.QUERY_OF)
     if cached is not None and cached[0] is state:
         return cached[1]
-    query = to_query(state, input_seed=int(st.session_state.get(Keys.INPUT_SEED) or 0))
+    if cached is not None and cached[0].T == state.T and cached[0].replace(t=state.t) == state:
+        query = {**cached[1], "t": str(state.t)}  # stepping t: the same network, found without a new search
+    else:
+        query = to_query(state, input_seed=int(st.session_state.get(Keys.INPUT_SEED) or 0))
     st.session_state[Keys.QUERY_OF] = (state, query)
     return query
 
