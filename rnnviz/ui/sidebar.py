@@ -35,7 +35,8 @@ def network_sidebar() -> SimState:
             _weights_panel(state)
         with st.expander("Inputs x and h_0", expanded=state.T * state.d <= 4):
             _inputs_panel(state)
-        with st.expander("Share this network"):
+        linkable = session.shareable(session.state_query(state))
+        with st.expander("Share this network" if linkable else "Share: too large for a link", expanded=not linkable):
             share_box(state)
     state = session.current_state()
     session.write_url(state)
