@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from rnnviz import stacking, torch_bridge, weights_io
+from rnnviz import torch_bridge, weights_io
 from rnnviz.text import excerpt
 from rnnviz.ui import messages as show
 from rnnviz.ui import session
 from rnnviz.ui.page import page
 from rnnviz.ui.session import Keys
+from rnnviz.ui.simulator_controls import layers_input
 
 
 def _on_upload() -> None:
@@ -21,7 +22,7 @@ def _on_upload() -> None:
         return
     session.store_state(state, messages)  # the run that follows this callback shows the new network everywhere
     session.put(Keys.WEIGHTS_RESULT, (True, [f"Loaded {excerpt(upload.name, 60)}: n = {state.n}, d = {state.d}, "
-                                             f"k = {state.k}, T = {state.T}, {state.activation}."]))
+                                             f"k = {state.k}, T = {state.T}, L = {state.L}, {state.activation}."]))
 
 
 state = page(
@@ -38,13 +39,10 @@ if result is not None:
         for message in messages:
             show.error(message)
 
-layers = int(st.number_input(
-    "Layers (nn.RNN num_layers)", 1, stacking.MAX_LAYERS, 1, 1, key="pytorch_layers",
-    help="Stack copies of the hidden layer: layer 1 is the sidebar's network; layers 2.. get seeded n × n "
-         f"weights N(0, (0.5/√n)²) (seed {stacking.STACK_SEED}) and zero biases; the output layer sits on top."))
+layers = layers_input("pytorch_layers", "Layers (nn.RNN num_layers)")
 if layers > 1:
-    st.caption(f"Layer l reads layer l−1's hidden states h_t as its input. Layers 2..{layers} are added here for "
-               "the code only; the simulator pages show one layer.")
+    st.caption(f"Layer l reads layer l−1's hidden states h_t as its input. Layers 2..{layers} are the simulator's "
+               "stacked layers: edit them in the sidebar (Weights → layer to edit); the link carries them.")
 
 code_col, side = st.columns([3, 2], gap="large")
 with code_col:
@@ -92,4 +90,4 @@ with side:
     st.file_uploader("A JSON or .npz file in this format (or an nn.RNN state dict saved with np.savez)",
                      type=["json", "npz"], key=Keys.WEIGHTS_UPLOAD, on_change=_on_upload,
                      help=f"At most {weights_io.MAX_BYTES // 1000:,} kB, sizes within n ≤ 64, d ≤ 16, k ≤ 16, T ≤ 500. "
-                          "A nonzero bias_hh is folded into b; a stacked file loads its first layer.")
+                          "A nonzero bias_hh is folded into b; a stacked file loads every layer.")

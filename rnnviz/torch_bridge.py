@@ -34,7 +34,7 @@ def _literal(arr, indent: int) -> str:
 _ROLES = {"weight_ih": "W_x", "weight_hh": "W_h", "bias_ih": "b", "bias_hh": "zero: rnnviz has one bias, b"}
 
 
-def torch_code(state: SimState, layers: int = 1) -> str:
+def torch_code(state: SimState, layers: int | None = None) -> str:
     """Runnable PyTorch code for the current network (stacked to ``layers``) with its exact numbers.
 
     Running it defines ``rnn`` (nn.RNN), ``linear`` (nn.Linear or None), ``x`` (1, T, d),
@@ -57,7 +57,7 @@ def torch_code(state: SimState, layers: int = 1) -> str:
         "batch_first=True, dtype=dtype)",
     ]
     if L > 1:
-        lines.insert(5, f"# Layers 2..{L}: seeded weights added by the PyTorch bridge page (not in the simulator).")
+        lines.insert(5, f"# Layers 2..{L}: the simulator's stacked layers (layer l reads layer l-1's h_t).")
     lines.append(f"linear = nn.Linear({n}, {k}, dtype=dtype)  # y_t = W_y h_t + b_y" if k else
                  "linear = None  # k = 0: no output layer")
     lines += ["", "# PyTorch's names for rnnviz's weights (layer l reads layer l-1's h_t).", "state_dict = {"]
@@ -125,7 +125,7 @@ class CrossCheck:
         return self.one_sided == 0 and self.gap < ROUND_OFF
 
 
-def cross_check(state: SimState, layers: int = 1) -> CrossCheck | None:
+def cross_check(state: SimState, layers: int | None = None) -> CrossCheck | None:
     """Run the network (stacked to ``layers``) in PyTorch and in rnnviz and compare; None without torch.
 
     Builds nn.RNN (+ nn.Linear) from ``to_torch_state_dict`` in float64 and runs it on the state's
@@ -159,7 +159,7 @@ def cross_check(state: SimState, layers: int = 1) -> CrossCheck | None:
     return _compare([theirs for theirs, _ in pairs], ours)
 
 
-def compare_with_torch(state: SimState, layers: int = 1) -> float | None:
+def compare_with_torch(state: SimState, layers: int | None = None) -> float | None:
     """The cross-check as one number: its ``gap``, or inf when one side overflowed alone; None without torch."""
     check = cross_check(state, layers)
     if check is None:
@@ -224,7 +224,7 @@ def _gap(theirs, ours) -> float:
     return np.inf if np.isnan(largest) else largest
 
 
-def overflows(state: SimState, layers: int = 1) -> bool:
+def overflows(state: SimState, layers: int | None = None) -> bool:
     """Whether the network's states or outputs reach infinity in float64 (relu, rho > 1, long inputs)."""
     stack, h0 = stacked_network(state, layers)
     hs, y, steps = _our_states(stack, state.x, np.asarray(h0, np.float64).reshape(len(stack), state.n))

@@ -9,12 +9,12 @@ session did not write (a shared link, a page link with query parameters).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from rnnviz import presets
-from rnnviz.query import QUERY_KEYS, from_query, to_query
+from rnnviz.query import QUERY_KEYS, SAFE_LINK_CHARS, address_bar_length, from_query, query_text, to_query
 from rnnviz.state import SimState, validate_state
 from rnnviz.ui import compat
 
@@ -26,6 +26,7 @@ class Keys:
     STATE = "rnnviz_state"
     WARNINGS = "rnnviz_warnings"
     WRITTEN_QUERY = "rnnviz_written_query"  # the queries this session wrote to the URL, newest last
+    QUERY_OF = "rnnviz_query_of"  # (state, its query): to_query of the current state, computed once
     EDITOR_GEN = "rnnviz_editor_gen"  # bumped to redraw data editors from the state
     SYNCED = "rnnviz_synced"  # widget key -> (page, shape) it was last pushed to the browser for
     PRESET = "rnnviz_preset"  # the preset selectbox: a preset's name, or None for a network opened from a link
@@ -38,6 +39,8 @@ class Keys:
     LAYERS = "sim_layers"
     LAYERS_KEPT = "sim_layers_value"  # survives page switches (a widget's own key is dropped when not drawn)
     # sidebar widgets
+    EDIT_LAYER = "rnnviz_edit_layer"  # the layer whose weights the sidebar edits
+    SHARE_WEIGHTS = "rnnviz_share_weights"  # the share box's weights download (a network too large for a link)
     RESET = "rnnviz_reset"
     ACTIVATION = "rnnviz_act"
     KNOB_RHO = "rnnviz_knob_rho"
@@ -150,9 +153,33 @@ def _sim_query(query) -> dict[str, str]:
     return {key: query[key] for key in QUERY_KEYS if key in query}
 
 
+def state_query(state: SimState) -> dict[str, str]:
+    """``to_query(state)``, computed once per state (the compact form tries every preset and generator)."""
+    cached = st.session_state.get(Keys.QUERY_OF)
+    if cached is not None and cached[0] is state:
+        return cached[1]
+    if cached is not None and cached[0].T == state.T and cached[0].replace(t=state.t) == state:
+        query = {**cached[1], "t": str(state.t)}  # stepping t: the same network, found without a new search
+    else:
+        query = to_query(state, input_seed=int(st.session_state.get(Keys.INPUT_SEED) or 0))
+    st.session_state[Keys.QUERY_OF] = (state, query)
+    return query
+
+
+def shareable(query: dict[str, str]) -> bool:
+    """Whether a fresh server reopens this query (measured: docs/DEPLOY.md, tests/browser/test_link_limits.py)."""
+    return address_bar_length(query) <= SAFE_LINK_CHARS
+
+
 def write_url(state: SimState) -> None:
-    """Mirror the state in the address bar so the link can be shared."""
-    query = to_query(state)
+    """Mirror the state in the address bar so the link can be shared; a state too large for a link that a
+    fresh server reopens leaves the address bar without a network (the share box says so)."""
+    query = state_query(state)
+    if not shareable(query):
+        if _sim_query(st.query_params.to_dict()):
+            for key in QUERY_KEYS:
+                st.query_params.pop(key, None)
+        return
     written = [q for q in st.session_state.get(Keys.WRITTEN_QUERY, []) if q != query]
     st.session_state[Keys.WRITTEN_QUERY] = (written + [query])[-WRITTEN_KEEP:]
     if _sim_query(st.query_params.to_dict()) != query:
@@ -165,13 +192,14 @@ def share_url(state: SimState, landing: bool = False) -> str:
         page_url = st.context.url or ""
     except Exception:  # st.context.url is missing outside a browser session
         page_url = ""
-    return link(page_url, to_query(state), landing)
+    return link(page_url, state_query(state), landing)
 
 
 def link(page_url: str, query: dict[str, str], landing: bool = False) -> str:
     """``page_url`` (or the app's root, for ``landing``) with ``query``; relative ("./?...") when the host is
-    unknown (no browser session, as in AppTest).  ``;`` and ``,`` stay unescaped so the link is readable."""
-    text = urlencode(query, safe=",;")
+    unknown (no browser session, as in AppTest).  ``;`` and ``,`` stay unescaped so the link is readable
+    (``:`` and ``*`` too: the compact forms)."""
+    text = query_text(query)
     parts = urlsplit(page_url)
     if not parts.netloc:
         return f"./?{text}"

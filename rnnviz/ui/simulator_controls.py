@@ -41,15 +41,15 @@ def step_picker(state: SimState) -> int:
     return state.t
 
 
-def _keep_layers() -> None:
-    session.put(Keys.LAYERS_KEPT, int(session.get(Keys.LAYERS)))
+def _on_layers(key: str) -> None:
+    session.update_state(L=session.get(key))
 
 
-def layers_input() -> int:
-    """The "Stacked layers" number input shared by the heatmaps and chain pages."""
-    session.put(Keys.LAYERS, int(session.get(Keys.LAYERS_KEPT, 1)))
+def layers_input(key: str = Keys.LAYERS, label: str = "Stacked layers") -> int:
+    """The "Stacked layers" number input of the heatmaps, chain and PyTorch pages: the state's L (also under Sizes)."""
+    session.sync_widget(key, session.current_state().L)
     st.columns([1, 3])[0].number_input(
-        "Stacked layers", 1, stacking.MAX_LAYERS, step=1, key=Keys.LAYERS, on_change=_keep_layers,
-        help="nn.RNN's num_layers: layer l reads layer l−1's h_t. Layer 1 is the sidebar's network; "
-             "the layers above get seeded weights.")
-    return int(session.get(Keys.LAYERS))
+        label, 1, stacking.MAX_LAYERS, step=1, key=key, on_change=_on_layers, args=(key,),
+        help="nn.RNN's num_layers: layer l reads layer l−1's h_t. Every layer is editable in the sidebar "
+             "(Weights → layer to edit) and carried in the link.")
+    return session.current_state().L
