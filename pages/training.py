@@ -122,6 +122,7 @@ if session is None:
     st.stop()
 st.info(session.trainer.task.description, icon=":material/task:")
 controls.transport(session)
+controls.share_run(session)
 controls.layer_picker(session)
 
 
