@@ -138,3 +138,13 @@ def test_a_text_too_long_for_a_link_says_so():
 def test_links_that_cannot_train_say_why(query):
     at = open_training(query)
     assert not at.exception and (at.error or at.warning)
+
+
+def test_picking_min_char_rnn_mode_sets_its_optimizer_and_the_url_carries_it():
+    at = open_training(to_training_query(TrainingSetup(task="chars")))
+    at.radio(key="tr_mode").set_value("minchar").run()
+    assert not at.exception
+    assert at.selectbox(key="tr_opt").value == "adagrad" and at.select_slider(key="tr_lr").value == 0.1
+    assert at.toggle(key="tr_clip_on").value and at.number_input(key="tr_clip").value == 5.0
+    assert trainer(at).minchar
+    assert url_setup(at) == TrainingSetup(task="chars", mode="minchar", optimizer="adagrad", lr=0.1, clip=5.0)
