@@ -223,7 +223,7 @@ def _read(f: Field, text: str, warn) -> object:
         try:
             return task_lib.check_text(text)
         except ValueError as exc:
-            raise _Bad(str(exc).removeprefix("text ")) from None
+            raise _Bad("it " + str(exc).removeprefix("text ")) from None
     if f.kind == "choice":
         token = text.strip()
         if len(token) > MAX_TOKEN:

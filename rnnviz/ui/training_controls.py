@@ -1,7 +1,9 @@
 """The training page's widgets: the settings form (sidebar), the run controls, the layer picker, the
-read-outs above the live charts, and the session's TrainingSession.
+read-outs above the live charts, and the session's TrainingSession; the training link (the URL carries the
+setup and the update count: ``apply_link`` before the widgets, ``replay`` in ``get_session``, ``share_run``
+writes it back).
 
-The choices and parsing behind them are Streamlit-free, in rnnviz/training_setup.py.
+The choices and parsing behind them are Streamlit-free, in rnnviz/training_setup.py and rnnviz/training_query.py.
 """
 
 from __future__ import annotations
