@@ -156,7 +156,42 @@ def _sim_query(query) -> dict[str, str]:
 
 def write_url(state: SimState) -> None:
     """Mirror the state in the address bar so the link can be shared."""
-    write_page_query(to_query(state), QUERY_KEYS, Keys.WRITTEN_QUERY)
+    query = to_query(state)
+    written = [q for q in st.session_state.get(Keys.WRITTEN_QUERY, []) if q != query]
+    st.session_state[Keys.WRITTEN_QUERY] = (written + [query])[-WRITTEN_KEEP:]
+    if _sim_query(st.query_params.to_dict()) != query:
+        st.query_params.from_dict(query)
+
+
+def share_url(state: SimState, landing: bool = False) -> str:
+    """The link that opens ``state``: on this page, or (``landing``) on the app's landing page at "/"."""
+    try:
+        page_url = st.context.url or ""
+    except Exception:  # st.context.url is missing outside a browser session
+        page_url = ""
+    return link(page_url, to_query(state), landing)
+
+
+def link(page_url: str, query: dict[str, str], landing: bool = False) -> str:
+    """``page_url`` (or the app's root, for ``landing``) with ``query``; relative ("./?...") when the host is
+    unknown (no browser session, as in AppTest).  ``;`` and ``,`` stay unescaped so the link is readable."""
+    text = urlencode(query, safe=",;")
+    parts = urlsplit(page_url)
+    if not parts.netloc:
+        return f"./?{text}"
+    path = parts.path.rsplit("/", 1)[0] + "/" if landing else parts.path
+    return f"{parts.scheme}://{parts.netloc}{path}?{text}"
+
+
+# --------------------------------------------------------------------------- a page's own URL fields
+
+def page_share_url(query: dict[str, str]) -> str:
+    """The link that opens this page with a page's own ``query`` (no simulator fields), built by ``link``."""
+    try:
+        page_url = st.context.url or ""
+    except Exception:  # st.context.url is missing outside a browser session
+        page_url = ""
+    return link(page_url, query)
 
 
 def write_page_query(query: dict[str, str], keys, written_key: str) -> None:
@@ -180,28 +215,6 @@ def read_page_link(keys, written_key: str, read_key: str) -> dict[str, list[str]
     if first or (latest and latest not in st.session_state.get(written_key, [])):
         return incoming
     return None
-
-
-def share_url(state: SimState | None, landing: bool = False, extra: dict[str, str] | None = None) -> str:
-    """The link that opens ``state`` (None: no simulator fields) plus a page's own fields ``extra``: on this
-    page, or (``landing``) on the app's landing page at "/"."""
-    try:
-        page_url = st.context.url or ""
-    except Exception:  # st.context.url is missing outside a browser session
-        page_url = ""
-    query = (to_query(state) if state is not None else {}) | (extra or {})
-    return link(page_url, query, landing)
-
-
-def link(page_url: str, query: dict[str, str], landing: bool = False) -> str:
-    """``page_url`` (or the app's root, for ``landing``) with ``query``; relative ("./?...") when the host is
-    unknown (no browser session, as in AppTest).  ``;`` and ``,`` stay unescaped so the link is readable."""
-    text = urlencode(query, safe=",;")
-    parts = urlsplit(page_url)
-    if not parts.netloc:
-        return f"./?{text}"
-    path = parts.path.rsplit("/", 1)[0] + "/" if landing else parts.path
-    return f"{parts.scheme}://{parts.netloc}{path}?{text}"
 
 
 # --------------------------------------------------------------------------- widgets <-> state

@@ -185,7 +185,7 @@ def share_run(session: TrainingSession) -> None:
     ui_session.write_page_query(query, tq.TRAINING_QUERY_KEYS, Keys.TRAINING_WRITTEN)
     with st.sidebar:
         st.markdown("### Share this run")
-        st.code(ui_session.share_url(None, extra=query), language=None, wrap_lines=True)
+        st.code(ui_session.page_share_url(query), language=None, wrap_lines=True)
         notes = tq.link_notes(current)
         if updates > tq.MAX_REPLAY_UPDATES:
             notes.append(f"The link names update {tq.MAX_REPLAY_UPDATES}, the most a link replays; this run is at "
