@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from apptest_utils import APP
+from apptest_utils import APP, shown
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import training_query as tq
@@ -58,7 +58,7 @@ def test_the_widgets_show_the_links_settings():
     assert at.number_input(key="tr_seed").value == 7
     assert at.slider(key="tr_spf").value == 3 and at.select_slider(key="tr_fps").value == 2
     assert at.session_state["training_session"].settings == LINKED.settings()
-    assert metric(at, "Update") == "0" and not [w for w in at.warning if "Training link" in w.value]
+    assert metric(at, "Update") == "0" and not [w for w in at.warning if "Training link" in shown(w.value)]
     assert url_setup(at) == LINKED  # the page writes back what it shows
     direct = Trainer(**LINKED.settings())
     assert np.array_equal(trainer(at).params[0].W_h, direct.params[0].W_h)  # the same initial weights
@@ -111,7 +111,7 @@ def test_a_link_opened_later_in_the_session_is_read():
 def test_hostile_links_warn_and_fall_back():
     query = {key: "garbage!" for key in tq.TRAINING_QUERY_KEYS if key != "text"} | {"updates": "1e30"}
     at = open_training(query)
-    warnings = [w.value for w in at.warning]
+    warnings = [shown(w.value) for w in at.warning]
     assert any(w.startswith("Training link: hidden:") for w in warnings)
     assert any("updates:" in w and "5000" in w for w in warnings)
     assert at.selectbox(key="tr_task").value == "sine" and at.slider(key="tr_hidden").value == 16
@@ -122,14 +122,14 @@ def test_a_big_update_count_is_bounded(monkeypatch):
     monkeypatch.setattr(tq, "REPLAY_BUDGET", 5 * Trainer(**TrainingSetup().settings()).update_cost)
     at = open_training(to_training_query(TrainingSetup(updates=200)))
     assert trainer(at).steps_done == 5
-    assert any("replays at most 5 updates" in w.value for w in at.warning)
+    assert any("replays at most 5 updates" in shown(w.value) for w in at.warning)
 
 
 def test_a_text_too_long_for_a_link_says_so():
     at = open_training(to_training_query(TrainingSetup(task="chars")))
     at.text_area(key="tr_text").input("ab cd " * 200).run()
     assert not at.exception
-    assert any("too long for a link" in i.value for i in at.sidebar.info)
+    assert any("too long for a link" in shown(i.value) for i in at.sidebar.info)
     assert "text" not in at.query_params
 
 

@@ -23,6 +23,7 @@ from rnnviz.training import (
     layer_radii,
     minchar_settings,
 )
+from rnnviz.ui import messages
 from rnnviz.ui import session as ui_session
 from rnnviz.ui.page import numbers
 from rnnviz.ui.session import Keys
@@ -94,7 +95,7 @@ def _read_task() -> tuple[str, int, str, str, int] | None:
         try:
             task_lib.check_text(text)
         except ValueError as exc:
-            st.error(f"Text: {exc}.")
+            messages.error(f"Text: {exc}.")
             return None
     return choice, delay, text, mode, seq
 
@@ -146,7 +147,7 @@ def link_warnings(settings: dict) -> None:
         ui_session.pop(Keys.TRAINING_LINK_WARNINGS)
         return
     for message in stored[0]:
-        st.warning(f"Training link: {message}", icon=":material/warning:")
+        messages.warn(f"Training link: {message}")  # may quote the link's text: shown as plain text
 
 
 def replay(session: TrainingSession, updates: int) -> None:
@@ -156,8 +157,8 @@ def replay(session: TrainingSession, updates: int) -> None:
     limit = tq.replay_limit(tr.update_cost)
     target = min(updates, limit)
     if target < updates:
-        st.warning(f"This link names update {updates}; opening a link replays at most {limit} updates of a network "
-                   f"this size, so this is update {target}. Press ▶ to train further.", icon=":material/warning:")
+        messages.warn(f"This link names update {updates}; opening a link replays at most {limit} updates of a network "
+                   f"this size, so this is update {target}. Press ▶ to train further.")
     if tr.steps_done > target:
         session.reset()
     if tr.steps_done == target:
@@ -191,7 +192,7 @@ def share_run(session: TrainingSession) -> None:
             notes.append(f"The link names update {tq.MAX_REPLAY_UPDATES}, the most a link replays; this run is at "
                          f"update {updates}.")
         for note in notes:
-            st.info(note, icon=":material/link_off:")
+            messages.info(note, icon=":material/link_off:")
         st.caption("The link carries the settings and the update count: opening it replays the same "
                    "deterministic run (same seed, same weights).")
 
@@ -204,9 +205,9 @@ def read_learning_rate() -> float:
                           help=f"A number in (0, {setup.MAX_LR:g}]; empty = use the slider.")
     lr = setup.parse_learning_rate(typed, slider)
     if lr.error:
-        st.error(lr.error)
+        messages.error(lr.error)  # holds the typed text: shown as plain text
     if lr.warning:
-        st.warning(lr.warning)
+        messages.warn(lr.warning)
     return lr.value
 
 
@@ -220,7 +221,7 @@ def get_session(settings: dict) -> TrainingSession | None:
             session = TrainingSession.build(settings)
         except ValueError as exc:
             ui_session.pop(Keys.TRAINING_REPLAY)
-            st.error(f"These settings cannot train: {exc}.")
+            messages.error(f"These settings cannot train: {exc}.")
             return None
         ui_session.put(Keys.TRAINING, session)
         ui_session.pop(Keys.GRADCHECK)
@@ -320,8 +321,8 @@ def live_metrics(session: TrainingSession, evaluation: dict) -> None:
         cols[4].metric("max ρ(W_h) over layers", f"{max(radii):.4f}",
                        help="; ".join(f"layer {i + 1}: {r:.4f}" for i, r in enumerate(radii)))
     if tr.diverged:
-        st.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start again.",
-                 icon=":material/error:")
+        messages.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start "
+                       "again.")
 
 
 def _gradient_check(layer: int) -> None:
