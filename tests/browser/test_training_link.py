@@ -35,12 +35,19 @@ def fresh_server(serve):
 
 
 def dh_norms(page) -> np.ndarray:
-    """The ‖∂L/∂h_t‖ line of the live chart as Plotly holds it (the backward sweep further down has one too)."""
-    values = page.evaluate(
-        """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(g => (g._fullData || [])
-               .filter(d => d.name === '‖∂L/∂h_t‖').map(d => Array.from(d.y)))""")
-    assert values, "no ‖∂L/∂h_t‖ line on the page"
-    return np.array(values[0], dtype=float)
+    """Every ‖∂L/∂h_t‖ line of the page's Plotly charts, as Plotly holds them: the live chart's and the backward
+    sweep's (its last animation frame: the whole profile), concatenated (NaN = not drawn)."""
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(g => {
+               const frames = (g._transitionData && g._transitionData._frames) || [];
+               const last = frames.length ? (frames[frames.length - 1].data || []) : [];
+               return [...(g._fullData || []), ...last]
+                   .filter(d => d.name === '‖∂L/∂h_t‖' && d.y)
+                   .map(d => Array.from(d.y, v => v === null ? NaN : v));
+           })""")
+    values = np.concatenate([np.array(line, dtype=float) for line in lines]) if lines else np.array([])
+    assert np.isfinite(values).sum() >= 5, f"no ‖∂L/∂h_t‖ values on the page: {lines}"
+    return values
 
 
 def shown_setup(page) -> tuple:
