@@ -39,11 +39,17 @@ def dh_norms(page) -> np.ndarray:
     sweep's (its last animation frame: the whole profile), concatenated (NaN = not drawn)."""
     lines = page.evaluate(
         """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(g => {
+               const full = g._fullData || [];
                const frames = (g._transitionData && g._transitionData._frames) || [];
-               const last = frames.length ? (frames[frames.length - 1].data || []) : [];
-               return [...(g._fullData || []), ...last]
+               const frame = frames.length ? frames[frames.length - 1] : {data: []};
+               const last = (frame.data || []).map((d, i) => ({...d,
+                   name: (full[frame.traces ? frame.traces[i] : i] || {}).name}));
+               return [...full, ...last]
                    .filter(d => d.name === '‖∂L/∂h_t‖' && d.y)
-                   .map(d => Array.from(d.y, v => v === null ? NaN : v));
+                   .map(d => d.y.bdata  // a frame keeps Plotly's typed-array spec undecoded
+                        ? (d.y.dtype === 'f8' ? Array.from(new Float64Array(
+                              Uint8Array.from(atob(d.y.bdata), c => c.charCodeAt(0)).buffer)) : [])
+                        : Array.from(d.y, v => v === null ? NaN : v));
            })""")
     values = np.concatenate([np.array(line, dtype=float) for line in lines]) if lines else np.array([])
     assert np.isfinite(values).sum() >= 5, f"no ‖∂L/∂h_t‖ values on the page: {lines}"
