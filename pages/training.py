@@ -123,6 +123,7 @@ if session is None:
     st.stop()
 show.info(session.trainer.task.description, icon=":material/task:")
 controls.transport(session)
+controls.share_run(session)
 controls.layer_picker(session)
 
 

@@ -58,6 +58,10 @@ class Keys:
     VIEW_LAYER = "tr_view_layer"  # the layer (1-based) the per-layer views show; defaults to the top layer
     VIEW_LAYER_OF = "tr_view_layer_of"  # the layer count VIEW_LAYER was chosen for
     FRAME_RATE = "tr_fps"
+    TRAINING_WRITTEN = "training_written_query"  # the training queries this session wrote, newest last
+    TRAINING_LINK_READ = "training_link_read"  # set once the training page has read its URL in this session
+    TRAINING_REPLAY = "training_replay"  # the update count an opened training link asks to replay
+    TRAINING_LINK_WARNINGS = "training_link_warnings"  # [warnings, the settings they are shown for]
 
     @staticmethod
     def size(field: str) -> str:
@@ -205,6 +209,40 @@ def link(page_url: str, query: dict[str, str], landing: bool = False) -> str:
         return f"./?{text}"
     path = parts.path.rsplit("/", 1)[0] + "/" if landing else parts.path
     return f"{parts.scheme}://{parts.netloc}{path}?{text}"
+
+
+# --------------------------------------------------------------------------- a page's own URL fields
+
+def page_share_url(query: dict[str, str]) -> str:
+    """The link that opens this page with a page's own ``query`` (no simulator fields), built by ``link``."""
+    try:
+        page_url = st.context.url or ""
+    except Exception:  # st.context.url is missing outside a browser session
+        page_url = ""
+    return link(page_url, query)
+
+
+def write_page_query(query: dict[str, str], keys, written_key: str) -> None:
+    """Write a page's own fields (``keys``; ``query`` holds the non-default ones) to the address bar, and
+    remember it under ``written_key`` so a later rerun does not mistake it for a shared link."""
+    written = [q for q in st.session_state.get(written_key, []) if q != query]
+    st.session_state[written_key] = (written + [query])[-WRITTEN_KEEP:]
+    current = st.query_params.to_dict()
+    if {key: current[key] for key in keys if key in current} != query:
+        st.query_params.from_dict(query)
+
+
+def read_page_link(keys, written_key: str, read_key: str) -> dict[str, list[str]] | None:
+    """A page's own fields of the URL (every value of each key) when they are to be read: on the page's first
+    run in this session, or when the URL carries fields this session did not write (a link opened in it);
+    None otherwise (the session's values win)."""
+    incoming = {key: st.query_params.get_all(key) for key in keys if key in st.query_params}
+    latest = {key: values[-1] for key, values in incoming.items()}
+    first = read_key not in st.session_state
+    st.session_state[read_key] = True
+    if first or (latest and latest not in st.session_state.get(written_key, [])):
+        return incoming
+    return None
 
 
 # --------------------------------------------------------------------------- widgets <-> state
