@@ -10,7 +10,7 @@ from rnnviz.ui.page import numbers, simulator_page
 state, trace, t, decimals = simulator_page(
     "Cell step-through",
     "One step of h_t = f(W_h h_(t-1) + W_x x_t + b), with every number computed by the engine. "
-    "Move any slider in the sidebar and every number below changes.")
+    "Change the network (sidebar; on a phone, the Network controls button) and every number below changes.")
 
 terms = step_terms(state.params, trace, t)
 p = state.params
