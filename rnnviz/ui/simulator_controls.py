@@ -68,10 +68,10 @@ def step_picker(state: SimState) -> int:
         st.button("Pause" if playing else "Play", key="rnnviz_play", on_click=_toggle_play,
                   icon=":material/pause:" if playing else ":material/play_arrow:", type="primary",
                   help="Step t forward on its own from the current step to T at the chosen pace.")
-        st.button("Next", key=Keys.NEXT, icon=":material/chevron_right:", help="Next step (t + 1)",
-                  on_click=session.set_step, args=(state.t + 1,), disabled=state.t >= state.T)
+        st.button("Next", key=Keys.NEXT, icon=":material/chevron_right:", icon_position="right",
+                  help="Next step (t + 1)", on_click=session.set_step, args=(state.t + 1,), disabled=state.t >= state.T)
         st.selectbox("Pace", PACES, index=PACES.index(DEFAULT_PACE), key=PACE, format_func=lambda v: f"{v} steps/s",
-                     label_visibility="collapsed", width=130, help="Play's pace: steps per second.")
+                     label_visibility="collapsed", width=120, help="Play's pace: steps per second.")
     if playing:
         _player(1.0 / float(session.get(PACE) or DEFAULT_PACE))
     return state.t

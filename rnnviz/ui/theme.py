@@ -58,10 +58,16 @@ BASE_CSS = """
   [data-testid="stExpandSidebarButton"]::after { content: "Network controls"; font-size: 0.95rem;
     color: #1e293b; white-space: nowrap; }
   /* An open sidebar is a bottom sheet: the upper half of the page stays visible while a slider moves. */
-  [data-testid="stSidebar"][aria-expanded="true"] { top: auto !important; bottom: 0; height: 55vh !important;
-    width: 100vw !important; min-width: 100vw !important; max-width: 100vw !important;
+  [data-testid="stSidebar"][data-collapsed="false"] { position: fixed !important; top: auto !important;
+    bottom: 0 !important; left: 0 !important; height: 55vh !important; width: 100vw !important;
+    min-width: 100vw !important; max-width: 100vw !important; transform: none !important;
     border-top: 2px solid #94a3b8; box-shadow: 0 -6px 16px rgba(15, 23, 42, 0.25); }
-  [data-testid="stSidebar"][aria-expanded="true"] [data-testid="stSidebarContent"] { height: 100%; }
+  [data-testid="stSidebar"][data-collapsed="false"] [data-testid="stSidebarContent"] { height: 100%; }
+  /* Previous / Next show their icon only; the words stay as their accessible names. */
+  .st-key-rnnviz_prev button [data-testid="stMarkdownContainer"],
+  .st-key-rnnviz_next button [data-testid="stMarkdownContainer"] { position: absolute; width: 1px; height: 1px;
+    overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  .st-key-rnnviz_prev button, .st-key-rnnviz_next button { min-width: 2.75rem; }
   [data-testid="stMain"] h1 { font-size: 2rem; }
   [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-left: 0.75rem; padding-right: 0.75rem; }
 }
