@@ -29,8 +29,8 @@ DARK_TEXT_SHADES = {
 }
 
 BASE_CSS = """
-/* Captions: Streamlit draws them in 60 % text colour, 3.97:1 on the sidebar; slate 600 is 7:1. */
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #475569; }
+/* Captions: Streamlit fades them (3.97:1 on the sidebar); slate 600 at full opacity is 7:1. */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #475569; opacity: 1; }
 /* Syntax colours of code blocks (PyTorch page) at >= 4.5:1 on the code background. */
 [data-testid="stCode"] .token.comment, [data-testid="stCode"] .token.prolog { color: #4b5563 !important; }
 [data-testid="stCode"] .token.string, [data-testid="stCode"] .token.char { color: #166534 !important; }
@@ -71,6 +71,12 @@ BASE_CSS = """
     overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   .st-key-rnnviz_prev button, .st-key-rnnviz_next button { min-width: 2.75rem; }
   [data-testid="stMain"] h1 { font-size: 2rem; }
+  /* Training's play / pause / step / reset: one row of four, the two pace sliders below it. */
+  [data-testid="stHorizontalBlock"]:has(.st-key-tr_play) { flex-wrap: wrap; }
+  [data-testid="stHorizontalBlock"]:has(.st-key-tr_play) > [data-testid="stColumn"]:nth-child(-n+4) {
+    flex: 1 1 0 !important; min-width: 0 !important; width: auto !important; }
+  [data-testid="stHorizontalBlock"]:has(.st-key-tr_play) > [data-testid="stColumn"]:nth-child(n+5) {
+    flex: 1 1 100% !important; }
   [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-left: 0.75rem; padding-right: 0.75rem; }
 }
 """.replace("PHONE", str(PHONE_MAX_PX))
@@ -109,14 +115,21 @@ export default function () {
         scale = Math.max(MIN_SCALE, Math.floor((width / needed) * 100) / 100);
         tex.style.fontSize = scale + 'em';
       }
-      if (box.scrollWidth > box.clientWidth + 1) {
-        box.setAttribute('tabindex', '0');
-        box.setAttribute('role', 'region');
-        box.setAttribute('aria-label', 'Equation, scroll sideways to read all of it');
-      } else if (box.getAttribute('role') === 'region') {
-        box.removeAttribute('tabindex'); box.removeAttribute('role'); box.removeAttribute('aria-label');
-      }
+      focusableIfScrolling(box, 'Equation, scroll sideways to read all of it');
     });
+    document.querySelectorAll('[data-testid="stMain"] [data-testid="stCode"] pre').forEach((pre) => {
+      focusableIfScrolling(pre, 'Code, scroll sideways to read all of it');
+    });
+  }
+  // A region that scrolls must be reachable by keyboard (WCAG 2.1.1): focusable, named, a landmark.
+  function focusableIfScrolling(box, name) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.setAttribute('tabindex', '0');
+      box.setAttribute('role', 'region');
+      box.setAttribute('aria-label', name);
+    } else if (box.getAttribute('role') === 'region') {
+      box.removeAttribute('tabindex'); box.removeAttribute('role'); box.removeAttribute('aria-label');
+    }
   }
   let pending = false;
   function schedule() {
