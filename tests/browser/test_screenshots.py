@@ -40,14 +40,24 @@ LAYOUT_JS = """() => {
 }"""
 
 
+def whole_page_screenshot(page, name: str, max_height: int = 8000) -> None:
+    """Streamlit scrolls inside its main area, so a "full page" shot is one screen: grow the window instead."""
+    size = page.viewport_size
+    tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(tall, size["height"]), max_height)})
+    page.wait_for_timeout(500)
+    screenshot(page, name)
+    page.set_viewport_size(size)
+
+
 @pytest.mark.parametrize("file,title,url_path", PAGES, ids=[p[2] for p in PAGES] or None)
 def test_page_layout_and_screenshot(app_server, sized_page, file, title, url_path):
     width = sized_page.rnnviz_width
     goto(sized_page, app_server, page_path(url_path), timeout=120)
     sized_page.wait_for_timeout(500)  # the theme script fits the equations after the last render
     assert_no_exception(sized_page)
-    screenshot(sized_page, f"layout-{url_path}-{width}", full_page=True)
     layout = sized_page.evaluate(LAYOUT_JS)
+    whole_page_screenshot(sized_page, f"layout-{url_path}-{width}")
     assert layout["pageWidth"] <= layout["viewport"] + 1, f"{url_path} scrolls sideways at {width}: {layout}"
     assert all(w >= 24 and h >= 24 for w, h in layout["thumbs"]), layout["thumbs"]
     if layout["buttons"]:  # Previous / Play / Next: one row, none a full-width bar
