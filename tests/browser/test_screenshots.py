@@ -28,7 +28,8 @@ LAYOUT_JS = """() => {
   const rect = (el) => el ? el.getBoundingClientRect() : null;
   const thumbs = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stSlider"] input[type=range]')]
     .map((input) => rect(input.parentElement.parentElement)).filter((r) => r && r.width > 0);
-  const buttons = [...document.querySelectorAll('.st-key-rnnviz_step_buttons button')].map(rect);
+  const buttons = [...document.querySelectorAll('.st-key-rnnviz_step_buttons button[data-testid^="stBaseButton"]')]
+    .map(rect).filter((r) => r.width > 0);
   const sidebar = document.querySelector('[data-testid="stSidebar"]');
   return {
     pageWidth: document.documentElement.scrollWidth, viewport: window.innerWidth,
