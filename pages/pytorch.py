@@ -46,7 +46,7 @@ if layers > 1:
 code_col, side = st.columns([3, 2], gap="large")
 with code_col:
     st.header("Code")
-    st.code(torch_bridge.torch_code(state, layers), language="python", line_numbers=False)
+    st.code(torch_bridge.torch_code(state, layers), language="python", line_numbers=False, wrap_lines=True)
 with side:
     st.header("Same numbers in PyTorch?")
     if torch_bridge.torch_available():

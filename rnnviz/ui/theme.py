@@ -40,7 +40,7 @@ BASE_CSS = """
 [data-testid="stCode"] .token.operator, [data-testid="stCode"] .token.punctuation { color: #334155 !important; }
 [data-testid="stCode"] .token.decorator, [data-testid="stCode"] .token.attr-name { color: #7c2d12 !important; }
 /* Section headings are h2 (h1 -> h2 -> h3 for screen readers), drawn at the size of a subheader. */
-[data-testid="stMain"] h2 { font-size: 1.6rem; }
+[data-testid="stMain"] h2 { font-size: 1.45rem; }
 /* Touch targets >= 24 px: slider thumbs (12 px by default), the sidebar's open / close buttons. */
 [data-testid="stSlider"] div[style*="translate(-50%, -50%)"] { width: 24px; height: 24px; }
 [data-testid="stSlider"] [role="group"] > div[data-rac] { min-height: 24px; }
