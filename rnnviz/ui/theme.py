@@ -71,6 +71,12 @@ BASE_CSS = """
     overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   .st-key-rnnviz_prev button, .st-key-rnnviz_next button { min-width: 2.75rem; }
   [data-testid="stMain"] h1 { font-size: 2rem; }
+  /* A row of read-outs (st.metric) stays two to a line instead of one per screen-height. */
+  .stHorizontalBlock:has(> .stColumn > .stVerticalBlock > .stElementContainer > [data-testid="stMetric"]) {
+    flex-wrap: wrap; }
+  .stHorizontalBlock:has(> .stColumn > .stVerticalBlock > .stElementContainer > [data-testid="stMetric"]) > .stColumn {
+    flex: 1 1 40% !important; min-width: 40% !important; width: auto !important; }
+  [data-testid="stMetricValue"] { font-size: 1.75rem; }
   /* Training's play / pause / step / reset: one row of four, the two pace sliders below it. */
   [data-testid="stHorizontalBlock"]:has(.st-key-tr_play) { flex-wrap: wrap; }
   [data-testid="stHorizontalBlock"]:has(.st-key-tr_play) > [data-testid="stColumn"]:nth-child(-n+4) {

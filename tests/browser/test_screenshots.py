@@ -32,7 +32,9 @@ LAYOUT_JS = """() => {
     .map(rect).filter((r) => r.width > 0);
   const sidebar = document.querySelector('[data-testid="stSidebar"]');
   return {
-    pageWidth: document.documentElement.scrollWidth, viewport: window.innerWidth,
+    pageWidth: Math.max(document.documentElement.scrollWidth,
+                        document.querySelector('[data-testid="stMain"]').scrollWidth),
+    viewport: window.innerWidth,
     thumbs: thumbs.map((r) => [r.width, r.height]),
     buttons: buttons.map((r) => [r.width, r.top]),
     sidebarCollapsed: sidebar ? sidebar.getAttribute('data-collapsed') : null,
