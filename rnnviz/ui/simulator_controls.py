@@ -71,7 +71,7 @@ def step_picker(state: SimState) -> int:
         st.button("Next", key=Keys.NEXT, icon=":material/chevron_right:", icon_position="right",
                   help="Next step (t + 1)", on_click=session.set_step, args=(state.t + 1,), disabled=state.t >= state.T)
         st.selectbox("Pace", PACES, index=PACES.index(DEFAULT_PACE), key=PACE, format_func=lambda v: f"{v} steps/s",
-                     label_visibility="collapsed", width=120, help="Play's pace: steps per second.")
+                     label_visibility="collapsed", width=140, help="Play's pace: steps per second.")
     if playing:
         _player(1.0 / float(session.get(PACE) or DEFAULT_PACE))
     return state.t
