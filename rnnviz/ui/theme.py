@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnnviz.ui import session
+
 PROJECTOR = "rnnviz_projector"  # the look, kept across pages (a widget's own key is dropped when not drawn)
 PROJECTOR_TOGGLE = "rnnviz_projector_toggle"
 PHONE_MAX_PX = 640  # Streamlit stacks columns below this width
@@ -162,7 +164,7 @@ _behaviour = st.components.v2.component("rnnviz_theme", html="<span hidden></spa
 
 def projector_on() -> bool:
     """Whether the projector look is on (page code may hand it to figure builders for larger fonts)."""
-    return bool(st.session_state.get(PROJECTOR, False))
+    return bool(session.get(PROJECTOR, False))
 
 
 def _text_shades_css(shades: dict[str, str], scope: str = "") -> str:
@@ -179,12 +181,12 @@ def stylesheet(projector: bool) -> str:
 
 
 def _on_projector() -> None:
-    st.session_state[PROJECTOR] = bool(st.session_state.get(PROJECTOR_TOGGLE, False))
+    session.put(PROJECTOR, bool(session.get(PROJECTOR_TOGGLE, False)))
 
 
 def projector_toggle() -> None:
     """The "Projector" switch, at the foot of the sidebar."""
-    st.session_state[PROJECTOR_TOGGLE] = projector_on()
+    session.put(PROJECTOR_TOGGLE, projector_on())
     st.sidebar.toggle("Projector look (large, high contrast)", key=PROJECTOR_TOGGLE, on_change=_on_projector,
                       help="White on black and larger type for a projected screen; charts stay on white.")
 
