@@ -69,3 +69,25 @@ def test_page_layout_and_screenshot(app_server, sized_page, file, title, url_pat
     if width == "phone":
         assert layout["sidebarCollapsed"] == "true", "the sidebar covers the page on a phone"
         assert layout["expandText"] >= 100, "the sidebar's open button has no visible label"
+
+
+def test_phone_sidebar_is_a_bottom_sheet_that_closes_after_choosing_a_page(app_server, browser):
+    from .harness import open_page_link
+
+    pg = new_app_page(browser, viewport=WIDTHS["phone"], timeout_ms=60_000)
+    try:
+        goto(pg, app_server, "/", timeout=120)
+        pg.click("[data-testid='stExpandSidebarButton']")
+        sidebar = pg.locator("[data-testid='stSidebar']")
+        pg.wait_for_function("() => document.querySelector('[data-testid=stSidebar]')"
+                             ".getAttribute('data-collapsed') === 'false'")
+        pg.wait_for_timeout(500)  # the slide-in transition
+        box = sidebar.bounding_box()
+        screenshot(pg, "layout-phone-sidebar-open")
+        assert box["y"] >= WIDTHS["phone"]["height"] * 0.4, box  # the upper part of the page stays visible
+        open_page_link(pg, "Sequence & heatmaps", timeout=120)
+        pg.wait_for_function("() => document.querySelector('[data-testid=stSidebar]')"
+                             ".getAttribute('data-collapsed') === 'true'")
+        assert_no_exception(pg)
+    finally:
+        pg.context.close()
