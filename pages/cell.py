@@ -10,13 +10,13 @@ from rnnviz.ui.page import numbers, simulator_page
 state, trace, t, decimals = simulator_page(
     "Cell step-through",
     "One step of h_t = f(W_h h_(t-1) + W_x x_t + b), with every number computed by the engine. "
-    "Move any slider in the sidebar and every number below changes.")
+    "Change the network (sidebar; on a phone, the Network controls button) and every number below changes.")
 
 terms = step_terms(state.params, trace, t)
 p = state.params
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader(f"Step t = {t} of {state.T}")
+    st.header(f"Step t = {t} of {state.T}")
     for line in latex.derivation(terms, t, p.activation, decimals, W_h=p.W_h, W_x=p.W_x, W_y=p.W_y, b_y=p.b_y):
         st.latex(line)
     lesson = default_state()
@@ -40,7 +40,7 @@ with right:
     st.caption("Points near the flat ends of the curve are saturated: there the slope f′(a) is almost 0, "
                "so the input barely moves h and gradients barely flow back.")
 
-st.subheader("Dimensions")
+st.header("Dimensions")
 dims, count = st.columns([3, 2], gap="large")
 with dims:
     st.dataframe(explain.dimension_table(p), hide_index=True, width="stretch")

@@ -44,7 +44,7 @@ st.plotly_chart(figures.sequence_figure(outside, t=t, decimals=decimals), width=
 st.caption("Inputs x_t and, with an output layer (k > 0 in the sidebar), outputs y_t = W_y h_t + b_y"
            + ("." if L == 1 else f", computed from the top layer's h⁽{L}⁾_t."))
 
-st.subheader("Every step as a table")
+st.header("Every step as a table")
 table = figures.stacked_step_table(stack, traces)
 st.dataframe(table.round(decimals), width="stretch", height=min(38 + 35 * len(table), 420))
 st.download_button("Download CSV", table.to_csv().encode("utf-8"), file_name="rnnviz_steps.csv",

@@ -75,7 +75,7 @@ norms = curve(chain_params, x, h0)
 rho = spectral_radius(params.W_h)
 current_label = f"current W_h (ρ = {rho:.4f})"
 
-st.subheader("The gradient's gain through time")
+st.header("The gradient's gain through time")
 left, right = st.columns([3, 2])
 with left:
     st.plotly_chart(ft.jacobian_figure([(current_label, norms)]), key="lab_fig_jac")
@@ -89,7 +89,7 @@ numbers(ft.jacobian_table([(current_label, norms)]))
 numbers(ft.eigenvalue_table([("current W_h", lam)]))
 
 # --- rescaling W_h
-st.subheader("Rescale W_h: watch decay turn into growth")
+st.header("Rescale W_h: watch decay turn into growth")
 target = st.slider("Spectral radius ρ for W_h", 0.05, 3.0, 1.5, 0.05, key="lab_rho",
                    help="W_h is multiplied by one number so its largest |eigenvalue| becomes ρ.")
 scaled, message = presets.scale_to_spectral_radius(params.W_h, target)
@@ -113,7 +113,7 @@ st.button("Apply to the network", key="lab_apply", on_click=update_state, kwargs
           disabled=message is not None, help="Write the rescaled W_h into the sidebar's network (all pages).")
 
 # --- tanh vs relu
-st.subheader("tanh vs relu, same weights")
+st.header("tanh vs relu, same weights")
 act_cols = st.columns(2)
 act_curves = []
 act_x, act_h0 = (presets.make_inputs("random", len(x), state.d, seed=0), state.h0) if kind == "linear" else (x, h0)
@@ -130,7 +130,7 @@ st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1
 numbers(ft.jacobian_table(act_curves))
 
 # --- clipping
-st.subheader("What clipping does")
+st.header("What clipping does")
 ccols = st.columns(4)
 lr = ccols[0].select_slider("Learning rate (SGD)", [0.03, 0.1, 0.3, 1.0], value=0.3, key="lab_clip_lr")
 init_radius = ccols[1].select_slider("Initial ρ(W_h)", [0.5, 0.9, 1.2, 1.5, 2.0], value=1.2, key="lab_clip_rho")

@@ -46,10 +46,10 @@ if layers > 1:
 
 code_col, side = st.columns([3, 2], gap="large")
 with code_col:
-    st.subheader("Code")
-    st.code(torch_bridge.torch_code(state, layers), language="python", line_numbers=False)
+    st.header("Code")
+    st.code(torch_bridge.torch_code(state, layers), language="python", line_numbers=False, wrap_lines=True)
 with side:
-    st.subheader("Same numbers in PyTorch?")
+    st.header("Same numbers in PyTorch?")
     if torch_bridge.torch_available():
         with st.spinner("Running nn.RNN…"):
             check = torch_bridge.cross_check(state, layers)
@@ -68,7 +68,7 @@ with side:
                 "`pip install -r requirements-torch.txt` (a CPU build), then run the code.",
                 icon=":material/info:")
 
-    st.subheader("Download the weights")
+    st.header("Download the weights")
     suffix = "" if layers == 1 else f"-{layers}layers"
     st.download_button("Weights as JSON", weights_io.to_json(state, layers), file_name=f"rnnviz-weights{suffix}.json",
                        mime="application/json", key="pytorch_dl_json", icon=":material/download:",
@@ -86,7 +86,7 @@ with side:
             "`rnn.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items() "
             "if not k.startswith(('rnnviz.', 'linear.'))})`.")
 
-    st.subheader("Load weights")
+    st.header("Load weights")
     st.file_uploader("A JSON or .npz file in this format (or an nn.RNN state dict saved with np.savez)",
                      type=["json", "npz"], key=Keys.WEIGHTS_UPLOAD, on_change=_on_upload,
                      help=f"At most {weights_io.MAX_BYTES // 1000:,} kB, sizes within n ≤ 64, d ≤ 16, k ≤ 16, T ≤ 500. "

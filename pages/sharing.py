@@ -22,7 +22,7 @@ state = page(
 p = state.params
 
 # --- 1. parameter count against T
-st.subheader("Parameters against sequence length")
+st.header("Parameters against sequence length")
 T_max = st.slider("Longest sequence shown, T_max", 10, 500, 100, 10, key="sharing_T_max")
 counts = sharing.param_counts(p.n, p.d, p.k, T_max)
 st.plotly_chart(figures_extra.param_count_figure(counts, p.n, p.d, p.k), width="stretch", key="sharing_counts")
@@ -37,7 +37,7 @@ with right:
     st.metric(f"unshared ÷ shared at T = {T_max}", f"{T_max}×")
 
 # --- 2. trained on T, run on 10 x T
-st.subheader("Trained on T steps, run on 10 × T")
+st.header("Trained on T steps, run on 10 × T")
 st.caption("A small RNN (its own network, not the sidebar's) learns to predict the next value of a sine wave "
            "from sequences T steps long. The same weights then run on new waves ten times longer.")
 cols = st.columns(4)
