@@ -1,0 +1,82 @@
+"""Live drag: sliders whose views follow the thumb while it moves (issue 11), as Streamlit v2 components.
+
+Two components, mounted in the page itself (v2 components are not iframes), talk through DOM events:
+
+* ``live_slider``: one number of the network (a W_x, W_h, b, W_y, b_y, x or h_0 entry).  While it moves
+  it dispatches ``rnnviz:drag`` events on ``window``; on release it sends the value to Python like a
+  widget (``on_change`` runs, the value goes to SimState, the URL and every page).
+* ``live_figure`` / ``live_html``: a Plotly figure or an HTML block built by the server from the engine's
+  numbers, plus the settled network and bindings (``rnnviz.live_state``).  On a drag event it runs
+  ``rnnviz/forward.js`` (the mirror of ``rnnviz.engine.forward``) and redraws in place (Plotly.react, or
+  the text of the bound spans).  The next server run replaces the preview with the engine's numbers.
+
+Keyboard (arrows, Home/End, PageUp/PageDown) and touch work through the native range input; a held key
+previews every step and commits on key up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import streamlit as st
+
+from rnnviz.ui import plotly_js
+
+ASSETS = Path(__file__).with_name("live_drag_assets")
+FORWARD_JS = Path(__file__).resolve().parents[1] / "forward.js"
+
+
+def _read(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+@cache
+def _slider_component():
+    return st.components.v2.component("rnnviz_live_slider", js=_read("slider.js"), css=_read("style.css"),
+                                      isolate_styles=False)
+
+
+@cache
+def _view_component():
+    js = FORWARD_JS.read_text(encoding="utf-8") + "\n" + plotly_js.LOADER_JS + "\n" + _read("view.js")
+    return st.components.v2.component("rnnviz_live_view", js=js, css=_read("style.css"), isolate_styles=False)
+
+
+def committed_value(key: str, default: float | None = None) -> float | None:
+    """The value a live slider last sent (in an on_change callback: the new value)."""
+    state = st.session_state.get(key)
+    if state is None:
+        return default
+    value = state.get("value") if hasattr(state, "get") else None
+    return default if value is None else float(value)
+
+
+def live_slider(label: str, target: dict, value: float, min_value: float, max_value: float, *, key: str,
+                step: float = 0.01, decimals: int = 2, on_change: Callable | None = None, args: tuple = (),
+                help: str | None = None, disabled: bool = False) -> float:
+    """A slider for one network entry (``live_state.entry_target``); returns the value shown (``value``).
+
+    ``on_change(*args)`` runs when a new value is released; read it with ``committed_value(key)``.
+    ``value`` always comes from the caller (SimState): the slider shows it unless the thumb is moving.
+    """
+    data = {"label": label, "target": target, "value": float(value), "min": float(min_value),
+            "max": float(max_value), "step": float(step), "decimals": int(decimals), "help": help,
+            "disabled": bool(disabled)}
+    callback = (lambda: on_change(*args)) if on_change else (lambda: None)
+    _slider_component()(data=data, default={"value": float(value)}, key=key, on_value_change=callback)
+    return float(value)
+
+
+def live_figure(fig, net: dict, bindings: list[dict], *, key: str, live: bool = True,
+                config: dict | None = None) -> None:
+    """A Plotly figure that follows drags through ``bindings``; ``fig`` is the server's settled figure."""
+    plotly_js.ensure_loaded()
+    data = {"figure": fig.to_json(), "net": net, "bindings": bindings, "live": bool(live), "config": config or {}}
+    _view_component()(data=data, key=key)
+
+
+def live_html(html: str, net: dict, bindings: list[dict], *, key: str, live: bool = True) -> None:
+    """HTML whose ``<span data-live=ID>`` numbers follow drags through ``bindings`` (span = ID)."""
+    _view_component()(data={"html": html, "net": net, "bindings": bindings, "live": bool(live)}, key=key)

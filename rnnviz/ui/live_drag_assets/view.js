@@ -1,0 +1,198 @@
+// A live view: shows the server's settled picture (a Plotly figure or HTML with the engine's numbers) and,
+// while a slider announces "rnnviz:drag" events, a preview: rnnForward (forward.js, the mirror of
+// rnnviz.engine.forward) on the settled network with the dragged entry changed, written into the picture
+// through the bindings (rnnviz/live_state.py says what they mean).  New data from the server (after the
+// release) replaces the preview with the engine's numbers.
+// Prepended by rnnviz/ui/live_drag.py: forward.js (rnnForward) and plotly_js.LOADER_JS (loadPlotly).
+export default function (component) {
+  const { data, parentElement } = component;
+  let v = parentElement.__rnnvizView;
+  if (!v) {
+    v = createView(parentElement);
+    parentElement.__rnnvizView = v;
+  }
+  v.data = data;
+  v.net = data.net;
+  v.fig = data.figure ? JSON.parse(data.figure) : null;
+  // Values the server has now committed are in data.net; only an entry still being dragged stays overridden.
+  const keep = v.active ? v.overrides.get(v.active) : undefined;
+  v.overrides = new Map();
+  if (keep) v.overrides.set(v.active, keep);
+  v.root.dataset.live = data.live ? "on" : "off";
+  if (!v.listening) {
+    window.addEventListener("rnnviz:drag", v.onDrag);
+    v.listening = true;
+  }
+  if (keep) v.schedule();
+  else v.renderSettled();
+  return () => {
+    window.removeEventListener("rnnviz:drag", v.onDrag);
+    v.listening = false;
+  };
+}
+
+function createView(parent) {
+  const root = document.createElement("div");
+  root.className = "rnnviz-live-view";
+  root.dataset.testid = "rnnvizLiveView";
+  root.dataset.updates = "0";
+  parent.appendChild(root);
+  const v = { root, overrides: new Map(), active: null, frame: 0, rev: 0, updates: 0, listening: false };
+
+  v.renderSettled = () => {
+    v.root.dataset.source = "engine";
+    if (v.fig) {
+      v.draw(v.fig.data, v.fig.layout);
+    } else {
+      v.root.innerHTML = v.data.html || "";
+    }
+  };
+
+  v.draw = (traces, layout) => {
+    const config = Object.assign({ displaylogo: false, responsive: true }, v.data.config || {});
+    const fig = { data: traces, layout: Object.assign({}, layout, { datarevision: ++v.rev }) };
+    return loadPlotly().then((Plotly) => Plotly.react(v.root, fig.data, fig.layout, config));
+  };
+
+  v.onDrag = (event) => {
+    const { target, value, final } = event.detail;
+    if (!v.data || !v.data.live || !target) return;
+    const key = target.name + ":" + target.index.join(",");
+    v.overrides.set(key, { target, value });
+    v.active = final ? null : key;
+    v.schedule();
+  };
+
+  v.schedule = () => {
+    if (v.frame) return;
+    v.frame = requestAnimationFrame(() => {
+      v.frame = 0;
+      v.preview();
+    });
+  };
+
+  v.preview = () => {
+    const net = withOverrides(v.net, v.overrides);
+    const traces = rnnForward(net.layers, net.x, net.h0s);
+    const bindings = v.data.bindings || [];
+    if (v.fig) {
+      const data = v.fig.data.map((t) => Object.assign({}, t));
+      for (const b of bindings) {
+        if (b.trace !== undefined) data[b.trace][b.attr] = select(b, traces, net);
+      }
+      v.draw(data, v.fig.layout);
+    } else {
+      for (const b of bindings) {
+        const span = v.root.querySelector(`[data-live="${b.span}"]`);
+        if (span) span.textContent = select(b, traces, net);
+      }
+    }
+    v.updates += 1;
+    v.root.dataset.updates = String(v.updates);
+    v.root.dataset.source = "preview";
+  };
+  return v;
+}
+
+function withOverrides(net, overrides) {
+  const out = { layers: net.layers.map((l) => Object.assign({}, l)), x: net.x, h0s: net.h0s.slice() };
+  for (const { target, value } of overrides.values()) {
+    const [i, j] = target.index;
+    if (target.name === "x") {
+      out.x = out.x.map((row) => row.slice());
+      out.x[i][j] = value;
+    } else if (target.name === "h0") {
+      const n = out.layers[0].W_h.length;
+      const h0 = out.h0s[0] ? out.h0s[0].slice() : new Array(n).fill(0);
+      h0[i] = value;
+      out.h0s[0] = h0;
+    } else {
+      const arr = out.layers[0][target.name].map((row) => (Array.isArray(row) ? row.slice() : row));
+      if (target.index.length === 2) arr[i][j] = value;
+      else arr[i] = value;
+      out.layers[0][target.name] = arr;
+    }
+  }
+  return out;
+}
+
+// --- the binding selection: the same as live_state.select (numbers are picked and printed, not computed) ---
+
+function fmt(value, decimals) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "";
+  const text = value.toFixed(decimals);
+  return text.startsWith("-") && Number(text) === 0 ? text.slice(1) : text;
+}
+
+function quantity(b, traces, net) {
+  const tr = traces[b.layer];
+  switch (b.q) {
+    case "pre": return tr.pre;
+    case "h": return tr.h;
+    case "y": return tr.y;
+    case "x": return net.x;
+    case "proj": {
+      const { mean, axes } = b.proj;
+      return tr.h.map((h) => axes.map((axis) => {
+        let s = 0;
+        for (let i = 0; i < h.length; i++) s += (h[i] - mean[i]) * axis[i];
+        return s;
+      }));
+    }
+    case "ripple": return ripple(b.ripple, traces, net);
+    default: throw new Error("unknown quantity " + b.q);
+  }
+}
+
+function ripple(spec, traces, net) {
+  // analysis.ripple's rerun: the same forward pass with x_t nudged by eps along e, |h'_s - h_s| per step.
+  const x = net.x.map((row) => row.slice());
+  x[spec.t - 1] = x[spec.t - 1].map((v, j) => v + spec.eps * spec.e[j]);
+  const nudged = rnnForward(net.layers.slice(0, 1), x, net.h0s.slice(0, 1))[0];
+  return nudged.h.map((h, s) => {
+    if (s < spec.t) return [null];
+    const d = Math.hypot(...h.map((v, i) => v - traces[0].h[s][i]));
+    return [d > 0 ? d : null];
+  });
+}
+
+function shape(A, op) {
+  switch (op) {
+    case "T": return A.length ? A[0].map((_, i) => A.map((row) => row[i])) : [];
+    case "ravel": return A.flat();
+    case "col": return A.map((row) => row[0]);
+    case "row":
+    case "vector": return A[0];
+    case "tri_x": return A[0].flatMap((v) => [v, v, null]);
+    case "tri_y": return A[0].flatMap((v) => [0, v, null]);
+    case "chain": {
+      const n = A[0].length, z = [];
+      for (let i = n - 1; i >= 0; i--) {
+        const row = [];
+        A.forEach((h, s) => {
+          if (s > 0) row.push(null);
+          row.push(h[i]);
+        });
+        z.push(row);
+      }
+      return z;
+    }
+    default: throw new Error("unknown op " + op);
+  }
+}
+
+function select(b, traces, net) {
+  let A = quantity(b, traces, net).slice(b.rows[0], b.rows[1]);
+  if (b.col !== null && b.col !== undefined) A = A.map((row) => [row[b.col]]);
+  const values = shape(A, b.op);
+  if (!b.fmt) return values;
+  const { decimals, pre = "", post = "" } = b.fmt;
+  let k = 0;
+  const text = (v) => {
+    const p = Array.isArray(pre) ? pre[k] : pre;
+    k += 1;
+    return v === null || v === undefined ? "" : p + fmt(v, decimals) + post;
+  };
+  if (b.op === "vector") return "[" + values.map(text).join(", ") + "]";
+  return values.map((v) => (Array.isArray(v) ? v.map(text) : text(v)));
+}
