@@ -277,3 +277,42 @@ def ripple_bindings(t: int, T: int, eps: float, e) -> list[dict]:
     """rnnviz.figures.ripple_figure's rerun line (trace 0); the Jacobian (linearised) line updates on release."""
     spec = {"t": int(t), "eps": float(eps), "e": np.asarray(e, dtype=np.float64).tolist()}
     return [binding(0, "y", "ripple", (0, T + 1), "col", col=0, ripple=spec)]
+
+
+# --------------------------------------------------------------------------- labels and the cell's numbers
+
+_LABELS = {"W_h": "W_h", "W_x": "W_x", "b": "b", "W_y": "W_y", "b_y": "b_y", "h0": "h_0", "x": "x"}
+
+
+def entry_label(name: str, index) -> str:
+    """The sidebar slider's label of an entry (1-based on screen): W_h[1,2], b[1], x_3[1], h_0[2]."""
+    if name == "x":
+        return f"x_{index[0] + 1}[{index[1] + 1}]"
+    if len(index) == 2:
+        return f"{_LABELS[name]}[{index[0] + 1},{index[1] + 1}]"
+    return f"{_LABELS[name]}[{index[0] + 1}]"
+
+
+def bridge_entries(params: RNNParams, x, h0) -> dict[str, tuple[str, tuple[int, ...], float]]:
+    """label -> (name, index, settled value) for every entry a sidebar slider may edit."""
+    arrays = {**params.arrays(), "x": np.asarray(x), "h0": np.asarray(h0)}
+    return {entry_label(name, index): (name, index, float(arr[index]))
+            for name, arr in arrays.items() for index in np.ndindex(arr.shape)}
+
+
+def step_numbers(traces: list[Trace], t: int, activation: str, decimals: int) -> tuple[str, list[dict]]:
+    """The cell's numbers at step t as HTML (engine values) + bindings: h_{t-1}, x_t, a_t, h_t, y_t."""
+    tr = traces[0]
+    rows = [("x", f"x_{t}", (t - 1, t)), ("h", f"h_{t - 1}", (t - 1, t)),
+            ("pre", f"a_{t} = W_h h_{t - 1} + W_x x_{t} + b", (t - 1, t)),
+            ("h", f"h_{t} = {activation}(a_{t})", (t, t + 1))]
+    if tr.y is not None:
+        rows.append(("y", f"y_{t} = W_y h_{t} + b_y", (t - 1, t)))
+    net_x = {"x": tr.x.tolist()}
+    lines, bindings = [], []
+    for k, (q, label, span_rows) in enumerate(rows):
+        b = binding(f"n{k}", "text", q, span_rows, "vector", fmt_spec={"decimals": decimals})
+        value = select(b, traces, net_x)
+        lines.append(f'<div><span class="live-label">{label}</span> = <span data-live="n{k}">{value}</span></div>')
+        bindings.append(b)
+    return '<div class="live-numbers">' + "".join(lines) + "</div>", bindings

@@ -12,16 +12,26 @@ Two components, mounted in the page itself (v2 components are not iframes), talk
 
 Keyboard (arrows, Home/End, PageUp/PageDown) and touch work through the native range input; a held key
 previews every step and commits on key up.
+
+* ``drag_bridge``: makes Streamlit's own ``st.slider`` widgets live instead: it watches their thumbs
+  (by label) and re-announces every value they pass as the same ``rnnviz:drag`` event.  The sidebar
+  keeps its native sliders (keys, keyboard, the value -> SimState -> URL flow all unchanged).
+
+Under AppTest (no browser) the views fall back to the ``st.plotly_chart`` / ``st.markdown`` they stand
+for, with the same keys, so the page tests read the same figures.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
+from rnnviz import live_state
 from rnnviz.ui import plotly_js
 
 ASSETS = Path(__file__).with_name("live_drag_assets")
@@ -42,6 +52,16 @@ def _slider_component():
 def _view_component():
     js = FORWARD_JS.read_text(encoding="utf-8") + "\n" + plotly_js.LOADER_JS + "\n" + _read("view.js")
     return st.components.v2.component("rnnviz_live_view", js=js, css=_read("style.css"), isolate_styles=False)
+
+
+@cache
+def _bridge_component():
+    return st.components.v2.component("rnnviz_drag_bridge", js=_read("bridge.js"), isolate_styles=False)
+
+
+def _plain_elements() -> bool:
+    """True under AppTest: v2 components need a browser, so views are drawn as the elements they replace."""
+    return "streamlit.testing.v1.app_test" in sys.modules
 
 
 def committed_value(key: str, default: float | None = None) -> float | None:
@@ -72,6 +92,9 @@ def live_slider(label: str, target: dict, value: float, min_value: float, max_va
 def live_figure(fig, net: dict, bindings: list[dict], *, key: str, live: bool = True,
                 config: dict | None = None) -> None:
     """A Plotly figure that follows drags through ``bindings``; ``fig`` is the server's settled figure."""
+    if _plain_elements():
+        st.plotly_chart(fig, width="stretch", key=key, config=config)
+        return
     plotly_js.ensure_loaded()
     data = {"figure": fig.to_json(), "net": net, "bindings": bindings, "live": bool(live), "config": config or {}}
     _view_component()(data=data, key=key)
@@ -79,4 +102,42 @@ def live_figure(fig, net: dict, bindings: list[dict], *, key: str, live: bool = 
 
 def live_html(html: str, net: dict, bindings: list[dict], *, key: str, live: bool = True) -> None:
     """HTML whose ``<span data-live=ID>`` numbers follow drags through ``bindings`` (span = ID)."""
+    if _plain_elements():
+        st.html(html)
+        return
     _view_component()(data={"html": html, "net": net, "bindings": bindings, "live": bool(live)}, key=key)
+
+
+def drag_bridge(entries: dict[str, tuple[str, tuple[int, ...], float]], *, key: str = "rnnviz_drag_bridge") -> None:
+    """Announce drags of native st.slider widgets: ``entries`` maps a slider's label to (name, index, value)
+    of the network entry it edits (0-based index, value = the settled value)."""
+    if _plain_elements():
+        return
+    targets = {label: live_state.entry_target(name, index) for label, (name, index, _) in entries.items()}
+    values = {label: float(value) for label, (_, _, value) in entries.items()}
+    _bridge_component()(data={"targets": targets, "values": values}, key=key, height=0)
+
+
+def state_network(state, layers=None, h0s=None) -> dict:
+    """The network payload of a SimState (optionally a stack of layers, layer 0 = the state's params)."""
+    layers = [state.params] if layers is None else list(layers)
+    if h0s is None:
+        h0s = [state.h0] + [np.zeros(p.n) for p in layers[1:]]
+    return live_state.network_payload(layers, state.x, h0s)
+
+
+def release_caption(state) -> bool:
+    """Whether views follow drags for this state; if not, say on the page that they update on release."""
+    live = live_state.live_enabled(state.n, state.T)
+    if not live:
+        st.caption(live_state.release_note())
+    return live
+
+
+def live_page(state, layers=None, h0s=None) -> tuple[dict, bool]:
+    """Make a simulator page live: the sidebar's sliders announce drags; returns (network payload, live).
+
+    When the network is too large to follow a drag (``live_state.live_enabled``), says so on the page.
+    """
+    drag_bridge(live_state.bridge_entries(state.params, state.x, state.h0))
+    return state_network(state, layers, h0s), release_caption(state)

@@ -15,7 +15,8 @@ export default function (component) {
   v.net = data.net;
   v.fig = data.figure ? JSON.parse(data.figure) : null;
   // Values the server has now committed are in data.net; only an entry still being dragged stays overridden.
-  const keep = v.active ? v.overrides.get(v.active) : undefined;
+  let keep = v.active ? v.overrides.get(v.active) : undefined;
+  if (keep && keep.value === baseValue(v.net, keep.target)) keep = undefined;  // the server has it now
   v.overrides = new Map();
   if (keep) v.overrides.set(v.active, keep);
   v.root.dataset.live = data.live ? "on" : "off";
@@ -40,6 +41,8 @@ function createView(parent) {
   const v = { root, overrides: new Map(), active: null, frame: 0, rev: 0, updates: 0, listening: false };
 
   v.renderSettled = () => {
+    if (v.shown === v.data) return;  // already showing this run's engine numbers
+    v.shown = v.data;
     v.root.dataset.source = "engine";
     if (v.fig) {
       v.draw(v.fig.data, v.fig.layout);
@@ -58,8 +61,19 @@ function createView(parent) {
     const { target, value, final } = event.detail;
     if (!v.data || !v.data.live || !target) return;
     const key = target.name + ":" + target.index.join(",");
-    v.overrides.set(key, { target, value });
     v.active = final ? null : key;
+    if (value === baseValue(v.net, target)) {
+      // Back at the settled value (or the server's own value arriving): show the engine's numbers again.
+      v.overrides.delete(key);
+      if (v.overrides.size === 0) {
+        if (v.frame) cancelAnimationFrame(v.frame);
+        v.frame = 0;
+        v.renderSettled();
+        return;
+      }
+    } else {
+      v.overrides.set(key, { target, value });
+    }
     v.schedule();
   };
 
@@ -90,8 +104,18 @@ function createView(parent) {
     v.updates += 1;
     v.root.dataset.updates = String(v.updates);
     v.root.dataset.source = "preview";
+    v.shown = null;
   };
   return v;
+}
+
+function baseValue(net, target) {
+  const [i, j] = target.index;
+  if (target.name === "x") return net.x[i][j];
+  if (target.name === "h0") return net.h0s[0] ? net.h0s[0][i] : 0;
+  const arr = net.layers[0][target.name];
+  if (!arr) return undefined;
+  return target.index.length === 2 ? arr[i][j] : arr[i];
 }
 
 function withOverrides(net, overrides) {
