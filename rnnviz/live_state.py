@@ -85,9 +85,10 @@ def with_entry(net: dict, target: dict, value: float) -> dict:
         h0[index[0]] = value
         h0s[0] = h0
     else:
-        arr = np.array(layers[0][name], dtype=np.float64)
+        top = len(layers) - 1 if name in ("W_y", "b_y") else 0  # a stack's output layer sits on its top layer
+        arr = np.array(layers[top][name], dtype=np.float64)
         arr[tuple(index)] = value
-        layers[0][name] = arr.tolist()
+        layers[top][name] = arr.tolist()
     return {"layers": layers, "x": x, "h0s": h0s}
 
 
@@ -239,7 +240,7 @@ def sequence_bindings(d: int, k: int, T: int, layer: int) -> list[dict]:
     return [binding(d + i, "y", "y", (0, T), "col", layer=layer, col=i) for i in range(k)]
 
 
-def chain_bindings(n: int, lo: int, hi: int, decimals: int) -> list[dict]:
+def chain_bindings(n: int, lo: int, hi: int, decimals: int, layer: int = 0) -> list[dict]:
     """rnnviz.figures.chain_figure's h boxes (trace 1): h_{lo-1} .. h_hi, unit 1 on top, hover texts."""
     steps = range(lo - 1, hi + 1)
     # text has the same layout as z: rows flipped, gap columns; the prefixes are laid out row by row.
@@ -250,8 +251,9 @@ def chain_bindings(n: int, lo: int, hi: int, decimals: int) -> list[dict]:
             if j < len(steps) - 1:
                 pre_full.append("")
     return [
-        binding(1, "z", "h", (lo - 1, hi + 1), "chain"),
-        binding(1, "text", "h", (lo - 1, hi + 1), "chain", fmt_spec={"decimals": decimals, "pre": pre_full}),
+        binding(1, "z", "h", (lo - 1, hi + 1), "chain", layer=layer),
+        binding(1, "text", "h", (lo - 1, hi + 1), "chain", layer=layer,
+                fmt_spec={"decimals": decimals, "pre": pre_full}),
     ]
 
 
@@ -273,9 +275,11 @@ def phase_bindings(t: int, T: int, mean, axes) -> list[dict]:
     return out
 
 
-def ripple_bindings(t: int, T: int, eps: float, e) -> list[dict]:
-    """rnnviz.figures.ripple_figure's rerun line (trace 0); the Jacobian (linearised) line updates on release."""
-    spec = {"t": int(t), "eps": float(eps), "e": np.asarray(e, dtype=np.float64).tolist()}
+def ripple_bindings(t: int, T: int, eps: float, d: int, unit: int | None = None) -> list[dict]:
+    """rnnviz.figures.ripple_figure's rerun line (trace 0) for analysis.ripple(..., t, eps, unit): every input
+    nudged (unit None) or the 1-based ``unit``.  The Jacobian (linearised) line updates on release."""
+    e = np.ones(d) if unit is None else np.eye(d)[unit - 1]
+    spec = {"t": int(t), "eps": float(eps), "e": e.tolist()}
     return [binding(0, "y", "ripple", (0, T + 1), "col", col=0, ripple=spec)]
 
 

@@ -142,7 +142,7 @@ def test_ripple_bindings_follow_the_rerun_line():
     r2 = ripple(p2, s.x, s.h0, 4, eps=1e-2)
     settled = figures.ripple_figure(r1.delta, 4, 1e-2, linearised=r1.linearised)
     expected = figures.ripple_figure(r2.delta, 4, 1e-2, linearised=r2.linearised)
-    _assert_bound_equal(settled, live_state.ripple_bindings(4, s.T, 1e-2, np.ones(s.d)), changed, expected)
+    _assert_bound_equal(settled, live_state.ripple_bindings(4, s.T, 1e-2, s.d), changed, expected)
 
 
 def test_vector_span_formats_like_the_pages():
@@ -157,3 +157,22 @@ def test_live_budget():
     assert live_state.live_enabled(16, 100)
     assert not live_state.live_enabled(17, 10) and not live_state.live_enabled(4, 101)
     assert "released" in live_state.release_note()
+
+
+def test_ripple_bindings_nudge_one_input():
+    s = make_preset("lesson", n=3, d=3, T=7)
+    net, changed = _changed(s, "W_x", (1, 2))
+    p2 = _params(changed)
+    r1, r2 = ripple(s.params, s.x, s.h0, 2, eps=1e-3, unit=3), ripple(p2, s.x, s.h0, 2, eps=1e-3, unit=3)
+    settled = figures.ripple_figure(r1.delta, 2, 1e-3, linearised=r1.linearised)
+    expected = figures.ripple_figure(r2.delta, 2, 1e-3, linearised=r2.linearised)
+    _assert_bound_equal(settled, live_state.ripple_bindings(2, s.T, 1e-3, s.d, unit=3), changed, expected)
+
+
+def test_stacked_output_entries_edit_the_top_layer():
+    s = make_preset("lesson", n=2, k=2, T=3)
+    from rnnviz import stacking
+    stack, _ = stacking.stacked_traces(s, 2)
+    net = live_state.network_payload(stack, s.x, [s.h0, np.zeros(2)])
+    changed = live_state.with_entry(net, live_state.entry_target("W_y", (1, 0)), 0.25)
+    assert changed["layers"][1]["W_y"][1][0] == 0.25 and changed["layers"][0]["W_y"] is None

@@ -109,11 +109,16 @@ function createView(parent) {
   return v;
 }
 
+// The sidebar edits layer 0, except W_y and b_y: a stack's output layer sits on its top layer.
+function outputLayer(net, target) {
+  return target.name === "W_y" || target.name === "b_y" ? net.layers.length - 1 : 0;
+}
+
 function baseValue(net, target) {
   const [i, j] = target.index;
   if (target.name === "x") return net.x[i][j];
   if (target.name === "h0") return net.h0s[0] ? net.h0s[0][i] : 0;
-  const arr = net.layers[0][target.name];
+  const arr = net.layers[outputLayer(net, target)][target.name];
   if (!arr) return undefined;
   return target.index.length === 2 ? arr[i][j] : arr[i];
 }
@@ -131,10 +136,11 @@ function withOverrides(net, overrides) {
       h0[i] = value;
       out.h0s[0] = h0;
     } else {
-      const arr = out.layers[0][target.name].map((row) => (Array.isArray(row) ? row.slice() : row));
+      const l = outputLayer(out, target);
+      const arr = out.layers[l][target.name].map((row) => (Array.isArray(row) ? row.slice() : row));
       if (target.index.length === 2) arr[i][j] = value;
       else arr[i] = value;
-      out.layers[0][target.name] = arr;
+      out.layers[l][target.name] = arr;
     }
   }
   return out;
