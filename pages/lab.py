@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz import presets, widgets
+from rnnviz import live_state, presets, widgets
 from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
 from rnnviz.engine import RNNParams, forward
 from rnnviz.figures import lab as ft
 from rnnviz.training import Trainer
+from rnnviz.ui import live_drag
 
 INPUT_CHOICES = {"linear": "around h = 0 (f' = 1: the pure power of W_h)", "network": "the network's inputs x",
                  "random": "random inputs N(0, 1)", "custom": "zero inputs (only W_h and b act)"}
@@ -41,6 +42,27 @@ def gain(W_x, W_h, b, activation, x, h0):
 
 def curve(p, x, h0):
     return gain(p.W_x, p.W_h, p.b, p.activation, x, h0)
+
+
+RHO_RANGE = (0.05, 3.0, 0.05)  # the ρ slider: min, max, step
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def rho_frames(W_x, W_h, b, activation, x, h0, W_h_network) -> tuple[dict, dict]:
+    """The rescaled curve and eigenvalues at every ρ slider position, from the engine: the live preview while
+    the ρ slider is dragged (live drag, issue 11).  One pass per network; ρ moves then cost no server time."""
+    p = RNNParams(W_x=W_x, W_h=W_h, b=b, activation=activation)
+    lam = eigenvalues(W_h_network)
+    jac, eig = {}, {}
+    for rho_value in live_state.slider_positions(*RHO_RANGE):
+        scaled_h, problem = presets.scale_to_spectral_radius(W_h_network, rho_value)
+        if problem:
+            continue
+        q = p.replace(W_h=scaled_h)
+        jac[rho_value] = live_state.jacobian_patch(1, f"W_h rescaled (ρ = {rho_value:.2f})",
+                                                   jacobian_norms(q, forward(q, x, h0)))
+        eig[rho_value] = live_state.eigenvalue_patch(2, "rescaled", eigenvalues(scaled_h), others=[lam])
+    return live_state.frames_payload("lab_rho", 2, jac), live_state.frames_payload("lab_rho", 2, eig)
 
 
 def apply_radius(W_h) -> None:
@@ -94,8 +116,18 @@ widgets.numbers(ft.eigenvalue_table([("current W_h", lam)]))
 
 # --- rescaling W_h
 st.subheader("Rescale W_h: watch decay turn into growth")
-target = st.slider("Spectral radius ρ for W_h", 0.05, 3.0, 1.5, 0.05, key="lab_rho",
+RHO_LABEL = "Spectral radius ρ for W_h"
+target = st.slider(RHO_LABEL, *RHO_RANGE[:2], 1.5, RHO_RANGE[2], key="lab_rho",
                    help="W_h is multiplied by one number so its largest |eigenvalue| becomes ρ.")
+frames = (None, None)
+if live_state.live_enabled(state.n, len(x)):
+    frames = rho_frames(chain_params.W_x, chain_params.W_h, chain_params.b, chain_params.activation, x, h0,
+                        params.W_h)
+    for payload in frames:
+        payload["settled"] = f"{target:.2f}"
+    live_drag.drag_bridge({}, knobs={RHO_LABEL: ("lab_rho", target)})
+else:
+    st.caption(live_state.release_note())
 scaled, message = presets.scale_to_spectral_radius(params.W_h, target)
 if message:
     st.warning(message, icon=":material/warning:")
@@ -105,12 +137,13 @@ chosen_label = f"W_h rescaled (ρ = {target:.2f})"
 curves = [(current_label, norms), (chosen_label, chosen_norms)]
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(ft.jacobian_figure(curves, "‖∂h_T/∂h_t‖: current W_h vs rescaled"), key="lab_fig_rescaled")
+    live_drag.live_figure(ft.jacobian_figure(curves, "‖∂h_T/∂h_t‖: current W_h vs rescaled"), key="lab_fig_rescaled",
+                          frames=frames[0])
     st.caption("Solid is the network as it is, dashed the rescaled W_h; with tanh, growth is capped once the "
                "units saturate (f' → 0).")
 with right:
     sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
-    st.plotly_chart(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled")
+    live_drag.live_figure(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled", frames=frames[1])
     st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
 widgets.numbers(ft.jacobian_table(curves))
 st.button("Apply to the network", key="lab_apply", on_click=apply_radius, args=(scaled,), disabled=message is not None,

@@ -320,3 +320,66 @@ def step_numbers(traces: list[Trace], t: int, activation: str, decimals: int) ->
         lines.append(f'<div><span class="live-label">{label}</span> = <span data-live="n{k}">{value}</span></div>')
         bindings.append(b)
     return '<div class="live-numbers">' + "".join(lines) + "</div>", bindings
+
+
+# --------------------------------------------------------------------------- the lab's ρ slider: engine frames
+
+def knob_target(name: str) -> dict:
+    """A slider that is not a network entry (the lab's ρ): its views show precomputed frames."""
+    return {"name": name, "index": []}
+
+
+def slider_positions(lo: float, hi: float, step: float) -> list[float]:
+    """Every value a Streamlit slider (lo..hi by step) can take, as it reports them."""
+    count = int(round((hi - lo) / step))
+    return [round(lo + k * step, 10) for k in range(count + 1)]
+
+
+def _listed(values) -> list:
+    return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=np.float64)]
+
+
+def _positive(values) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(values) & (values > 0), values, np.nan)
+
+
+def jacobian_patch(trace: int, label: str, norms) -> list[list]:
+    """rnnviz.figures.lab.jacobian_figure's curve `trace` set to (label, norms)."""
+    return [[trace, "y", _listed(_positive(norms)[::-1])], [trace, "name", label],
+            [trace, "hovertemplate", f"{label}: ‖∂h_T/∂h_t‖ at T−t = %{{x}} is %{{y:.4e}}<extra></extra>"]]
+
+
+def eigenvalue_patch(trace: int, label: str, lam, others=()) -> list[list]:
+    """rnnviz.figures.lab.eigenvalue_figure's set `trace` (1 + its index) set to (label, lam); the axis
+    ranges follow every set shown (``others``: the eigenvalues of the sets that do not move)."""
+    lam = np.asarray(lam, dtype=complex)
+    text = [f"{label}: λ = {z.real:.4f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.4f}i, |λ| = {abs(z):.4f}"
+            for z in lam]
+    reach = 1.2
+    for values in (*others, lam):
+        values = np.asarray(values, dtype=complex)
+        if values.size:
+            reach = max(reach, 1.1 * float(np.max(np.abs(values))))
+    return [[trace, "x", _listed(lam.real)], [trace, "y", _listed(lam.imag)], [trace, "text", text],
+            [-1, "xaxis.range", [-reach, reach]], [-1, "yaxis.range", [-reach, reach]]]
+
+
+def frames_payload(target: str, decimals: int, patches: dict[float, list[list]]) -> dict:
+    """What a view needs to follow a knob: the patch of every slider position, keyed as the thumb prints it."""
+    return {"target": target, "decimals": decimals,
+            "patches": {f"{value:.{decimals}f}": patch for value, patch in patches.items()}}
+
+
+def apply_patch(figure: dict, patch: list[list]) -> dict:
+    """Python twin of the browser's frame update (tests)."""
+    data = [dict(tr) for tr in figure["data"]]
+    layout = dict(figure["layout"])
+    for trace, attr, value in patch:
+        if trace == -1:
+            axis, key = attr.split(".")
+            layout[axis] = {**layout.get(axis, {}), key: value}
+        else:
+            data[trace][attr] = value
+    return {**figure, "data": data, "layout": layout}

@@ -176,3 +176,44 @@ def test_stacked_output_entries_edit_the_top_layer():
     net = live_state.network_payload(stack, s.x, [s.h0, np.zeros(2)])
     changed = live_state.with_entry(net, live_state.entry_target("W_y", (1, 0)), 0.25)
     assert changed["layers"][1]["W_y"][1][0] == 0.25 and changed["layers"][0]["W_y"] is None
+
+
+def test_lab_patches_equal_the_lab_figures_at_that_rho():
+    from rnnviz.analysis import eigenvalues, jacobian_norms
+    from rnnviz.figures import lab as ft
+    from rnnviz.presets import scale_to_spectral_radius
+
+    s = make_preset("vanishing", n=3, T=12)
+    p = s.params
+    norms = jacobian_norms(p, forward(p, s.x, s.h0))
+    lam = eigenvalues(p.W_h)
+    curves_at = {}
+    for rho in (1.5, 2.35):
+        W, _ = scale_to_spectral_radius(p.W_h, rho)
+        q = p.replace(W_h=W)
+        curves_at[rho] = (jacobian_norms(q, forward(q, s.x, s.h0)), eigenvalues(W))
+    settled_jac = ft.jacobian_figure([("current", norms), ("W_h rescaled (ρ = 1.50)", curves_at[1.5][0])])
+    settled_eig = ft.eigenvalue_figure([("current W_h", lam), ("rescaled", curves_at[1.5][1])])
+    want_jac = ft.jacobian_figure([("current", norms), ("W_h rescaled (ρ = 2.35)", curves_at[2.35][0])])
+    want_eig = ft.eigenvalue_figure([("current W_h", lam), ("rescaled", curves_at[2.35][1])])
+    jac = live_state.apply_patch(settled_jac.to_plotly_json(),
+                                 live_state.jacobian_patch(1, "W_h rescaled (ρ = 2.35)", curves_at[2.35][0]))
+    eig = live_state.apply_patch(settled_eig.to_plotly_json(),
+                                 live_state.eigenvalue_patch(2, "rescaled", curves_at[2.35][1], others=[lam]))
+    pairs = ((jac["data"][1], want_jac.data[1], ("y",)), (eig["data"][2], want_eig.data[2], ("x", "y")))
+    for got, want, attrs in pairs:
+        for attr in attrs:
+            w = np.array(want[attr], dtype=np.float64)
+            g = np.array([np.nan if v is None else v for v in got[attr]], dtype=np.float64)
+            np.testing.assert_allclose(g, w, rtol=0, atol=0)
+    assert jac["data"][1]["name"] == want_jac.data[1].name
+    assert jac["data"][1]["hovertemplate"] == want_jac.data[1].hovertemplate
+    assert list(eig["data"][2]["text"]) == list(want_eig.data[2].text)
+    assert eig["layout"]["xaxis"]["range"] == list(want_eig.layout.xaxis.range)
+
+
+def test_slider_positions_and_frames_keys():
+    positions = live_state.slider_positions(0.05, 3.0, 0.05)
+    assert len(positions) == 60 and positions[0] == 0.05 and positions[-1] == 3.0 and 1.5 in positions
+    payload = live_state.frames_payload("lab_rho", 2, {0.05: [], 1.5: []})
+    assert set(payload["patches"]) == {"0.05", "1.50"}

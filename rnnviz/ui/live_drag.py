@@ -89,14 +89,18 @@ def live_slider(label: str, target: dict, value: float, min_value: float, max_va
     return float(value)
 
 
-def live_figure(fig, net: dict, bindings: list[dict], *, key: str, live: bool = True,
-                config: dict | None = None) -> None:
-    """A Plotly figure that follows drags through ``bindings``; ``fig`` is the server's settled figure."""
+def live_figure(fig, net: dict | None = None, bindings: list[dict] | None = None, *, key: str, live: bool = True,
+                config: dict | None = None, frames: dict | None = None) -> None:
+    """A Plotly figure that follows drags; ``fig`` is the server's settled figure.
+
+    Network sliders: ``net`` + ``bindings`` (forward.js recomputes).  A knob: ``frames``
+    (``live_state.frames_payload`` plus "settled": the knob's committed value as its key)."""
     if _plain_elements():
         st.plotly_chart(fig, width="stretch", key=key, config=config)
         return
     plotly_js.ensure_loaded()
-    data = {"figure": fig.to_json(), "net": net, "bindings": bindings, "live": bool(live), "config": config or {}}
+    data = {"figure": fig.to_json(), "net": net, "bindings": bindings, "live": bool(live and net is not None),
+            "config": config or {}, "frames": frames}
     _view_component()(data=data, key=key)
 
 
@@ -108,13 +112,17 @@ def live_html(html: str, net: dict, bindings: list[dict], *, key: str, live: boo
     _view_component()(data={"html": html, "net": net, "bindings": bindings, "live": bool(live)}, key=key)
 
 
-def drag_bridge(entries: dict[str, tuple[str, tuple[int, ...], float]], *, key: str = "rnnviz_drag_bridge") -> None:
+def drag_bridge(entries: dict[str, tuple[str, tuple[int, ...], float]], *, knobs: dict | None = None,
+                key: str = "rnnviz_drag_bridge") -> None:
     """Announce drags of native st.slider widgets: ``entries`` maps a slider's label to (name, index, value)
-    of the network entry it edits (0-based index, value = the settled value)."""
+    of the network entry it edits (0-based index, value = the settled value); ``knobs`` maps a label to
+    (knob name, value) for sliders whose views show precomputed frames.  One bridge per page."""
     if _plain_elements():
         return
     targets = {label: live_state.entry_target(name, index) for label, (name, index, _) in entries.items()}
     values = {label: float(value) for label, (_, _, value) in entries.items()}
+    for label, (name, value) in (knobs or {}).items():
+        targets[label], values[label] = live_state.knob_target(name), float(value)
     _bridge_component()(data={"targets": targets, "values": values}, key=key, height=0)
 
 

@@ -59,7 +59,20 @@ function createView(parent) {
 
   v.onDrag = (event) => {
     const { target, value, final } = event.detail;
-    if (!v.data || !v.data.live || !target) return;
+    if (!v.data || !target) return;
+    const frames = v.data.frames;
+    if (frames && target.name === frames.target) {
+      // A knob (the lab's ρ): the server computed the engine's picture for every slider position.
+      const key = Number(value).toFixed(frames.decimals);
+      if (key === frames.settled) {
+        v.renderSettled();
+      } else if (frames.patches[key]) {
+        v.patch = frames.patches[key];
+        v.schedule();
+      }
+      return;
+    }
+    if (!v.data.live || !v.net) return;
     const key = target.name + ":" + target.index.join(",");
     v.active = final ? null : key;
     if (value === baseValue(v.net, target)) {
@@ -86,6 +99,11 @@ function createView(parent) {
   };
 
   v.preview = () => {
+    if (v.patch) {
+      v.showPatch(v.patch);
+      v.patch = null;
+      return;
+    }
     const net = withOverrides(v.net, v.overrides);
     const traces = rnnForward(net.layers, net.x, net.h0s);
     const bindings = v.data.bindings || [];
@@ -101,6 +119,23 @@ function createView(parent) {
         if (span) span.textContent = select(b, traces, net);
       }
     }
+    v.updates += 1;
+    v.root.dataset.updates = String(v.updates);
+    v.root.dataset.source = "preview";
+    v.shown = null;
+  };
+  v.showPatch = (patch) => {
+    const data = v.fig.data.map((t) => Object.assign({}, t));
+    const layout = JSON.parse(JSON.stringify(v.fig.layout));
+    for (const [trace, attr, value] of patch) {
+      if (trace === -1) {
+        const [axis, key] = attr.split(".");
+        layout[axis] = Object.assign({}, layout[axis], { [key]: value });
+      } else {
+        data[trace][attr] = value;
+      }
+    }
+    v.draw(data, layout);
     v.updates += 1;
     v.root.dataset.updates = String(v.updates);
     v.root.dataset.source = "preview";
