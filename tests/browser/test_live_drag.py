@@ -165,3 +165,67 @@ def test_touch_drag(live_server, browser):
         assert_matches_engine(final)
     finally:
         ctx.close()
+
+
+# --------------------------------------------------------------------------- the app's own pages (native sliders)
+
+NATIVE = "[data-testid='stSlider'] input[type='range'][aria-label={label!r}]"
+
+
+def native_drag(page, label: str, steps: int, dx: float, read: str):
+    """Drag the native st.slider `label` by steps * dx pixels; returns [(thumb value, read())] mid-drag."""
+    widget = page.locator("[data-testid='stSlider']").filter(
+        has=page.locator(f"input[type='range'][aria-label={label!r}]"))
+    widget.scroll_into_view_if_needed()
+    box = widget.locator("[data-testid='stSliderThumbValue']").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] + 10
+    page.mouse.move(x, y)
+    page.mouse.down()
+    snaps = []
+    for k in range(1, steps + 1):
+        page.mouse.move(x + dx * k, y, steps=2)
+        page.wait_for_timeout(80)
+        snaps.append(page.evaluate(f"() => [document.querySelector({NATIVE.format(label=label)!r}).value, ({read})()]"))
+    page.mouse.up()
+    return snaps
+
+
+CELL_NUMBERS = """() => {
+  const view = document.querySelector('.rnnviz-live-view');
+  return [view.dataset.source, [...view.querySelectorAll('[data-live]')].map(e => e.textContent)];
+}"""
+
+
+def test_cell_page_follows_a_native_weight_slider(app_server, page):
+    goto(page, app_server, "/cell", "t=2")
+    page.wait_for_selector(".rnnviz-live-view [data-live]")
+    p = probe(page)
+    sent = p.sent
+    snaps = native_drag(page, "W_h[1,1]", 8, 9, CELL_NUMBERS)
+    assert p.sent <= sent + 1  # at most the release's rerun, none during the drag
+    previews = [(float(value), numbers) for value, (source, numbers) in snaps if source == "preview"]
+    assert len({tuple(n) for _, n in previews}) >= 4, snaps
+    for value, numbers in previews:
+        W_h = np.array(LESSON.params.W_h)
+        W_h[0, 0] = value
+        tr = forward(LESSON.params.replace(W_h=W_h), LESSON.x, LESSON.h0)
+        vec = lambda a: "[" + ", ".join(f"{v:.4f}".replace("-0.0000", "0.0000") for v in a) + "]"  # noqa: E731
+        assert numbers == [vec(LESSON.x[1]), vec(tr.h[1]), vec(tr.pre[1]), vec(tr.h[2])], (value, numbers)
+    wait_for_rerun(page)
+    page.wait_for_function("() => document.querySelector('.rnnviz-live-view').dataset.source === 'engine'")
+    assert not p.page_errors
+
+
+def test_lab_rho_slider_previews_engine_frames(app_server, page):
+    goto(page, app_server, "/lab")
+    page.wait_for_selector(".rnnviz-live-view .main-svg", timeout=90_000)
+    p = probe(page)
+    sent = p.sent
+    read = "() => [...document.querySelectorAll('.rnnviz-live-view')].map(e => e.dataset.source + e.dataset.updates)"
+    snaps = native_drag(page, "Spectral radius ρ for W_h", 6, 12, read)
+    assert p.sent <= sent + 1
+    moved = [s for s in snaps if float(s[0]) != 1.5]
+    assert moved and all(all(v.startswith("preview") for v in views) for _, views in moved), snaps
+    assert len({views[0] for _, views in moved}) >= 3, snaps
+    wait_for_rerun(page)
+    assert not p.page_errors
