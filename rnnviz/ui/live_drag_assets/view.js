@@ -38,7 +38,7 @@ function createView(parent) {
   root.dataset.testid = "rnnvizLiveView";
   root.dataset.updates = "0";
   parent.appendChild(root);
-  const v = { root, overrides: new Map(), active: null, frame: 0, rev: 0, updates: 0, listening: false };
+  const v = { root, overrides: new Map(), active: null, frame: 0, updates: 0, listening: false, drawMs: [] };
 
   v.renderSettled = () => {
     if (v.shown === v.data) return;  // already showing this run's engine numbers
@@ -51,10 +51,24 @@ function createView(parent) {
     }
   };
 
+  // Every bound attribute gets a new array, which is how Plotly.react sees a change: no datarevision, so
+  // traces that did not change are not recomputed.  One draw at a time; a newer picture waits its turn.
   v.draw = (traces, layout) => {
+    v.next = { traces, layout };
+    if (v.drawing) return v.drawing;
     const config = Object.assign({ displaylogo: false, responsive: true }, v.data.config || {});
-    const fig = { data: traces, layout: Object.assign({}, layout, { datarevision: ++v.rev }) };
-    return loadPlotly().then((Plotly) => Plotly.react(v.root, fig.data, fig.layout, config));
+    v.drawing = loadPlotly().then(async (Plotly) => {
+      while (v.next) {
+        const { traces: t, layout: l } = v.next;
+        v.next = null;
+        const start = performance.now();
+        await Plotly.react(v.root, t, l, config);
+        v.drawMs.push(performance.now() - start);
+        v.root.dataset.drawMs = (v.drawMs.reduce((a, b) => a + b, 0) / v.drawMs.length).toFixed(1);
+      }
+      v.drawing = null;
+    });
+    return v.drawing;
   };
 
   v.onDrag = (event) => {
@@ -72,7 +86,7 @@ function createView(parent) {
       }
       return;
     }
-    if (!v.data.live || !v.net) return;
+    if (!v.data.live || !v.net || !(v.data.bindings || []).length) return;  // nothing here moves with it
     const key = target.name + ":" + target.index.join(",");
     v.active = final ? null : key;
     if (value === baseValue(v.net, target)) {
