@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from rnnviz import figures, live_state, widgets
+from rnnviz import figures, live_state
 from rnnviz.analysis import pca_projection, ripple
 from rnnviz.ui import live_drag
+from rnnviz.ui.page import numbers, simulator_page
 
-state, trace, t, decimals = widgets.simulator_page("Phase portrait & ripple")
+state, trace, t, decimals = simulator_page("Phase portrait & ripple")
 
 projection = pca_projection(trace.h)
 net, live = live_drag.live_page(state)
@@ -24,7 +25,7 @@ with portrait:
     box = " inside the dashed [−1, 1]² box tanh allows" if projection.method == "identity" else ""
     st.caption(f"The hidden state moves from h_0 (light) to h_{state.T} (dark){box}; "
                f"the ring marks h_{t}. Each arrow is one application of the same cell.")
-    widgets.numbers(figures.phase_table(projection.coords, projection.labels).round(decimals),
+    numbers(figures.phase_table(projection.coords, projection.labels).round(decimals),
                     title="Numbers: the trajectory")
 
 with ripple_col:
@@ -37,8 +38,7 @@ with ripple_col:
         unit = None if choice == "all inputs" else int(choice[2:-1])
     result = ripple(state.params, state.x, state.h0, t, eps=eps, unit=unit, trace=trace)
     live_drag.live_figure(figures.ripple_figure(result.delta, t, eps, linearised=result.linearised), net,
-                          live_state.ripple_bindings(t, state.T, eps, state.d, unit), key="ripple",
-                          live=live)
+                          live_state.ripple_bindings(t, state.T, eps, state.d, unit), key="ripple", live=live)
     st.caption(f"Nudge x_{t} by ε and rerun: how far does each later h_s move? A falling line is memory fading "
                "(vanishing); a flat or rising one is memory that persists (or explodes). Pick t above.")
-    widgets.numbers(figures.ripple_table(result), title="Numbers: the ripple")
+    numbers(figures.ripple_table(result), title="Numbers: the ripple")
