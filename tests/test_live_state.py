@@ -217,3 +217,15 @@ def test_slider_positions_and_frames_keys():
     assert len(positions) == 60 and positions[0] == 0.05 and positions[-1] == 3.0 and 1.5 in positions
     payload = live_state.frames_payload("lab_rho", 2, {0.05: [], 1.5: []})
     assert set(payload["patches"]) == {"0.05", "1.50"}
+
+
+def test_bridge_labels_are_the_sidebar_slider_labels():
+    """The drag bridge finds Streamlit's sliders by label: the same strings as rnnviz.ui.sidebar."""
+    from rnnviz.ui import sidebar
+
+    s = make_preset("lesson", n=3, d=2, k=2, T=4)
+    entries = live_state.bridge_entries(s.params, s.x, s.h0)
+    assert len(entries) == s.params.num_params + s.x.size + s.h0.size
+    for label, (name, index, value) in entries.items():
+        assert sidebar._entry_label(name, index) == label
+        assert value == float({**s.params.arrays(), "x": s.x, "h0": s.h0}[name][index])

@@ -32,7 +32,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import live_state
-from rnnviz.ui import plotly_js
+from rnnviz.ui import plotly_js, session
 
 ASSETS = Path(__file__).with_name("live_drag_assets")
 FORWARD_JS = Path(__file__).resolve().parents[1] / "forward.js"
@@ -66,7 +66,7 @@ def _plain_elements() -> bool:
 
 def committed_value(key: str, default: float | None = None) -> float | None:
     """The value a live slider last sent (in an on_change callback: the new value)."""
-    state = st.session_state.get(key)
+    state = session.get(key)
     if state is None:
         return default
     value = state.get("value") if hasattr(state, "get") else None

@@ -17,6 +17,8 @@ from pathlib import Path
 import plotly
 import streamlit as st
 
+from rnnviz.ui import session
+
 PLOTLY_JS_PATH = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 _SHIPPED = "rnnviz_plotly_js_shipped"
 
@@ -44,7 +46,7 @@ def _component():
 
 def ensure_loaded() -> None:
     """Send plotly.js to this browser session, once (call before mounting a component that draws charts)."""
-    if st.session_state.get(_SHIPPED):
+    if session.get(_SHIPPED):
         return
-    st.session_state[_SHIPPED] = True
+    session.put(_SHIPPED, True)
     _component()(key="rnnviz_plotly_js", height=0)
