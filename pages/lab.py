@@ -49,10 +49,10 @@ def curve(p, x, h0):
 RHO_RANGE = (0.05, 3.0, 0.05)  # the ρ slider: min, max, step
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def rho_frames(W_x, W_h, b, activation, x, h0, W_h_network) -> tuple[dict, dict]:
     """The rescaled curve and eigenvalues at every ρ slider position, from the engine: the live preview while
-    the ρ slider is dragged (live drag, issue 11).  One pass per network; ρ moves then cost no server time."""
+    the ρ slider is dragged (live drag, issue 11).  60 curves cost ~10 reruns' worth of work, so they are
+    prepared off the script thread once per network (``live_drag.prepared``); no streamlit in here."""
     p = RNNParams(W_x=W_x, W_h=W_h, b=b, activation=activation)
     lam = eigenvalues(W_h_network)
     jac, eig = {}, {}
@@ -117,11 +117,14 @@ target = st.slider(RHO_LABEL, *RHO_RANGE[:2], 1.5, RHO_RANGE[2], key="lab_rho",
                    help="W_h is multiplied by one number so its largest |eigenvalue| becomes ρ.")
 frames = (None, None)
 if live_state.live_enabled(state.n, len(x)):
-    frames = rho_frames(chain_params.W_x, chain_params.W_h, chain_params.b, chain_params.activation, x, h0,
-                        params.W_h)
-    for payload in frames:
-        payload["settled"] = f"{target:.2f}"
-    live_drag.drag_bridge({}, knobs={RHO_LABEL: ("lab_rho", target)})
+    frame_args = (chain_params.W_x, chain_params.W_h, chain_params.b, chain_params.activation, x, h0, params.W_h)
+    ready = live_drag.prepared("lab_rho:" + live_drag.array_key(*frame_args), rho_frames, *frame_args)
+    if ready is not None:
+        frames = tuple({**payload, "settled": f"{target:.2f}"} for payload in ready)
+        live_drag.drag_bridge({}, knobs={RHO_LABEL: ("lab_rho", target)})
+    else:
+        st.caption("The curves below follow the ρ slider while it is dragged from the next update on "
+                   "(their values at every ρ are being computed); until then they update on release.")
 else:
     st.caption(live_state.release_note())
 scaled, message = presets.scale_to_spectral_radius(params.W_h, target)

@@ -23,8 +23,11 @@ for, with the same keys, so the page tests read the same figures.
 
 from __future__ import annotations
 
+import hashlib
 import sys
+from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -149,3 +152,38 @@ def live_page(state, layers=None, h0s=None) -> tuple[dict, bool]:
     """
     drag_bridge(live_state.bridge_entries(state.params, state.x, state.h0))
     return state_network(state, layers, h0s), release_caption(state)
+
+
+# --------------------------------------------------------------------------- previews prepared off the script thread
+
+_PREPARER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rnnviz-live-prepare")
+_PREPARED: OrderedDict = OrderedDict()  # key -> Future, newest last
+_PREPARED_KEEP = 32
+
+
+def prepared(key: str, fn: Callable, *args):
+    """fn(*args) computed on a background thread, once per key: its result when ready, else None (started).
+
+    For previews that cost more than a rerun should (the lab's ρ frames): the page ships them from the run
+    after they are ready; until then the view simply updates on release.  fn must not call streamlit.
+    """
+    future = _PREPARED.get(key)
+    if future is None:
+        _PREPARED[key] = _PREPARER.submit(fn, *args)
+        while len(_PREPARED) > _PREPARED_KEEP:
+            _PREPARED.popitem(last=False)
+        return None
+    _PREPARED.move_to_end(key)
+    if not future.done() or future.exception() is not None:
+        return None
+    return future.result()
+
+
+def array_key(*parts) -> str:
+    """A cache key for arrays and plain values (content, shape and dtype)."""
+    digest = hashlib.sha1()
+    for part in parts:
+        arr = np.asarray(part)
+        digest.update(f"{arr.dtype}{arr.shape}".encode())
+        digest.update(arr.tobytes() if arr.dtype != object else repr(part).encode())
+    return digest.hexdigest()

@@ -219,12 +219,23 @@ def test_cell_page_follows_a_native_weight_slider(app_server, page):
 def test_lab_rho_slider_previews_engine_frames(app_server, page):
     goto(page, app_server, "/lab")
     page.wait_for_selector(".rnnviz-live-view .main-svg", timeout=90_000)
+    # the ρ frames are prepared off the script thread: shipped from a run after they are ready
+    rho = page.locator("input[type='range'][aria-label='Spectral radius ρ for W_h']")
+    for key in ["ArrowRight", "ArrowLeft"] * 5:
+        if page.locator(".rnnviz-live-view[data-frames='on']").count() == 2:
+            break
+        page.wait_for_timeout(1500)
+        rho.focus()
+        page.keyboard.press(key)
+        wait_for_rerun(page)
+    assert page.locator(".rnnviz-live-view[data-frames='on']").count() == 2
+    start = float(rho.input_value())
     p = probe(page)
     sent = p.sent
     read = "() => [...document.querySelectorAll('.rnnviz-live-view')].map(e => e.dataset.source + e.dataset.updates)"
     snaps = native_drag(page, "Spectral radius ρ for W_h", 6, 12, read)
     assert p.sent <= sent + 1
-    moved = [s for s in snaps if float(s[0]) != 1.5]
+    moved = [s for s in snaps if float(s[0]) != start]
     assert moved and all(all(v.startswith("preview") for v in views) for _, views in moved), snaps
     assert len({views[0] for _, views in moved}) >= 3, snaps
     wait_for_rerun(page)

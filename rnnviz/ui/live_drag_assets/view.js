@@ -20,6 +20,8 @@ export default function (component) {
   v.overrides = new Map();
   if (keep) v.overrides.set(v.active, keep);
   v.root.dataset.live = data.live ? "on" : "off";
+  v.root.dataset.frames = data.frames ? "on" : "off";
+  v.root.classList.toggle("rnnviz-live-chart", !!data.figure);  // tests/browser/harness waits for its SVG
   if (!v.listening) {
     window.addEventListener("rnnviz:drag", v.onDrag);
     v.listening = true;
