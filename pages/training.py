@@ -15,6 +15,7 @@ from rnnviz.figures import training as ft
 from rnnviz.query import to_query
 from rnnviz.training import TrainingSession, advance, backward_sweep_layer, layer_grads, layer_list
 from rnnviz.training import simulator_state as make_simulator_state
+from rnnviz.ui import messages as show
 from rnnviz.ui import training_controls as controls
 from rnnviz.ui.page import numbers, page
 from rnnviz.ui.session import share_url
@@ -99,7 +100,7 @@ def simulator_section(session: TrainingSession) -> None:
     st.subheader("Open these weights in the simulator")
     state, reason = make_simulator_state(session.trainer)
     if state is None:
-        st.warning(f"These weights cannot go to the simulator: {reason}", icon=":material/warning:")
+        show.warn(f"These weights cannot go to the simulator: {reason}")
         return
     try:
         st.page_link(CELL_PAGE, label="Open these weights in the cell step-through", icon=":material/open_in_new:",
@@ -120,7 +121,7 @@ if settings is None:
 session = controls.get_session(settings)
 if session is None:
     st.stop()
-st.info(session.trainer.task.description, icon=":material/task:")
+show.info(session.trainer.task.description, icon=":material/task:")
 controls.transport(session)
 controls.layer_picker(session)
 

@@ -12,6 +12,7 @@ from rnnviz import tasks as task_lib
 from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
 from rnnviz.training import MAX_HIDDEN, TrainingSession, advance, gradient_check_layer, layer_radii
+from rnnviz.ui import messages
 from rnnviz.ui import session as ui_session
 from rnnviz.ui.page import numbers
 from rnnviz.ui.session import Keys
@@ -65,7 +66,7 @@ def _read_task() -> tuple[str, dict | None] | None:
     try:
         return setup.task_options(choice, delay=delay, text=text)
     except ValueError as exc:
-        st.error(f"Text: {exc}.")
+        messages.error(f"Text: {exc}.")
         return None
 
 
@@ -77,9 +78,9 @@ def read_learning_rate() -> float:
                           help=f"A number in (0, {setup.MAX_LR:g}]; empty = use the slider.")
     lr = setup.parse_learning_rate(typed, slider)
     if lr.error:
-        st.error(lr.error)
+        messages.error(lr.error)  # holds the typed text: shown as plain text
     if lr.warning:
-        st.warning(lr.warning)
+        messages.warn(lr.warning)
     return lr.value
 
 
@@ -91,7 +92,7 @@ def get_session(settings: dict) -> TrainingSession | None:
     try:
         session = TrainingSession.build(settings)
     except ValueError as exc:
-        st.error(f"These settings cannot train: {exc}.")
+        messages.error(f"These settings cannot train: {exc}.")
         return None
     ui_session.put(Keys.TRAINING, session)
     ui_session.pop(Keys.GRADCHECK)
@@ -188,8 +189,8 @@ def live_metrics(session: TrainingSession, evaluation: dict) -> None:
         cols[4].metric("max ρ(W_h) over layers", f"{max(radii):.4f}",
                        help="; ".join(f"layer {i + 1}: {r:.4f}" for i, r in enumerate(radii)))
     if tr.diverged:
-        st.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start again.",
-                 icon=":material/error:")
+        messages.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start "
+                       "again.")
 
 
 def _gradient_check(layer: int) -> None:
