@@ -5,7 +5,8 @@ With "Stacked layers" above 1, one chain per layer (``rnnviz.stacking``), the to
 
 import streamlit as st
 
-from rnnviz import figures, stacking
+from rnnviz import figures, live_state, stacking
+from rnnviz.ui import live_drag
 from rnnviz.ui.page import numbers, simulator_page, stacked
 from rnnviz.ui.simulator_controls import layers_input
 
@@ -16,14 +17,17 @@ state, trace, t, decimals = simulator_page(
 L = layers_input()
 
 stack, traces = stacked(state, trace, L)
+net, live = live_drag.live_page(state, stack)
+lo, hi = live_state.chain_window(state.T, t)
 if L == 1:
-    st.plotly_chart(figures.chain_figure(state.params, trace, t, decimals=decimals), width="stretch",
-                    key="chain_figure")
+    live_drag.live_figure(figures.chain_figure(state.params, trace, t, decimals=decimals), net,
+                          live_state.chain_bindings(state.n, lo, hi, decimals), key="chain_figure", live=live)
 else:
     st.caption(stacking.seed_note(state, L) + " Read the chains bottom to top: the top layer is drawn first, "
                "and each chain's inputs (the dots below its cells) are the h_t of the chain drawn under it.")
     for layer, fig in figures.chain_figures(stack, traces, t, decimals=decimals):
-        st.plotly_chart(fig, width="stretch", key="chain_figure" if layer == 1 else f"chain_figure_l{layer}")
+        live_drag.live_figure(fig, net, live_state.chain_bindings(state.n, lo, hi, decimals, layer=layer - 1),
+                              key="chain_figure" if layer == 1 else f"chain_figure_l{layer}", live=live)
 st.caption(f"Every cell carries the same tags W_h, W_x, +b: one rule applied {state.T} times (weight sharing). "
            f"h_{t} reaches step {t} only through h_{t - 1}, so h_{t} still carries x_1 … x_{t}. "
            "Hover a square for its exact value." + ("" if L == 1 else " Each layer has its own W_h, W_x, b, "

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz import presets
+from rnnviz import live_state, presets
 from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
 from rnnviz.engine import RNNParams, forward
 from rnnviz.figures import lab as ft
 from rnnviz.training import Trainer
+from rnnviz.ui import live_drag
 from rnnviz.ui.page import numbers, page
 from rnnviz.ui.session import update_state
 
@@ -43,6 +44,27 @@ def gain(W_x, W_h, b, activation, x, h0):
 
 def curve(p, x, h0):
     return gain(p.W_x, p.W_h, p.b, p.activation, x, h0)
+
+
+RHO_RANGE = (0.05, 3.0, 0.05)  # the ρ slider: min, max, step
+
+
+def rho_frames(W_x, W_h, b, activation, x, h0, W_h_network) -> tuple[dict, dict]:
+    """The rescaled curve and eigenvalues at every ρ slider position, from the engine: the live preview while
+    the ρ slider is dragged (live drag, issue 11).  60 curves cost ~10 reruns' worth of work, so they are
+    prepared off the script thread once per network (``live_drag.prepared``); no streamlit in here."""
+    p = RNNParams(W_x=W_x, W_h=W_h, b=b, activation=activation)
+    lam = eigenvalues(W_h_network)
+    jac, eig = {}, {}
+    for rho_value in live_state.slider_positions(*RHO_RANGE):
+        scaled_h, problem = presets.scale_to_spectral_radius(W_h_network, rho_value)
+        if problem:
+            continue
+        q = p.replace(W_h=scaled_h)
+        jac[rho_value] = live_state.jacobian_patch(1, f"W_h rescaled (ρ = {rho_value:.2f})",
+                                                   jacobian_norms(q, forward(q, x, h0)))
+        eig[rho_value] = live_state.eigenvalue_patch(2, "rescaled", eigenvalues(scaled_h), others=[lam])
+    return live_state.frames_payload("lab_rho", 2, jac), live_state.frames_payload("lab_rho", 2, eig)
 
 
 state = page(
@@ -90,8 +112,21 @@ numbers(ft.eigenvalue_table([("current W_h", lam)]))
 
 # --- rescaling W_h
 st.header("Rescale W_h: watch decay turn into growth")
-target = st.slider("Spectral radius ρ for W_h", 0.05, 3.0, 1.5, 0.05, key="lab_rho",
+RHO_LABEL = "Spectral radius ρ for W_h"
+target = st.slider(RHO_LABEL, *RHO_RANGE[:2], 1.5, RHO_RANGE[2], key="lab_rho",
                    help="W_h is multiplied by one number so its largest |eigenvalue| becomes ρ.")
+frames = (None, None)
+if live_state.live_enabled(state.n, len(x)):
+    frame_args = (chain_params.W_x, chain_params.W_h, chain_params.b, chain_params.activation, x, h0, params.W_h)
+    ready = live_drag.prepared("lab_rho:" + live_drag.array_key(*frame_args), rho_frames, *frame_args)
+    if ready is not None:
+        frames = tuple({**payload, "settled": f"{target:.2f}"} for payload in ready)
+        live_drag.drag_bridge({}, knobs={RHO_LABEL: ("lab_rho", target)})
+    else:
+        st.caption("The curves below follow the ρ slider while it is dragged from the next update on "
+                   "(their values at every ρ are being computed); until then they update on release.")
+else:
+    st.caption(live_state.release_note())
 scaled, message = presets.scale_to_spectral_radius(params.W_h, target)
 if message:
     st.warning(message, icon=":material/warning:")
@@ -101,12 +136,13 @@ chosen_label = f"W_h rescaled (ρ = {target:.2f})"
 curves = [(current_label, norms), (chosen_label, chosen_norms)]
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(ft.jacobian_figure(curves, "‖∂h_T/∂h_t‖: current W_h vs rescaled"), key="lab_fig_rescaled")
+    live_drag.live_figure(ft.jacobian_figure(curves, "‖∂h_T/∂h_t‖: current W_h vs rescaled"), key="lab_fig_rescaled",
+                          frames=frames[0])
     st.caption("Solid is the network as it is, dashed the rescaled W_h; with tanh, growth is capped once the "
                "units saturate (f' → 0).")
 with right:
     sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
-    st.plotly_chart(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled")
+    live_drag.live_figure(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled", frames=frames[1])
     st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
 numbers(ft.jacobian_table(curves))
 st.button("Apply to the network", key="lab_apply", on_click=update_state, kwargs={"W_h": scaled},
