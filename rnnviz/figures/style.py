@@ -15,6 +15,10 @@ import plotly.graph_objects as go
 from plotly.colors import diverging
 
 COLORS = {"x": "#64748b", "pre": "#d97706", "h": "#2563eb", "y": "#059669", "target": "#9ca3af", "grad": "#c026d3"}
+# Series that are not a quantity of the network (the lab's "current W_h" vs "rescaled", the sharing page's
+# shared vs unshared counts): compared by these, never by a quantity's colour.  Index i is the i-th series of
+# a chart, so the same series keeps its colour from one chart to the next.
+SERIES = ("#374151", "#7c3aed", "#be123c", "#0e7490")
 INK = "#111827"  # selection rings and outlines
 MUTED = "#6b7280"  # reference lines, notes, the cells of the chain
 CURVE = "#374151"  # curves that are not a quantity of the network: f(a), the loss
@@ -24,10 +28,10 @@ CELL_FILL = "#f3f4f6"  # the chain's cells
 WHITE = "white"  # marker outlines
 BAND_FILL = "rgba(17, 24, 39, 0.07)"  # the selected step, behind lines
 SATURATION_FILL = "rgba(156, 163, 175, 0.18)"  # where f' is (nearly) zero
-TRAIN_FILL = "rgba(37, 99, 235, 0.08)"  # the training length: a light hidden blue
+TRAIN_FILL = "rgba(107, 114, 128, 0.12)"  # the training length: a light gray (not h's blue: it is not h)
 LABEL_FILL = "rgba(255,255,255,0.8)"  # behind a note drawn over data
 CLEAR = "rgba(0,0,0,0)"
-NEUTRALS = (INK, MUTED, CURVE, AXIS_LINE, FAINT_LINE, CELL_FILL, WHITE, BAND_FILL, SATURATION_FILL, TRAIN_FILL,
+NEUTRALS = (*SERIES, INK, MUTED, CURVE, AXIS_LINE, FAINT_LINE, CELL_FILL, WHITE, BAND_FILL, SATURATION_FILL, TRAIN_FILL,
             LABEL_FILL, CLEAR)
 
 # ColorBrewer RdBu runs red -> blue; reversed, positive values are red.
@@ -46,10 +50,13 @@ TEMPLATE = go.layout.Template(
         title=dict(font=dict(size=15), x=0.01, xanchor="left", y=0.98, yanchor="top", yref="container"),
         xaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE),
         yaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE),
-        hoverlabel=dict(font=dict(family=MONO, size=12), bgcolor="white"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
+        hoverlabel=dict(font=dict(family=MONO, size=13), bgcolor="white"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, font=dict(size=13)),
+        annotationdefaults=dict(font=dict(size=13)),
     )
 )
+MIN_FONT = 12  # px: the smallest text any chart draws (a projector at the back of a room needs it)
+NOTE_FONT = 13  # px: subtitles, notes and annotations drawn over a chart
 
 
 def fmt(value: float, decimals: int = 4) -> str:
@@ -69,6 +76,45 @@ def vector_hover(name: str, t, values, decimals: int, limit: int = 8) -> str:
     if len(values) > limit:
         lines.append(f"… ({len(values) - limit} more)")
     return "<br>".join(lines)
+
+
+def subtitle(title: str, note: str) -> str:
+    """A title with a second, smaller line (still NOTE_FONT px: Plotly's <sup> would shrink it to ~10 px)."""
+    return f"{title}<br><span style='font-size:{NOTE_FONT}px'>{note}</span>"
+
+
+def log_axis(values=None, **extra) -> dict:
+    """A log axis with one labelled tick per decade (10^k) -- or per few decades when the values span many --
+    instead of Plotly's crowded 2 / 5 minor labels.  Values spanning less than a decade keep Plotly's ticks."""
+    axis = dict(type="log", exponentformat="power", dtick=1)
+    if values is not None:
+        finite = np.asarray(values, dtype=np.float64)
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
+        span = np.log10(hi / lo)
+        if finite.size and span < 1:  # less than a decade: 1, 2, 5 x 10^k, as few as that gives
+            ticks = [m * 10.0 ** k for k in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+                     for m in (1, 2, 5) if lo / 2 <= m * 10.0 ** k <= hi * 2]
+            axis.pop("dtick")
+            axis.update(tickmode="array", tickvals=ticks, ticktext=[_power_label(v) for v in ticks])
+        else:
+            axis["dtick"] = max(1, int(np.ceil(span / 8)))  # at most ~8 labels
+    return axis | extra
+
+
+def _power_label(value: float) -> str:
+    """2×10^-4 as Plotly's exponentformat="power" writes it (10^0 and 10^1 plainly)."""
+    k = int(np.floor(np.log10(value) + 1e-9))
+    m = round(value / 10.0 ** k)
+    if k in (0, 1, -1):
+        return f"{value:g}"
+    head = "" if m == 1 else f"{m}×"
+    return f"{head}10<sup>{k}</sup>".replace("<sup>-", "<sup>−")
+
+
+def integer_axis(count: int, **extra) -> dict:
+    """An axis of 1-based indices (rows, columns, units): whole numbers only, every one up to 24."""
+    return dict(dtick=1 if count <= 24 else None, tick0=1 if count <= 24 else None, tickformat="d") | extra
 
 
 def figure(data, title: str, **layout) -> go.Figure:
@@ -95,7 +141,7 @@ def symmetric_max(values) -> float:
 def colorbar(m: float, title: str = "", **extra) -> dict:
     """The colour bar of a diverging [-m, m] heatmap: ticks at -m, 0 and m, m printed."""
     return dict(title=dict(text=title), thickness=12, len=0.9, tickvals=[-m, 0, m],
-                ticktext=[f"-{m:.3g}", "0", f"{m:.3g}"]) | extra
+                ticktext=[f"-{m:.3g}", "0", f"{m:.3g}"], tickfont=dict(size=MIN_FONT)) | extra
 
 
 def positive(values) -> np.ndarray:

@@ -24,11 +24,14 @@ from rnnviz.figures.style import (
     COLORS,
     CURVE,
     DIVERGING,
+    MIN_FONT,
     MONO,
     MUTED,
     TEMPLATE,
     colorbar,
     figure,
+    integer_axis,
+    log_axis,
     positive,
     symmetric_max,
 )
@@ -86,14 +89,15 @@ def loss_figure(history: dict, loss: str) -> go.Figure:
                        line=dict(color=LOSS_COLOR, width=2),
                        hovertemplate="loss after update %{x} = %{y:.4f}<extra></extra>")]
     layout = dict(height=320, xaxis=dict(title=dict(text="update"), rangemode="tozero"),
-                  yaxis=dict(title=dict(text="loss"), type="log"), hovermode="x unified")
+                  yaxis=log_axis(positive(values), title=dict(text="loss")), hovermode="x unified")
     acc = np.asarray(history.get("accuracy", []), dtype=np.float64)
     if loss == "xent":
         data.append(go.Scatter(x=steps, y=acc, mode="lines", name="accuracy", yaxis="y2",
                                line=dict(color=COLORS["y"], width=2, dash="dot"),
                                hovertemplate="accuracy at update %{x} = %{y:.4f}<extra></extra>"))
         layout["yaxis2"] = dict(title=dict(text="accuracy", font=dict(color=COLORS["y"])), overlaying="y",
-                                side="right", range=[0, 1.02], showgrid=False)
+                                side="right", range=[0, 1], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".2f",
+                                showgrid=False)
     fig = figure(data, "Training loss" + (" and accuracy" if loss == "xent" else "") + " per update", **layout)
     if not len(values):
         _empty_note(fig, "No updates yet: press Step or Play.")
@@ -164,7 +168,7 @@ def dh_norms_figure(dh_norms, step: int | None = None, window: int | None = None
                        name="‖∂L/∂h_t‖", line=dict(color=COLORS["grad"], width=2), marker=dict(size=6),
                        hovertemplate="‖∂L/∂h_%{x}‖ = %{y:.4e}<extra></extra>")]
     fig = figure(data, title, height=320, xaxis=dict(title=dict(text="t"), range=[-0.5, len(ts) - 0.5]),
-                  yaxis=dict(title=dict(text="‖∂L/∂h_t‖"), type="log", exponentformat="power"))
+                  yaxis=log_axis(positive(values), title=dict(text="‖∂L/∂h_t‖")))
     T = len(values) - 1
     if window is not None and window < T:
         for start in range(window, T, window):
@@ -207,8 +211,8 @@ def matrix_figure(values, name: str, kind: str = "grad", height: int | None = No
         title += f", layer {layer}"
     return figure([trace], title, height=height or max(220, min(420, 110 + 14 * rows)),
                    margin=dict(l=40, r=10, t=48, b=30),
-                   xaxis=dict(showgrid=False, visible=not vector, title=dict(text="column")),
-                   yaxis=dict(autorange="reversed", showgrid=False, title=dict(text="row")))
+                   xaxis=integer_axis(cols, showgrid=False, visible=not vector, title=dict(text="column")),
+                   yaxis=integer_axis(rows, autorange="reversed", showgrid=False, title=dict(text="row")))
 
 
 def matrix_table(values, name: str) -> pd.DataFrame:
@@ -268,7 +272,7 @@ def predictions_figure(evaluation: dict, loss: str, vocab=None) -> go.Figure:
                                line=dict(color=COLORS["target"], width=2, dash="dash"), hoverinfo="skip"))
         data.append(go.Scatter(x=ts, y=p_target, mode="lines+markers+text" if T <= 40 else "lines+markers",
                                name="p(target)", text=[names[c] for c in target_idx], textposition="top center",
-                               textfont=dict(family=MONO, size=11, color=COLORS["x"]),
+                               textfont=dict(family=MONO, size=MIN_FONT, color=COLORS["x"]),
                                customdata=text, line=dict(color=COLORS["y"], width=2), marker=dict(size=5),
                                hovertemplate="%{customdata}<extra></extra>"))
         ytitle = "probability of the target"
@@ -361,9 +365,8 @@ def sweep_figure(frames, source: str = "output") -> go.Figure:
                       updatemenus=[_play_pause(1.16, fromcurrent=True)], sliders=[slider], margin=dict(t=90, b=110))
     fig.update_xaxes(title_text="t", row=2, col=1, range=[-0.5, T + 0.5])
     fig.update_xaxes(range=[-0.5, T + 0.5], row=1, col=1)
-    fig.update_yaxes(title_text="unit", autorange="reversed", showgrid=False, row=1, col=1)
-    fig.update_yaxes(title_text="‖∂L/∂h_t‖", type="log", range=_log_range(shown_norms), exponentformat="power",
-                     row=2, col=1)
+    fig.update_yaxes(integer_axis(n, title_text="unit", autorange="reversed", showgrid=False), row=1, col=1)
+    fig.update_yaxes(log_axis(shown_norms, title_text="‖∂L/∂h_t‖", range=_log_range(shown_norms)), row=2, col=1)
     return fig
 
 
@@ -426,9 +429,9 @@ def replay_figure(snapshots, history: dict) -> go.Figure:
                       updatemenus=[_play_pause(1.18, fromcurrent=False)], sliders=[slider], showlegend=False,
                       margin=dict(t=100, b=110))
     fig.update_xaxes(title_text="t", range=[-0.5, T + 0.5], row=1, col=1)
-    fig.update_yaxes(type="log", range=_log_range(all_norms), exponentformat="power", row=1, col=1)
+    fig.update_yaxes(log_axis(all_norms, range=_log_range(all_norms)), row=1, col=1)
     fig.update_xaxes(title_text="update", row=1, col=2)
-    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_yaxes(log_axis(positive(losses)), row=1, col=2)
     return fig
 
 
