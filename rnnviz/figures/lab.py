@@ -11,7 +11,18 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnviz.figures.style import AXIS_LINE, COLORS, DASHES, MUTED, SERIES, WHITE, figure, log_axis, positive
+from rnnviz.figures.style import (
+    AXIS_LINE,
+    COLORS,
+    DASHES,
+    MUTED,
+    SERIES,
+    WHITE,
+    figure,
+    integer_axis,
+    log_axis,
+    positive,
+)
 
 # Curve / eigenvalue set i: the same colour in the Jacobian and the eigenvalue chart ("current W_h" is
 # SERIES[0] in both), from the series colours: a matrix's label is not a quantity like h or a.
@@ -89,7 +100,8 @@ def clipping_figure(runs, clip: float) -> go.Figure:
                                line=dict(color=COLORS["grad"], width=2, dash=("solid", "dash", "dot")[i % 3]),
                                hovertemplate=f"{label}: gradient norm at update %{{x}} = %{{y:.4e}}<extra></extra>"))
     fig = figure(data, "Gradient norm per update, with and without clipping", height=340,
-                  xaxis=dict(title=dict(text="update")),
+                  xaxis=integer_axis(max((len(h["grad_norm"]) for _, h in runs), default=0),
+                                     title=dict(text="update")),
                   yaxis=log_axis(np.concatenate(shown + [[clip]]), title=dict(text="‖gradient‖ (before clipping)")))
     fig.add_hline(y=clip, line=dict(color=MUTED, dash="dot", width=1), name="clip-threshold",
                   annotation_text=f"clip = {clip:g}", annotation_position="top left")

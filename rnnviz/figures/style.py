@@ -48,8 +48,11 @@ TEMPLATE = go.layout.Template(
         margin=dict(l=60, r=24, t=78, b=48),
         # Title on the first line, legend on the second: long titles never run into the legend.
         title=dict(font=dict(size=15), x=0.01, xanchor="left", y=0.98, yanchor="top", yref="container"),
-        xaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE),
-        yaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE),
+        # automargin: long tick labels (2×10⁻⁴, a right-hand accuracy axis) push the margin, never the title over them
+        xaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE,
+                   automargin=True),
+        yaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE,
+                   automargin=True),
         hoverlabel=dict(font=dict(family=MONO, size=13), bgcolor="white"),
         legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, font=dict(size=13)),
         annotationdefaults=dict(font=dict(size=13)),
@@ -92,11 +95,15 @@ def log_axis(values=None, **extra) -> dict:
         finite = finite[np.isfinite(finite) & (finite > 0)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
         span = np.log10(hi / lo)
-        if finite.size and span < 1:  # less than a decade: 1, 2, 5 x 10^k, as few as that gives
-            ticks = [m * 10.0 ** k for k in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
-                     for m in (1, 2, 5) if lo / 2 <= m * 10.0 ** k <= hi * 2]
+        if finite.size and span < 1:  # less than a decade: ticks at 1, 2, 3, 5, 7 x 10^k, the range out to them
+            grid = [m * 10.0 ** k for k in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+                    for m in (1, 2, 3, 5, 7)]
+            below = max(v for v in grid if v <= lo * (1 + 1e-12))
+            above = min(v for v in grid if v >= hi * (1 - 1e-12))
+            ticks = [v for v in grid if below <= v <= above]
             axis.pop("dtick")
-            axis.update(tickmode="array", tickvals=ticks, ticktext=[_power_label(v) for v in ticks])
+            axis.update(tickmode="array", tickvals=ticks, ticktext=[_power_label(v) for v in ticks],
+                        range=[np.log10(below) - 0.02, np.log10(above) + 0.02])
         else:
             axis["dtick"] = max(1, int(np.ceil(span / 8)))  # at most ~8 labels
     return axis | extra
@@ -113,8 +120,9 @@ def _power_label(value: float) -> str:
 
 
 def integer_axis(count: int, **extra) -> dict:
-    """An axis of 1-based indices (rows, columns, units): whole numbers only, every one up to 24."""
-    return dict(dtick=1 if count <= 24 else None, tick0=1 if count <= 24 else None, tickformat="d") | extra
+    """An axis of 1-based indices (rows, columns, units): whole numbers only (no 0.5 / 1.5 on a 16×1 map)."""
+    every = count <= 12  # every index up to 12; beyond, Plotly's own whole-number steps (5, 10, ...)
+    return dict(dtick=1 if every else None, tick0=1 if every else None, tickformat="d") | extra
 
 
 def figure(data, title: str, **layout) -> go.Figure:

@@ -50,7 +50,7 @@ def frame_indices(count: int, limit: int = MAX_FRAMES) -> np.ndarray:
 
 def _frame_slider(frames, labels, active: int, y: float, prefix: str) -> dict:
     """A slider under an animation: one step per frame, jumping straight to it."""
-    return dict(active=active, x=0.0, len=1.0, y=y, currentvalue=dict(prefix=prefix),
+    return dict(active=active, x=0.2, len=0.8, y=y, yanchor="top", currentvalue=dict(prefix=prefix),
                 steps=[dict(label=label, method="animate",
                             args=[[f.name], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                                  transition=dict(duration=0))])
@@ -58,8 +58,9 @@ def _frame_slider(frames, labels, active: int, y: float, prefix: str) -> dict:
 
 
 def _play_pause(y: float, fromcurrent: bool) -> dict:
-    """▶ Play (250 ms a frame) and ❚❚ Pause buttons at the top right of an animation."""
-    return dict(type="buttons", showactive=False, x=1.0, xanchor="right", y=y, yanchor="bottom", direction="left",
+    """▶ Play (250 ms a frame) and ❚❚ Pause buttons under an animation, left of its slider (at the top they
+    ran into long frame titles)."""
+    return dict(type="buttons", showactive=False, x=0.0, xanchor="left", y=y, yanchor="top", direction="down",
                 buttons=[dict(label="▶ Play", method="animate",
                               args=[None, dict(frame=dict(duration=250, redraw=True), fromcurrent=fromcurrent,
                                                transition=dict(duration=0))]),
@@ -88,7 +89,7 @@ def loss_figure(history: dict, loss: str) -> go.Figure:
     data = [go.Scatter(x=steps, y=positive(values), mode="lines", name=f"loss ({loss})",
                        line=dict(color=LOSS_COLOR, width=2),
                        hovertemplate="loss after update %{x} = %{y:.4f}<extra></extra>")]
-    layout = dict(height=320, xaxis=dict(title=dict(text="update"), rangemode="tozero"),
+    layout = dict(height=320, xaxis=integer_axis(len(values), title=dict(text="update"), rangemode="tozero"),
                   yaxis=log_axis(positive(values), title=dict(text="loss")), hovermode="x unified")
     acc = np.asarray(history.get("accuracy", []), dtype=np.float64)
     if loss == "xent":
@@ -144,7 +145,8 @@ def radius_figure(history: dict, layer_radii=None) -> go.Figure:
                            hovertemplate="ρ(W_h) after update %{x} = %{y:.4f}<extra></extra>")]
         title = "Spectral radius ρ(W_h) over training"
     fig = figure(data, title, height=300,
-                  xaxis=dict(title=dict(text="update"), rangemode="tozero"), yaxis=dict(title=dict(text="ρ(W_h)")))
+                  xaxis=integer_axis(len(steps), title=dict(text="update"), rangemode="tozero"),
+                  yaxis=dict(title=dict(text="ρ(W_h)")))
     fig.add_hline(y=1.0, line=dict(color=MUTED, dash="dot", width=1), name="rho-one",
                   annotation_text="ρ = 1", annotation_position="bottom right")
     if not len(values):
@@ -360,9 +362,9 @@ def sweep_figure(frames, source: str = "output") -> go.Figure:
         frames_out.append(go.Frame(name=f"t={T - i}", data=[go.Heatmap(z=z), go.Scatter(y=y)], traces=[0, 1],
                                    layout=dict(title=dict(text=caption(int(i))))))
     fig.frames = frames_out
-    slider = _frame_slider(frames_out, [f.name for f in frames_out], 0, -0.08, "BPTT has reached ")
+    slider = _frame_slider(frames_out, [f.name for f in frames_out], 0, -0.2, "BPTT has reached ")
     fig.update_layout(template=TEMPLATE, title=dict(text=caption(int(keep[0]))), height=520,
-                      updatemenus=[_play_pause(1.16, fromcurrent=True)], sliders=[slider], margin=dict(t=90, b=110))
+                      updatemenus=[_play_pause(-0.2, fromcurrent=True)], sliders=[slider], margin=dict(t=78, b=150))
     fig.update_xaxes(title_text="t", row=2, col=1, range=[-0.5, T + 0.5])
     fig.update_xaxes(range=[-0.5, T + 0.5], row=1, col=1)
     fig.update_yaxes(integer_axis(n, title_text="unit", autorange="reversed", showgrid=False), row=1, col=1)
@@ -424,13 +426,13 @@ def replay_figure(snapshots, history: dict) -> go.Figure:
                                data=[go.Scatter(y=norms), go.Scatter(x=[s.step], y=[s.loss])],
                                layout=dict(title=dict(text=title))))
     fig.frames = frames
-    slider = _frame_slider(frames, [str(s.step) for s in chosen], len(frames) - 1, -0.12, "Showing ")
-    fig.update_layout(template=TEMPLATE, height=420, title=dict(text=frames[-1].layout.title.text),
-                      updatemenus=[_play_pause(1.18, fromcurrent=False)], sliders=[slider], showlegend=False,
-                      margin=dict(t=100, b=110))
+    slider = _frame_slider(frames, [str(s.step) for s in chosen], len(frames) - 1, -0.34, "Showing ")
+    fig.update_layout(template=TEMPLATE, height=460, title=dict(text=frames[-1].layout.title.text),
+                      updatemenus=[_play_pause(-0.34, fromcurrent=False)], sliders=[slider], showlegend=False,
+                      margin=dict(t=78, b=150))
     fig.update_xaxes(title_text="t", range=[-0.5, T + 0.5], row=1, col=1)
     fig.update_yaxes(log_axis(all_norms, range=_log_range(all_norms)), row=1, col=1)
-    fig.update_xaxes(title_text="update", row=1, col=2)
+    fig.update_xaxes(integer_axis(len(losses), title_text="update"), row=1, col=2)
     fig.update_yaxes(log_axis(positive(losses)), row=1, col=2)
     return fig
 
