@@ -59,11 +59,11 @@ def _preset_and_reset(state: SimState) -> None:
 
 
 def _on_preset() -> None:
-    name = session.chosen_preset()
+    name = session.get(Keys.PRESET)  # the box's new value (chosen_preset() is still the old origin's)
     if name is not None:
         state = presets.make_preset(name)
         session.store_state(state)
-        session.put(Keys.ORIGIN, state)
+        session.set_origin(state)
 
 
 def _on_reset() -> None:
