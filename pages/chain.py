@@ -7,6 +7,7 @@ import streamlit as st
 
 from rnnviz import figures, stacking
 from rnnviz.figures.chain import MAX_CELLS
+from rnnviz.figures.style import table_view
 from rnnviz.ui.page import numbers, simulator_page, stacked
 from rnnviz.ui.simulator_controls import layers_input
 
@@ -34,4 +35,5 @@ if state.T > MAX_CELLS:
     st.info(f"The sequence has {state.T} steps: the chain shows {MAX_CELLS} cells around t = {t}. "
             "Move t to slide the window; the heatmaps page shows every step at once.", icon=":material/info:")
 
-numbers(figures.stacked_step_table(stack, traces).round(decimals), title="Numbers: x, a, h (and y) at every step")
+numbers(table_view(figures.stacked_step_table(stack, traces).round(decimals), decimals),
+        title="Numbers: every layer's x, a, h (and y) at every step")

@@ -12,6 +12,7 @@ from rnnviz import presets
 from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
 from rnnviz.engine import RNNParams, forward
 from rnnviz.figures import lab as ft
+from rnnviz.figures.style import table_view
 from rnnviz.training import Trainer
 from rnnviz.ui.page import numbers, page
 from rnnviz.ui.session import update_state
@@ -85,8 +86,8 @@ with right:
     lam = eigenvalues(params.W_h)
     st.plotly_chart(ft.eigenvalue_figure([("current W_h", lam)]), key="lab_fig_eig")
     st.caption("Eigenvalues inside the dotted unit circle shrink a signal each step, outside it they grow it.")
-numbers(ft.jacobian_table([(current_label, norms)]), title="Numbers: ‖∂h_T/∂h_t‖ for the current W_h")
-numbers(ft.eigenvalue_table([("current W_h", lam)]), title="Numbers: eigenvalues of W_h")
+numbers(table_view(ft.jacobian_table([(current_label, norms)])), title="Numbers: ‖∂h_T/∂h_t‖ for the current W_h")
+numbers(table_view(ft.eigenvalue_table([("current W_h", lam)])), title="Numbers: eigenvalues of W_h")
 
 # --- rescaling W_h
 st.subheader("Rescale W_h: watch decay turn into growth")
@@ -108,7 +109,7 @@ with right:
     sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
     st.plotly_chart(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled")
     st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
-numbers(ft.jacobian_table(curves), title="Numbers: ‖∂h_T/∂h_t‖, current vs rescaled W_h")
+numbers(table_view(ft.jacobian_table(curves)), title="Numbers: ‖∂h_T/∂h_t‖, current vs rescaled W_h")
 st.button("Apply to the network", key="lab_apply", on_click=update_state, kwargs={"W_h": scaled},
           disabled=message is not None, help="Write the rescaled W_h into the sidebar's network (all pages).")
 
@@ -127,7 +128,7 @@ for col, activation in zip(act_cols, ("tanh", "relu"), strict=True):
 st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
            "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero)."
            + (" Along random inputs N(0, 1) (at h = 0 relu' would be 0)." if kind == "linear" else ""))
-numbers(ft.jacobian_table(act_curves), title="Numbers: ‖∂h_T/∂h_t‖ with tanh and relu")
+numbers(table_view(ft.jacobian_table(act_curves)), title="Numbers: ‖∂h_T/∂h_t‖ with tanh and relu")
 
 # --- clipping
 st.subheader("What clipping does")
@@ -151,5 +152,5 @@ for label, run in runs.items():
     else:
         st.success(f"{label}: finished {run['steps']} updates, final loss {run['history']['loss'][-1]:.4f}.",
                    icon=":material/check:")
-numbers(ft.clipping_table([(label, run["history"]) for label, run in runs.items()]),
+numbers(table_view(ft.clipping_table([(label, run["history"]) for label, run in runs.items()])),
         title="Numbers: loss and gradient norm per update")

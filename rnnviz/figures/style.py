@@ -11,6 +11,7 @@ changes how numbers are printed.  The neutrals below (ink, muted gray, fills) ar
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import diverging
 
@@ -165,3 +166,21 @@ def step_band(t: int, xref: str = "x", yref: str = "paper", outline: bool = Fals
              else dict(line=dict(width=0), fillcolor=BAND_FILL, layer="below"))
     return dict(type="rect", name="selected-step", xref=xref, yref=yref, x0=t - 0.5, x1=t + 0.5, y0=0, y1=1,
                 **style)
+
+
+def table_view(table: pd.DataFrame, decimals: int = 4):
+    """A table of numbers as the pages show it (a pandas Styler for st.dataframe; the data stay exact):
+    every number of a column with the same decimals (no 0.5 next to 0.4321), a column of tiny values
+    (all below 0.01) in scientific notation, and an empty cell, not "None", where there is no value
+    (x, a, y at t = 0)."""
+    formats = {}
+    for column in table.columns:
+        values = table[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        finite = np.abs(values.to_numpy(dtype=np.float64))
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        tiny = finite.size and finite.max() < 0.01
+        formats[column] = (lambda v: "" if pd.isna(v) else f"{v:.3e}") if tiny else \
+            (lambda v, d=decimals: "" if pd.isna(v) else fmt(v, d))
+    return table.style.format(formats)
