@@ -49,6 +49,9 @@ def test_chain_caption_at_t_1_does_not_say_x_1_to_x_1():
     assert "x_1 … x_1" not in captions and "h_1 is the first state to carry an input: x_1." in captions
     at = open_app("pages/chain.py", RELU_K2_QUERY)  # t = 3
     assert "h_3 still carries x_1 … x_3." in " ".join(c.value for c in at.caption)
+    # the CSV uploader names its real limit (the drop zone's own note can only say whole megabytes)
+    (uploader,) = [u for u in at.sidebar.get("file_uploader") if u.proto.id.endswith("rnnviz_upload")]
+    assert "at most 200 kB" in uploader.proto.label
 
 
 def test_uniform_network_ripple_needs_no_states_plural():
