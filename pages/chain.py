@@ -36,4 +36,4 @@ if state.T > MAX_CELLS:
             "Move t to slide the window; the heatmaps page shows every step at once.", icon=":material/info:")
 
 numbers(table_view(figures.stacked_step_table(stack, traces).round(decimals), decimals),
-        title="Numbers: every layer's x, a, h (and y) at every step")
+        title="Numbers: x, a, h (and y) at every step" + ("" if L == 1 else ", every layer"))
