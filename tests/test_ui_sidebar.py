@@ -58,9 +58,9 @@ def test_output_layer_sliders_move_y():
     at.slider(key="rnnviz_t").set_value(2).run()
     state = state_of(at)
     tr = forward(state.params, state.x, state.h0)
-    y_line = next(e.value for e in at.latex if "{y_{2}}} = W_y" in e.value)
+    y_line = next(e.value for e in at.latex if "{y_{2}}} &= W_y" in e.value)
     assert y_line.rstrip("$\n ").endswith(
-        r"\begin{bmatrix}" + r"\\".join(fmt(v) for v in tr.y[1]) + r"\end{bmatrix}}}")
+        r"\begin{bmatrix}" + r"\\".join(fmt(v) for v in tr.y[1]) + r"\end{bmatrix}}}\end{aligned}")
     # k back to 0: the output layer and its sliders go away
     at.sidebar.number_input(key="rnnviz_size_k").set_value(0).run()
     assert state_of(at).k == 0 and "Wy" not in at.query_params
