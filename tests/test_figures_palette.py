@@ -248,3 +248,13 @@ def test_the_same_series_keeps_its_colour_across_the_lab_charts(built):
     curves = [trace.line.color for trace in charts["jacobian"].data]
     sets = [trace.marker.color for trace in charts["eigenvalue"].data[1:]]  # [0] is the unit circle
     assert curves == sets and len(set(curves[:4])) == 4
+
+
+def test_a_vector_colour_bar_has_short_labels_and_m_in_the_title():
+    """∂L/∂b and b sit in a narrow column: "-0.0919" ran off its edge, leaving a colour bar without labels."""
+    fig = ft.matrix_figure(np.array([0.05, -0.0919, 0.01]), "∂L/∂b", "grad")
+    bar = fig.data[0].colorbar
+    assert list(bar.ticktext) == ["−m", "0", "+m"] and list(bar.tickvals) == [-0.0919, 0, 0.0919]
+    assert "m = 0.0919" in fig.layout.title.text
+    matrix = ft.matrix_figure(np.array([[0.05, -0.0919]]), "W_h", "weight")  # wide maps keep the numbers
+    assert list(matrix.data[0].colorbar.ticktext) == ["-0.0919", "0", "0.0919"]

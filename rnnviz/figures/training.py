@@ -33,6 +33,7 @@ from rnnviz.figures.style import (
     integer_axis,
     log_axis,
     positive,
+    subtitle,
     symmetric_max,
 )
 
@@ -185,6 +186,11 @@ def dh_norms_table(dh_norms) -> pd.DataFrame:
     return pd.DataFrame({"‖∂L/∂h_t‖": values}, index=pd.Index(np.arange(len(values)), name="t"))
 
 
+# A vector's map sits in a narrow column (b next to W_h and W_x): "-0.0919" ran off the column's right edge
+# (no ticks to read), so its bar is labelled −, 0, + and the range ±m goes into the title.
+VECTOR_BAR = dict(ticktext=["−m", "0", "+m"])
+
+
 def matrix_figure(values, name: str, kind: str = "grad", height: int | None = None,
                   layer: int | None = None) -> go.Figure:
     """A matrix (rows x cols) or a vector (shown as one column) on RdBu reversed, zmid=0, range [-m, m].
@@ -203,7 +209,8 @@ def matrix_figure(values, name: str, kind: str = "grad", height: int | None = No
     if layer is not None:
         hover = f"layer {layer}: " + hover
     trace = go.Heatmap(z=grid, x=np.arange(1, cols + 1), y=np.arange(1, rows + 1), colorscale=DIVERGING,
-                       zmin=-m, zmax=m, zmid=0, name=name, colorbar=colorbar(m), xgap=1 if cols <= 20 else 0,
+                       zmin=-m, zmax=m, zmid=0, name=name, colorbar=colorbar(m, **(VECTOR_BAR if vector else {})),
+                       xgap=1 if cols <= 20 else 0,
                        ygap=1 if rows <= 20 else 0, hovertemplate=hover + "<extra></extra>")
     shape = f"{rows}" if vector else f"{rows}×{cols}"
     title = f"{name} ({shape})"
@@ -211,6 +218,8 @@ def matrix_figure(values, name: str, kind: str = "grad", height: int | None = No
         title = f"<span style='color:{COLORS['grad']}'>{name}</span> ({shape})"
     if layer is not None:
         title += f", layer {layer}"
+    if vector:
+        title = subtitle(title, f"m = {m:.3g}")
     return figure([trace], title, height=height or max(220, min(420, 110 + 14 * rows)),
                    margin=dict(l=40, r=10, t=48, b=30),
                    xaxis=integer_axis(cols, showgrid=False, visible=not vector, title=dict(text="column")),
