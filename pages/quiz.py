@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz import quiz
+from rnnviz.ui import session
 from rnnviz.ui.page import page
 
 state = page("Lesson check")
@@ -18,15 +19,15 @@ for i, q in enumerate(questions, start=1):
         choice = st.radio(label, q.options, index=None, key=q.widget_key)
         answers[q.key] = choice
         reveal_key = f"{q.widget_key}_revealed"  # a wrong try keeps the answer back until asked for
-        feedback = quiz.check(q, choice, reveal=st.session_state.get(reveal_key, False))
+        feedback = quiz.check(q, choice, reveal=session.get(reveal_key, False))
         if feedback is not None:
             if feedback.correct:
                 st.success(feedback.message, icon=":material/check_circle:")
             else:
                 st.error(feedback.message, icon=":material/cancel:")
-                if not st.session_state.get(reveal_key, False):
+                if not session.get(reveal_key, False):
                     st.button("Show the answer", key=f"{q.widget_key}_show", icon=":material/visibility:",
-                              on_click=st.session_state.__setitem__, args=(reveal_key, True))
+                              on_click=session.put, args=(reveal_key, True))
             st.page_link(q.page, label=f"See it on “{q.page_title}”", icon=":material/arrow_forward:")
 
 correct, answered = quiz.score(questions, answers)
