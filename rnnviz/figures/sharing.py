@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnviz.figures.style import COLORS, INK, MUTED, SERIES, TRAIN_FILL, figure, log_axis
+from rnnviz.figures.style import COLORS, INK, MUTED, SERIES, TRAIN_FILL, figure, log_axis, subtitle
 from rnnviz.sharing import LengthResult
 
 # Series colours, not a quantity's: shared / unshared counts and the error means are not h, a or y.
@@ -46,7 +46,7 @@ def param_count_figure(counts: pd.DataFrame, n: int, d: int, k: int) -> go.Figur
                    line=dict(color=SHARED, width=3),
                    hovertemplate="T = %{x}<br>shared = %{y:,}<extra></extra>"),
     ]
-    return figure(data, f"Parameters against sequence length (n = {n}, d = {d}, k = {k})",
+    return figure(data, subtitle("Parameters against sequence length", f"n = {n}, d = {d}, k = {k}"),
                    xaxis=dict(title="sequence length T"), yaxis=dict(title="parameters", rangemode="tozero"),
                    hovermode="x unified", meta=dict(formula=formula), height=380)
 
@@ -62,7 +62,7 @@ def length_prediction_figure(result: LengthResult, seq: int = 0) -> go.Figure:
                    line=dict(color=COLORS["y"], width=2),
                    hovertemplate="y_%{x} = %{y:.4f}<extra></extra>"),
     ]
-    return figure(data, f"Trained on {result.T} steps, run on {result.T_long}: predictions vs targets",
+    return figure(data, subtitle("Predictions vs targets", f"trained on {result.T} steps, run on {result.T_long}"),
                    xaxis=dict(title="step t", range=[0.5, result.T_long + 0.5]), yaxis=dict(title="value"),
                    shapes=[_training_band(result.T)], annotations=[_band_label(result.T)], height=360)
 
@@ -86,7 +86,7 @@ def length_error_figure(result: LengthResult) -> go.Figure:
                    line=dict(color=MUTED, dash="dot", width=1.5),
                    hovertemplate="baseline = %{y:.4g}<extra></extra>"),
     ]
-    return figure(data, "Squared error per step (mean over test waves)",
+    return figure(data, subtitle("Squared error per step", "mean over the test waves"),
                    xaxis=dict(title="step t", range=[0.5, L + 0.5]),
                    yaxis=log_axis(np.append(err, means), title="squared error"),
                    shapes=[_training_band(T)], annotations=[_band_label(T)], height=360)
