@@ -22,6 +22,7 @@ from rnnviz.figures.style import (
     integer_axis,
     log_axis,
     positive,
+    subtitle,
 )
 
 # Curve / eigenvalue set i: the same colour in the Jacobian and the eigenvalue chart ("current W_h" is
@@ -29,7 +30,8 @@ from rnnviz.figures.style import (
 JACOBIAN_STYLES = tuple({"color": SERIES[i], "dash": DASHES[i]} for i in range(len(SERIES)))
 
 
-def jacobian_figure(curves, title: str = "‖∂h_T/∂h_t‖: how much of a change at step t reaches step T") -> go.Figure:
+def jacobian_figure(curves, title: str = "‖∂h_T/∂h_t‖<br><span style='font-size:13px'>how much of a change at step t "
+                                        "reaches step T</span>") -> go.Figure:
     """curves: [(label, norms)] with norms (T+1,) for t = 0..T (``analysis.jacobian_norms``), plotted
     against T − t on a log axis (x = 0 is h_T itself).  Curve i is styled JACOBIAN_STYLES[i]."""
     data, shown = [], []
@@ -99,7 +101,7 @@ def clipping_figure(runs, clip: float) -> go.Figure:
         data.append(go.Scatter(x=np.arange(1, len(g) + 1), y=positive(g), mode="lines", name=label,
                                line=dict(color=COLORS["grad"], width=2, dash=("solid", "dash", "dot")[i % 3]),
                                hovertemplate=f"{label}: gradient norm at update %{{x}} = %{{y:.4e}}<extra></extra>"))
-    fig = figure(data, "Gradient norm per update, with and without clipping", height=340,
+    fig = figure(data, subtitle("Gradient norm per update", "with and without clipping"), height=340,
                   xaxis=integer_axis(max((len(h["grad_norm"]) for _, h in runs), default=0),
                                      title=dict(text="update")),
                   yaxis=log_axis(np.concatenate(shown + [[clip]]), title=dict(text="‖gradient‖ (before clipping)")))

@@ -249,10 +249,11 @@ def ripple_figure(deltas, t: int, eps: float, linearised=None) -> go.Figure:
                                text=[f"linearised |Δh_{s}| = {v:.4e}" for s, v in zip(steps, lin, strict=True)],
                                hovertemplate="%{text}<extra></extra>"))
     zeros = int(np.sum(~positive))
-    title = f"Ripple of a nudge ε = {eps:g} to x_{t}: |Δh_s| = ‖h_s' − h_s‖"
+    note = "|Δh_s| = ‖h_s' − h_s‖"
     if zeros:
         states = "1 state" if zeros == 1 else f"{zeros} states"
-        title = subtitle(title, f"{states} unchanged before the nudge (not drawn on the log axis)")
+        note += f"; {states} unchanged before the nudge (not drawn on the log axis)"
+    title = subtitle(f"Ripple of a nudge ε = {eps:g} to x_{t}", note)
     fig = figure(data, title, height=360, margin=dict(l=84),
                   xaxis=dict(title=dict(text="s"), range=[-0.5, len(steps) - 0.5]),
                   yaxis=log_axis(shown, title=dict(text="|Δh_s|")) if positive.any()
