@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import explain, figures, latex, live_state
 from rnnviz.analysis import step_terms
+from rnnviz.figures.style import table_view
 from rnnviz.state import default_state
 from rnnviz.ui import live_drag
 from rnnviz.ui.page import numbers, simulator_page
@@ -56,4 +57,5 @@ with count:
     st.caption(f"The same {p.num_params} numbers are used at all T = {state.T} steps: "
                "the count does not depend on the sequence length.")
 
-numbers(figures.step_table(p, trace).round(decimals), title="Numbers: every step as a table")
+numbers(table_view(figures.step_table(p, trace).round(decimals), decimals),
+        title="Numbers: x, a, h (and y) at every step")

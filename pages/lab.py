@@ -12,6 +12,7 @@ from rnnviz import live_state, presets
 from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
 from rnnviz.engine import RNNParams, forward
 from rnnviz.figures import lab as ft
+from rnnviz.figures.style import table_view
 from rnnviz.training import Trainer
 from rnnviz.ui import live_drag
 from rnnviz.ui.page import numbers, page
@@ -107,8 +108,8 @@ with right:
     lam = eigenvalues(params.W_h)
     st.plotly_chart(ft.eigenvalue_figure([("current W_h", lam)]), key="lab_fig_eig")
     st.caption("Eigenvalues inside the dotted unit circle shrink a signal each step, outside it they grow it.")
-numbers(ft.jacobian_table([(current_label, norms)]))
-numbers(ft.eigenvalue_table([("current W_h", lam)]))
+numbers(table_view(ft.jacobian_table([(current_label, norms)])), title="Numbers: ‖∂h_T/∂h_t‖ for the current W_h")
+numbers(table_view(ft.eigenvalue_table([("current W_h", lam)])), title="Numbers: eigenvalues of W_h")
 
 # --- rescaling W_h
 st.header("Rescale W_h: watch decay turn into growth")
@@ -144,7 +145,7 @@ with right:
     sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
     live_drag.live_figure(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled", frames=frames[1])
     st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
-numbers(ft.jacobian_table(curves))
+numbers(table_view(ft.jacobian_table(curves)), title="Numbers: ‖∂h_T/∂h_t‖, current vs rescaled W_h")
 st.button("Apply to the network", key="lab_apply", on_click=update_state, kwargs={"W_h": scaled},
           disabled=message is not None, help="Write the rescaled W_h into the sidebar's network (all pages).")
 
@@ -163,7 +164,7 @@ for col, activation in zip(act_cols, ("tanh", "relu"), strict=True):
 st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
            "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero)."
            + (" Along random inputs N(0, 1) (at h = 0 relu' would be 0)." if kind == "linear" else ""))
-numbers(ft.jacobian_table(act_curves))
+numbers(table_view(ft.jacobian_table(act_curves)), title="Numbers: ‖∂h_T/∂h_t‖ with tanh and relu")
 
 # --- clipping
 st.header("What clipping does")
@@ -178,9 +179,14 @@ st.plotly_chart(ft.clipping_figure([(label, run["history"]) for label, run in ru
 st.caption(f"Same task, seed and learning rate: clipping rescales any gradient longer than {CLIP:g} to length "
            f"{CLIP:g}, so one huge gradient cannot throw the weights away.")
 for label, run in runs.items():
-    if run["diverged"]:
-        st.error(f"{label}: {run['reason']}", icon=":material/error:")
+    if run["diverged"] and label == "no clipping":  # the outcome this demo exists to show, not a fault
+        st.info(f"**{label}: the run blew up after {run['steps']} updates, as this demo expects.** Without "
+                "clipping one exploding gradient is applied in full and throws the weights to non-finite "
+                f"values; clipped, the same run keeps every step at length ≤ {CLIP:g}.", icon=":material/info:")
+    elif run["diverged"]:
+        st.warning(f"{label}: {run['reason']}", icon=":material/warning:")
     else:
         st.success(f"{label}: finished {run['steps']} updates, final loss {run['history']['loss'][-1]:.4f}.",
                    icon=":material/check:")
-numbers(ft.clipping_table([(label, run["history"]) for label, run in runs.items()]))
+numbers(table_view(ft.clipping_table([(label, run["history"]) for label, run in runs.items()])),
+        title="Numbers: loss and gradient norm per update")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import figures, live_state
 from rnnviz.analysis import pca_projection, ripple
+from rnnviz.figures.style import table_view
 from rnnviz.ui import live_drag
 from rnnviz.ui.page import numbers, simulator_page
 
@@ -25,8 +26,8 @@ with portrait:
     box = " inside the dashed [−1, 1]² box tanh allows" if projection.method == "identity" else ""
     st.caption(f"The hidden state moves from h_0 (light) to h_{state.T} (dark){box}; "
                f"the ring marks h_{t}. Each arrow is one application of the same cell.")
-    numbers(figures.phase_table(projection.coords, projection.labels).round(decimals),
-                    title="Numbers: the trajectory")
+    numbers(table_view(figures.phase_table(projection.coords, projection.labels).round(decimals), decimals),
+            title="Numbers: the trajectory")
 
 with ripple_col:
     eps = st.select_slider("Nudge size ε", options=[1e-4, 1e-3, 1e-2, 1e-1], value=1e-3, key="phase_eps",
@@ -41,4 +42,4 @@ with ripple_col:
                           live_state.ripple_bindings(t, state.T, eps, state.d, unit), key="ripple", live=live)
     st.caption(f"Nudge x_{t} by ε and rerun: how far does each later h_s move? A falling line is memory fading "
                "(vanishing); a flat or rising one is memory that persists (or explodes). Pick t above.")
-    numbers(figures.ripple_table(result), title="Numbers: the ripple")
+    numbers(table_view(figures.ripple_table(result)), title="Numbers: the ripple")

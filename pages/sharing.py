@@ -52,7 +52,8 @@ m[0].metric(f"error on steps 1..{result.T}", f"{result.error_train_length:.4g}",
             help="Mean squared error over the training length, on new waves")
 m[1].metric(f"error on steps {result.T + 1}..{result.T_long}", f"{result.error_beyond:.4g}",
             delta=f"{result.error_ratio:.2f}× the training-length error",
-            delta_color="off", help="Steps the network never saw in training")
+            delta_color="off", help="Steps the network never saw in training",
+            delta_arrow="up" if result.error_ratio > 1 else "down" if result.error_ratio < 1 else "off")
 m[2].metric("baseline (predict x_t)", f"{result.baseline_error:.4g}",
             help="What no learning gets: repeat the current value")
 st.plotly_chart(figures_extra.length_prediction_figure(result), width="stretch", key="sharing_pred")
@@ -67,5 +68,5 @@ else:
                "within it. Shared weights make long sequences *possible*, not automatically good: with very "
                "short training sequences the network can learn dynamics that only hold for T steps. "
                "Try a longer T.", icon=":material/info:")
-with st.expander("Numbers"):
+with st.expander("Numbers: errors within and beyond the training length"):
     st.dataframe(result.summary(), hide_index=True, width="stretch")

@@ -257,14 +257,6 @@ def chain_bindings(n: int, lo: int, hi: int, decimals: int, layer: int = 0) -> l
     ]
 
 
-def chain_window(T: int, t: int, max_cells: int = 30) -> tuple[int, int]:
-    """As rnnviz.figures._chain_window: first and last step the chain draws."""
-    if T <= max_cells:
-        return 1, T
-    lo = min(max(1, t - max_cells // 2), T - max_cells + 1)
-    return lo, lo + max_cells - 1
-
-
 def phase_bindings(t: int, T: int, mean, axes) -> list[dict]:
     """rnnviz.figures.phase_portrait_figure: the path, the points and the ring, under the settled projection."""
     proj = {"mean": np.asarray(mean, dtype=np.float64).tolist(), "axes": np.asarray(axes, dtype=np.float64).tolist()}

@@ -13,6 +13,7 @@ import pytest
 from rnnviz import figures, live_state
 from rnnviz.analysis import pca_projection, ripple
 from rnnviz.engine import RNNParams, forward
+from rnnviz.figures import chain
 from rnnviz.presets import make_preset
 
 
@@ -107,7 +108,7 @@ def test_chain_bindings_follow_the_boxes(T, t):
     h0_new = np.array(changed["h0s"][0])
     settled = figures.chain_figure(s.params, forward(s.params, s.x, s.h0), t)
     expected = figures.chain_figure(s.params, forward(s.params, s.x, h0_new), t)
-    lo, hi = live_state.chain_window(T, t)
+    lo, hi = chain.chain_window(T, t, chain.MAX_CELLS)
     _assert_bound_equal(settled, live_state.chain_bindings(s.n, lo, hi, 4), changed, expected)
 
 

@@ -31,6 +31,8 @@ class Keys:
     SYNCED = "rnnviz_synced"  # widget key -> (page, shape) it was last pushed to the browser for
     PRESET = "rnnviz_preset"  # the preset selectbox: a preset's name, or None for a network opened from a link
     ORIGIN = "rnnviz_origin"  # the state Reset returns to: the chosen preset's, or the link's
+    ORIGIN_PRESET = "rnnviz_origin_preset"  # ORIGIN's preset name (None: a link's); not a widget key, so it
+    # survives a page switch, which drops PRESET (the selectbox's key) and redraws the box on its first option
     # main-area controls of the simulator pages
     DECIMALS = "rnnviz_lesson_rounding"
     T = "rnnviz_t"
@@ -139,8 +141,8 @@ def set_origin(state: SimState) -> None:
     """Remember where the network came from; a link that spells out a preset selects that preset."""
     st.session_state[Keys.ORIGIN] = state
     network = state.replace(t=1)  # the selected step is not part of a preset
-    st.session_state[Keys.PRESET] = next(
-        (name for name in presets.PRESETS if presets.make_preset(name) == network), None)
+    name = next((name for name in presets.PRESETS if presets.make_preset(name) == network), None)
+    st.session_state[Keys.PRESET] = st.session_state[Keys.ORIGIN_PRESET] = name
 
 
 def origin() -> SimState | None:
@@ -148,7 +150,11 @@ def origin() -> SimState | None:
 
 
 def chosen_preset() -> str | None:
-    return st.session_state.get(Keys.PRESET)
+    """The preset the network came from (None: a link); restores the selectbox's key if a page switch dropped it."""
+    name = st.session_state.get(Keys.ORIGIN_PRESET, st.session_state.get(Keys.PRESET))
+    if st.session_state.get(Keys.PRESET) != name:
+        st.session_state[Keys.PRESET] = name
+    return name
 
 
 # --------------------------------------------------------------------------- the URL

@@ -59,11 +59,11 @@ def _preset_and_reset(state: SimState) -> None:
 
 
 def _on_preset() -> None:
-    name = session.chosen_preset()
+    name = session.get(Keys.PRESET)  # the box's new value (chosen_preset() is still the old origin's)
     if name is not None:
         state = presets.make_preset(name)
         session.store_state(state)
-        session.put(Keys.ORIGIN, state)
+        session.set_origin(state)
 
 
 def _on_reset() -> None:
@@ -236,7 +236,9 @@ def _inputs_panel(state: SimState) -> None:
         _edit_group(state, ["h0"])
     st.text_area("Paste inputs (one step per line, d numbers each)", key=Keys.PASTE, on_change=_on_paste,
                  height=80, max_chars=UPLOAD_CAP_BYTES)
-    st.file_uploader("…or upload a CSV", type=["csv", "txt"], key=Keys.UPLOAD, on_change=_on_upload,
+    # The limit in the label: the drop zone's own "Limit 1MB" can only name whole megabytes (max_upload_size)
+    st.file_uploader(f"…or upload a CSV (at most {UPLOAD_CAP_BYTES // 1000} kB)", type=["csv", "txt"],
+                     key=Keys.UPLOAD, on_change=_on_upload,
                      help=f"At most {LIMITS.T} rows and {UPLOAD_CAP_BYTES // 1000} kB.")
 
 
