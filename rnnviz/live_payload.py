@@ -8,8 +8,8 @@ browser creates the charts once.  A delta frame carries only what changed since 
 the new loss / accuracy / ρ(W_h) points (appended), the latest ‖∂L/∂h_t‖ line, the held-out predictions, and
 the current gradient and weight matrices.  Arrays travel as plotly.js typed-array specs (base64): float64 for
 ‖∂L/∂h_t‖ (the trainer's exact numbers), float32 for matrices and predictions (7 significant digits, so the
-hover's 4 decimals are exact) -- about half the bytes of JSON text.  ``chain_payload`` is the backward pass of one update
-along the unrolled chain, for the animated chain view.
+hover's 4 decimals are exact) -- about half the bytes of JSON text.  ``chain_payload`` is the backward pass
+of one update along the unrolled chain, for the animated chain view.
 
 Every frame is plain JSON (lists, floats, None for non-finite values, typed-array specs).
 """
@@ -63,7 +63,8 @@ def packed(values, dtype=np.float32) -> dict:
     float32 (7 significant digits, so the hover's 4 decimals are exact) costs 5.3 characters a number
     against about 9 for JSON text; float64 keeps every bit (for numbers the tests compare exactly).
     """
-    return to_typed_array_spec(np.ascontiguousarray(values, dtype=dtype))
+    values = np.ascontiguousarray(values, dtype=dtype)
+    return to_typed_array_spec(values) if values.size else []
 
 
 # --------------------------------------------------------------------------- the session's current numbers
@@ -159,19 +160,17 @@ def matrix_update(values) -> dict:
 
 
 def history_extend(session: TrainingSession, since: int) -> dict:
-    """The loss (and accuracy) and ρ(W_h) points of the updates after `since`: {chart: {x, y, traces}}."""
+    """The loss (and accuracy) and ρ(W_h) values of the updates after `since` (x = since+1 .. steps_done):
+    {chart: {"traces": [trace index, ...], "y": [float64 typed-array spec per trace]}}."""
     tr = session.trainer
     history = tr.history
-    steps = list(range(since + 1, tr.steps_done + 1))
-    loss = {"x": [steps], "y": [jsonable(ft._positive(history["loss"][since:]))], "traces": [0]}
+    loss = {"traces": [0], "y": [packed(ft._positive(history["loss"][since:]), np.float64)]}
     if tr.task.loss == "xent":
-        loss["x"].append(steps)
-        loss["y"].append(jsonable(history["accuracy"][since:]))
         loss["traces"].append(1)
+        loss["y"].append(packed(history["accuracy"][since:], np.float64))
     radii = session.radius_history()[since:]
     columns = range(radii.shape[1]) if tr.layers > 1 else range(1)
-    radius = {"x": [steps for _ in columns], "y": [jsonable(radii[:, i]) for i in columns],
-              "traces": list(columns)}
+    radius = {"traces": list(columns), "y": [packed(radii[:, i], np.float64) for i in columns]}
     return {"loss": loss, "radius": radius}
 
 
@@ -201,6 +200,10 @@ def full_figures(session: TrainingSession, layer: int, evaluation: dict, grads: 
 
 def live_frame(session: TrainingSession, layer: int, since: int | None = None, notes: dict | None = None) -> dict:
     """One frame for the live view; `since` None (or ahead of the trainer) means a full frame.
+
+    A delta frame's history points start after update `since` ("base"): the caller may pass the update of an
+    older frame than the last one, so a browser that never saw the frames in between (a browser may render only
+    the last of several quick updates) can still continue; it keeps only the points it does not have.
 
     layer: 0-based, the layer the gradient and weight heatmaps show.  notes: {chart: caption} (full frames).
     """
