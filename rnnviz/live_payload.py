@@ -25,10 +25,13 @@ from _plotly_utils.utils import to_typed_array_spec
 
 from rnnviz.training import TrainingSession, backward_sweep_layer, layer_grads, layer_list, loss_grads
 
-try:  # the figures package of the refactor (issue 14), else the old module
+try:  # the figures package of the refactor (issue 14), else the old modules
     from rnnviz.figures import training as ft
+    from rnnviz.figures.style import colorbar, positive, symmetric_max
 except ImportError:  # pragma: no cover - before the refactor
     from rnnviz import figures_training as ft
+
+    colorbar, positive, symmetric_max = ft._colorbar, ft._positive, ft._symmetric_max
 
 MATRICES = ("W_h", "W_x", "b")
 HISTORY_CHARTS = ("loss", "radius")
@@ -126,7 +129,7 @@ def dh_title(step: int | None, layers: int) -> str:
 
 
 def dh_update(dh_norms, step: int | None, layers: int) -> dict:
-    values = ft._positive(dh_norms)
+    values = positive(dh_norms)
     return {"traces": [[0, {"y": packed(values, np.float64)}]], "layout": {"title.text": dh_title(step, layers)}}
 
 
@@ -155,8 +158,8 @@ def matrix_update(values) -> dict:
     labels ``ft.matrix_figure`` prints): {"z", "m", "mt"}."""
     values = np.asarray(values, dtype=np.float64)
     grid = values[:, None] if values.ndim == 1 else values
-    m = ft._symmetric_max(grid)
-    return {"z": packed(grid), "m": m, "mt": ft._colorbar(m)["ticktext"][2]}
+    m = symmetric_max(grid)
+    return {"z": packed(grid), "m": m, "mt": colorbar(m)["ticktext"][2]}
 
 
 def history_extend(session: TrainingSession, since: int) -> dict:
@@ -164,7 +167,7 @@ def history_extend(session: TrainingSession, since: int) -> dict:
     {chart: {"traces": [trace index, ...], "y": [float64 typed-array spec per trace]}}."""
     tr = session.trainer
     history = tr.history
-    loss = {"traces": [0], "y": [packed(ft._positive(history["loss"][since:]), np.float64)]}
+    loss = {"traces": [0], "y": [packed(positive(history["loss"][since:]), np.float64)]}
     if tr.task.loss == "xent":
         loss["traces"].append(1)
         loss["y"].append(packed(history["accuracy"][since:], np.float64))

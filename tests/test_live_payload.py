@@ -125,7 +125,7 @@ def test_delta_matrices_are_the_chosen_layers_gradients_and_weights(layers, laye
             grid = values[:, None] if values.ndim == 1 else values
             assert np.array_equal(unpack(mat["z"]), grid.astype(np.float32))  # 7 digits: the hover's 4 decimals exact
             assert mat["m"] == pytest.approx(np.abs(values).max())
-            assert mat["mt"] == ft._colorbar(mat["m"])["ticktext"][2]
+            assert mat["mt"] == lp.colorbar(mat["m"])["ticktext"][2]
 
 
 def test_metrics_are_the_pages_numbers():

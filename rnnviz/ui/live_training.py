@@ -31,7 +31,6 @@ OVERLAP = 3  # a delta's points start at the update of the 3rd-last frame sent: 
 
 ASSETS = Path(__file__).parent / "assets"
 ASSETS_NAME = "assets"  # served at component/rnnviz.ui.live_training.assets/...
-MODULE = "live_training.js"
 
 # The inline part only imports the module (cached by the browser; the query string changes with its content).
 LOADER = LOADER_JS + """
@@ -43,12 +42,20 @@ export default async function (component) {
 """
 
 
-def _module_url() -> str:
-    digest = hashlib.sha1((ASSETS / MODULE).read_bytes()).hexdigest()[:10]
-    return f"component/{__name__}.{ASSETS_NAME}/{MODULE}?v={digest}"
+def module_loader(module: str) -> str:
+    """The inline JS of a component whose code is ``assets/<module>`` (imported once per page)."""
+    digest = hashlib.sha1((ASSETS / module).read_bytes()).hexdigest()[:10]
+    return LOADER % f"component/{__name__}.{ASSETS_NAME}/{module}?v={digest}"
 
 
-_COMPONENT = st.components.v2.component("rnnviz_live_training", js=LOADER % _module_url(), isolate_styles=False)
+def serve_assets() -> None:
+    """Make ``assets/`` and plotly.js reachable (idempotent; needs a script run, so call it in one)."""
+    serve_plotly_js()
+    declare_component(ASSETS_NAME, path=str(ASSETS))
+
+
+_COMPONENT = st.components.v2.component("rnnviz_live_training", js=module_loader("live_training.js"),
+                                        isolate_styles=False)
 
 
 def _ask_full(key: str) -> None:
@@ -61,8 +68,7 @@ def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes:
     While playing, only what changed since the last frame this view sent goes to the browser; otherwise a full
     frame (cheap when paused, and it repairs anything).  notes: {chart name or "matrices"/"matrices_title": text}.
     """
-    serve_plotly_js()
-    declare_component(ASSETS_NAME, path=str(ASSETS))
+    serve_assets()
     run = run_key(session, layer)
     steps = session.trainer.steps_done
     sent_run, sent = st.session_state.get(key + SENT) or (None, [])

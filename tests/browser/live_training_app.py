@@ -63,3 +63,11 @@ def live():
 
 live()
 st.caption(f"server: playing={session.playing} update={session.trainer.steps_done}")
+
+if st.query_params.get("chain") == "1":
+    from rnnviz.live_payload import chain_payload
+    from rnnviz.ui.live_chain import chain_view
+
+    task = session.trainer.task
+    chain_view(chain_payload(session.trainer.params, session.trainer.layers - 1, task.x_test, task.y_test,
+                             task.loss, task.mask_test, update=session.trainer.steps_done), key="chain")
