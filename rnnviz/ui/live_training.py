@@ -62,11 +62,14 @@ def _ask_full(key: str) -> None:
     st.session_state.pop(key + SENT, None)
 
 
-def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes: dict | None = None) -> None:
+def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes: dict | None = None,
+              pause_key: str | None = None) -> None:
     """Mount or update the live view of `session` (layer: 0-based, the layer the heatmaps show).
 
     While playing, only what changed since the last frame this view sent goes to the browser; otherwise a full
     frame (cheap when paused, and it repairs anything).  notes: {chart name or "matrices"/"matrices_title": text}.
+    pause_key: the key of the page's Pause button; pressing it stops this view drawing at once, before the
+    server hears of it.
     """
     serve_assets()
     run = run_key(session, layer)
@@ -76,6 +79,8 @@ def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes:
     if session.playing and sent_run == run and sent and sent[-1] <= steps:
         since = sent[0]
     frame = live_frame(session, layer, since, notes)
+    if pause_key:
+        frame["pause"] = f".st-key-{pause_key} button"
     _COMPONENT(key=key, data=encode(frame), on_resync_change=lambda: _ask_full(key))
     kept = sent if since is not None else []
     st.session_state[key + SENT] = (run, (kept + [steps])[-OVERLAP:])

@@ -31,7 +31,8 @@ function el(tag, attrs, parent) {
   return node;
 }
 
-function fmtE(v) { return v == null ? "—" : v.toExponential(4); }
+// As Python's and Plotly's "%.4e" print it: two exponent digits (1.9414e-02).
+function fmtE(v) { return v == null ? "—" : v.toExponential(4).replace(/e([+-])(\d)$/, "e$10$2"); }
 function fmtShort(v) { return v == null ? "—" : v.toExponential(1); }
 
 function colour(norm, lo, hi) {

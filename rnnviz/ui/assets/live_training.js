@@ -146,8 +146,32 @@ function applyDelta(st, frame) {
   st.step = frame.step;
 }
 
+// Pause takes effect in this view the moment it is pressed: frames still on their way are not drawn (the full
+// frame of the paused page then shows where the trainer stopped).  Unfrozen by that full frame, or if the server
+// keeps sending frames for a while (the press did not pause after all).
+const FREEZE_MS = 1500;
+
+function watchPause(st, selector) {
+  st.pauseSelector = selector;
+  if (st.pauseWatch || !selector) return;
+  st.pauseWatch = (e) => {
+    if (st.pauseSelector && e.target.closest && e.target.closest(st.pauseSelector)) {
+      if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
+      st.frozenAt = performance.now();
+    }
+  };
+  document.addEventListener("pointerdown", st.pauseWatch, true);
+  document.addEventListener("keydown", st.pauseWatch, true);
+}
+
 function receive(st, frame, setTriggerValue) {
+  watchPause(st, frame.pause);
+  if (frame.kind !== "full" && st.frozenAt) {
+    if (performance.now() - st.frozenAt < FREEZE_MS) return;
+    st.frozenAt = null;
+  }
   if (frame.kind === "full") {
+    st.frozenAt = null;
     applyFull(st, frame);
   } else if (frame.run === st.run && st.step !== null && frame.base <= st.step && st.step <= frame.step) {
     applyDelta(st, frame);
@@ -335,6 +359,10 @@ export default function (component, loadPlotly) {
     setTimeout(() => {
       if (root.isConnected) return;
       st.observer.disconnect();
+      if (st.pauseWatch) {
+        document.removeEventListener("pointerdown", st.pauseWatch, true);
+        document.removeEventListener("keydown", st.pauseWatch, true);
+      }
       if (st.plotly) Object.values(st.plots).forEach((div) => st.plotly.purge(div));
       STATES.delete(root);
     }, 0);
