@@ -29,7 +29,14 @@ SAMPLER_JS = """
       if (n.nodeType === 1 && (n.matches(CHART) || n.querySelector(CHART))) S.removed.push(n.className || n.tagName);
     }
   }).observe(document.body, { childList: true, subtree: true });
-  setInterval(() => { S.fires += 1; }, 50);
+  let lastFire = performance.now();
+  S.onTime = 0;
+  setInterval(() => {  // a 50 ms timer: on time when it fires within 75 ms of the previous firing
+    const now = performance.now();
+    S.fires += 1;
+    if (now - lastFire <= 75) S.onTime += 1;
+    lastFire = now;
+  }, 50);
   document.addEventListener("pointerdown", (e) => {
     const b = e.target.closest("button");
     S.clicks.push([performance.now(), b ? b.innerText.trim() : ""]);

@@ -298,7 +298,7 @@ function drawChart(st, name) {
 }
 
 function draw(st) {
-  if (!st.plotly) return;
+  if (!st.plotly || st.frozenAt) return;  // frozen by Pause: nothing more until the paused page's full frame
   const started = performance.now();
   const newStep = st.shownStep !== st.step;
   drawText(st);

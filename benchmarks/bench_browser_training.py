@@ -1,0 +1,117 @@
+"""The training page's live view in headless Chromium: does it draw what it promises? (a script, not a test)
+
+    python benchmarks/bench_browser_training.py                 # defaults, n=64, 3 layers; 20 s of play each
+    python benchmarks/bench_browser_training.py --seconds 10 --configs defaults
+
+For each configuration it starts `streamlit run tests/browser/live_training_app.py` (the training page's live
+view: the same TrainingSession, the same component, a run_every fragment at the chosen frames per second), opens
+it in Debian's headless Chromium (software rendering), presses Play for --seconds and samples the page from
+inside (tests/browser/test_live_training.py's SAMPLER_JS: every 50 ms at most, on animation frames), then
+presses Pause, +1 and Reset.  It prints:
+
+- visible: the fraction of samples in which every live chart was drawn and visible (not removed, not hidden);
+- frames/s drawn: counter changes per second while playing, against the frames-per-second setting;
+- timer on time: the fraction of 50 ms slots in which a 50 ms setInterval in the page fired on time
+  (within 75 ms of its previous firing) -- how free the page's main thread stays;
+- Pause / +1 / Reset: ms from the press to the last counter change (Pause; 0 = nothing drawn after the press)
+  or to the counter showing the new update (+1, Reset);
+- kB/frame: websocket bytes received while playing per server frame (updates done / updates per frame).
+
+The machine is shared: figures vary with its load; run it when it is otherwise idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.browser.harness import StreamlitServer, goto, launch_browser, new_app_page  # noqa: E402
+from tests.browser.test_live_training import APP, SAMPLER_JS, counter, open_live  # noqa: E402
+
+CONFIGS = {"defaults": "", "n64": "n=64", "layers3": "layers=3"}
+FPS = 4
+SPF = 5
+
+
+def press(page, name: str) -> float:
+    """Click a button; return the page's clock (ms) at the press, as the sampler saw it."""
+    page.get_by_role("button", name=name, exact=True).click()
+    return page.evaluate("() => window.__rvSampler.clicks[window.__rvSampler.clicks.length - 1][0]")
+
+
+def changes_after(page, t0: float) -> list:
+    return [c for c in page.evaluate("() => window.__rvSampler.counter") if c[0] > t0]
+
+
+def wait_for(page, predicate, timeout_s: float = 30.0) -> None:
+    page.wait_for_function(predicate, timeout=timeout_s * 1000)
+
+
+def run_config(browser, url: str, query: str, seconds: float) -> dict:
+    page = new_app_page(browser)
+    received = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(len(p))))
+    try:
+        open_live(page, url, "&".join(q for q in (query, f"fps={FPS}", f"spf={SPF}") if q))
+        page.wait_for_timeout(500)
+        page.evaluate(SAMPLER_JS)  # a fresh sampler: only the play is measured
+        bytes0 = sum(received)
+        start_step = counter(page)
+        t_play = press(page, "Play")
+        page.wait_for_timeout(seconds * 1000)
+        s = page.evaluate("() => window.__rvSampler")
+        play_bytes = sum(received) - bytes0
+        t_pause = press(page, "Pause")
+        page.wait_for_timeout(2000)
+        after = changes_after(page, t_pause)
+        pause_ms = (after[-1][0] - t_pause) if after else 0.0
+        steps = counter(page)
+        drawn = [c for c in s["counter"] if c[0] > t_play]
+        t_step = press(page, "+1")
+        wait_for(page, f"() => window.__rvSampler.counter.some(c => c[0] > {t_step} && c[1] === {steps + 1})")
+        step_ms = next(c[0] for c in changes_after(page, t_step) if c[1] == steps + 1) - t_step
+        t_reset = press(page, "Reset")
+        wait_for(page, f"() => window.__rvSampler.counter.some(c => c[0] > {t_reset} && c[1] === 0)")
+        reset_ms = next(c[0] for c in changes_after(page, t_reset) if c[1] == 0) - t_reset
+        elapsed_ms = s["counter"][-1][0] - t_play if s["counter"] else seconds * 1000
+        server_frames = max(1, (steps - start_step) / SPF)
+        return {"visible": s["allVisible"] / max(1, s["samples"]), "removed": len(s["removed"]),
+                "fps": len(drawn) / (elapsed_ms / 1000), "timer": min(1.0, s["onTime"] / (seconds * 1000 / 50)),
+                "pause_ms": pause_ms, "frames_after_pause": len(after), "step_ms": step_ms, "reset_ms": reset_ms,
+                "kb_frame": play_bytes / server_frames / 1000, "updates": steps - start_step}
+    finally:
+        page.context.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with StreamlitServer(app=APP) as server, sync_playwright() as pw:
+        browser = launch_browser(pw)
+        goto(new_app_page(browser), server.url)  # warm the server (imports) once
+        for name in args.configs:
+            rows.append((name, run_config(browser, server.url, CONFIGS[name], args.seconds)))
+        browser.close()
+    print(f"\nlive training view, {args.seconds:.0f} s of play at {FPS} frames/s, {SPF} updates/frame "
+          "(headless Chromium, software rendering)")
+    head = f"{'config':<10}{'visible':>9}{'removed':>9}{'frames/s':>10}{'of set':>8}{'timer':>7}" \
+           f"{'Pause ms':>10}{'(frames)':>9}{'+1 ms':>8}{'Reset ms':>10}{'kB/frame':>10}"
+    print(head)
+    for name, r in rows:
+        print(f"{name:<10}{r['visible']:>9.1%}{r['removed']:>9d}{r['fps']:>10.2f}{r['fps'] / FPS:>8.0%}"
+              f"{r['timer']:>7.0%}{r['pause_ms']:>10.0f}{r['frames_after_pause']:>9d}{r['step_ms']:>8.0f}"
+              f"{r['reset_ms']:>10.0f}{r['kb_frame']:>10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
