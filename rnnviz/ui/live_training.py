@@ -22,7 +22,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.components.v1 import declare_component
 
-from rnnviz.live_payload import LIVE_CHARTS, encode, live_frame, run_key
+from rnnviz.live_payload import LIVE_CHARTS, encode, jsonable, live_frame, run_key
 from rnnviz.training import TrainingSession
 from rnnviz.ui.plotly_js import LOADER_JS, serve_plotly_js
 
@@ -58,6 +58,16 @@ _COMPONENT = st.components.v2.component("rnnviz_live_training", js=module_loader
                                         isolate_styles=False)
 
 
+_FIGURE = st.components.v2.component("rnnviz_live_figure", js=module_loader("live_figure.js"), isolate_styles=False)
+
+
+def live_figure(figure, key: str) -> None:
+    """A Plotly figure updated in place (Plotly.react) when it changes, instead of re-created and blanked as
+    ``st.plotly_chart`` does (its element identity includes the figure).  For charts that follow a slider."""
+    serve_assets()
+    _FIGURE(key=key, data=encode(jsonable(figure.to_plotly_json())))
+
+
 def _ask_full(key: str) -> None:
     st.session_state.pop(key + SENT, None)
 
@@ -86,4 +96,4 @@ def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes:
     st.session_state[key + SENT] = (run, (kept + [steps])[-OVERLAP:])
 
 
-__all__ = ["LIVE_CHARTS", "live_view"]
+__all__ = ["LIVE_CHARTS", "live_figure", "live_view"]

@@ -71,3 +71,13 @@ if st.query_params.get("chain") == "1":
     task = session.trainer.task
     chain_view(chain_payload(session.trainer.params, session.trainer.layers - 1, task.x_test, task.y_test,
                              task.loss, task.mask_test, update=session.trainer.steps_done), key="chain")
+
+if st.query_params.get("figure") == "1":
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from rnnviz.ui.live_training import live_figure
+
+    freq = st.slider("Frequency", 1, 10, 2, key="freq")
+    ts = np.linspace(0, 1, 200)
+    live_figure(go.Figure(go.Scatter(x=ts, y=np.sin(2 * np.pi * freq * ts), name=f"f = {freq}")), key="wave")

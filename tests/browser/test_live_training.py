@@ -14,7 +14,7 @@ import pytest
 from rnnviz.live_payload import LIVE_CHARTS, chain_payload
 from rnnviz.training import TrainingSession, advance
 
-from .harness import assert_no_exception, goto, probe
+from .harness import assert_no_exception, goto, move_slider, probe
 
 APP = "tests/browser/live_training_app.py"
 SETTINGS = dict(task="sine", hidden=16, layers=1, optimizer="adam", lr=0.01, clip=1.0, seed=0)
@@ -226,3 +226,17 @@ def test_the_chain_plays_the_backward_pass_in_the_browser(live_url, page):
 def probe_sent(page) -> int:
     return probe(page).sent
 
+
+
+def test_a_live_figure_follows_its_slider_without_being_recreated(live_url, page):
+    goto(page, live_url, "/", "figure=1")
+    page.wait_for_selector(".rv-figure .main-svg")
+    page.evaluate(SAMPLER_JS)
+    for _ in range(3):
+        move_slider(page, "Frequency")
+    page.wait_for_function("() => document.querySelector('.rv-figure').dataset.reacts >= 1")
+    page.wait_for_timeout(500)
+    name = page.evaluate("() => document.querySelector('.rv-figure')._fullData[0].name")
+    assert name == "f = 5"  # 2 + three moves
+    assert page.evaluate("() => document.querySelector('.rv-figure').dataset.creates") == "1"
+    assert sampler(page)["removed"] == []
