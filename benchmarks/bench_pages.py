@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from rnnviz import presets  # noqa: E402
-from rnnviz.state import to_query  # noqa: E402
+from rnnviz.query import to_query  # noqa: E402
 from tests.apptest_utils import open_app  # noqa: E402
 
 TARGET_MS = {"default": 50.0, "n=64, T=500": 300.0}

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rnnviz import figures_training as ft  # noqa: E402
+from rnnviz.figures import training as ft  # noqa: E402
 from rnnviz.training import (  # noqa: E402
     TrainingSession,
     advance,

@@ -20,7 +20,7 @@ if L == 1:
 else:
     st.caption(stacking.seed_note(state, L) + " Read the chains bottom to top: the top layer is drawn first, "
                "and each chain's inputs (the dots below its cells) are the h_t of the chain drawn under it.")
-    for layer, fig in stacking.chain_figures(stack, traces, t, decimals=decimals):
+    for layer, fig in figures.chain_figures(stack, traces, t, decimals=decimals):
         st.plotly_chart(fig, width="stretch", key="chain_figure" if layer == 1 else f"chain_figure_l{layer}")
 st.caption(f"Every cell carries the same tags W_h, W_x, +b: one rule applied {state.T} times (weight sharing). "
            f"h_{t} reaches step {t} only through h_{t - 1}, so h_{t} still carries x_1 … x_{t}. "
@@ -30,4 +30,4 @@ if state.T > 30:
     st.info(f"The sequence has {state.T} steps: the chain shows 30 cells around t = {t}. "
             "Move t to slide the window; the heatmaps page shows every step at once.", icon=":material/info:")
 
-widgets.numbers(stacking.stacked_step_table(stack, traces).round(decimals), title="Numbers: the chain as a table")
+widgets.numbers(figures.stacked_step_table(stack, traces).round(decimals), title="Numbers: the chain as a table")

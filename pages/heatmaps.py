@@ -43,7 +43,7 @@ st.caption("Inputs x_t and, with an output layer (k > 0 in the sidebar), outputs
            + ("." if L == 1 else f", computed from the top layer's h⁽{L}⁾_t."))
 
 st.subheader("Every step as a table")
-table = stacking.stacked_step_table(stack, traces)
+table = figures.stacked_step_table(stack, traces)
 st.dataframe(table.round(decimals), width="stretch", height=min(38 + 35 * len(table), 420))
 st.download_button("Download CSV", table.to_csv().encode("utf-8"), file_name="rnnviz_steps.csv",
                    mime="text/csv", key="heatmaps_csv", help="Exact engine values, full precision.")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz import figures_training as ft
 from rnnviz import presets, widgets
 from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
 from rnnviz.engine import RNNParams, forward
+from rnnviz.figures import lab as ft
 from rnnviz.training import Trainer
 
 INPUT_CHOICES = {"linear": "around h = 0 (f' = 1: the pure power of W_h)", "network": "the network's inputs x",

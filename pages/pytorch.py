@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import bridge, widgets
+from rnnviz import stacking, torch_bridge, weights_io, widgets
 
 UPLOAD_KEY = "pytorch_upload"
 RESULT = "pytorch_import_result"  # (ok, messages) of the last upload, shown once
@@ -12,7 +12,7 @@ def _on_upload() -> None:
     upload = st.session_state.get(UPLOAD_KEY)
     if upload is None:
         return
-    state, messages = bridge.load_weights(upload.getvalue(), upload.name, base=st.session_state[widgets.STATE])
+    state, messages = weights_io.load_weights(upload.getvalue(), upload.name, base=st.session_state[widgets.STATE])
     if state is None:
         st.session_state[RESULT] = (False, messages)
         return
@@ -38,9 +38,9 @@ if result is not None:
             st.error(message, icon=":material/error:")
 
 layers = int(st.number_input(
-    "Layers (nn.RNN num_layers)", 1, bridge.MAX_LAYERS, 1, 1, key="pytorch_layers",
+    "Layers (nn.RNN num_layers)", 1, stacking.MAX_LAYERS, 1, 1, key="pytorch_layers",
     help="Stack copies of the hidden layer: layer 1 is the sidebar's network; layers 2.. get seeded n × n "
-         f"weights N(0, (0.5/√n)²) (seed {bridge.STACK_SEED}) and zero biases; the output layer sits on top."))
+         f"weights N(0, (0.5/√n)²) (seed {stacking.STACK_SEED}) and zero biases; the output layer sits on top."))
 if layers > 1:
     st.caption(f"Layer l reads layer l−1's hidden states h_t as its input. Layers 2..{layers} are added here for "
                "the code only; the simulator pages show one layer.")
@@ -48,15 +48,15 @@ if layers > 1:
 code_col, side = st.columns([3, 2], gap="large")
 with code_col:
     st.subheader("Code")
-    st.code(bridge.torch_code(state, layers), language="python", line_numbers=False)
+    st.code(torch_bridge.torch_code(state, layers), language="python", line_numbers=False)
 with side:
     st.subheader("Same numbers in PyTorch?")
-    if bridge.torch_available():
+    if torch_bridge.torch_available():
         with st.spinner("Running nn.RNN…"):
-            diff = bridge.compare_with_torch(state, layers)
+            diff = torch_bridge.compare_with_torch(state, layers)
         st.metric("largest |PyTorch − rnnviz|", f"{diff:.1e}",
                   help="Over every h_t of the top layer, h_T of every layer and every y_t, both in float64.")
-        if bridge.overflows(state, layers):
+        if torch_bridge.overflows(state, layers):
             st.info("This network overflows to infinity in float64 (relu with a spectral radius above 1 over a "
                     "long sequence); PyTorch overflows at the same places, so those entries are compared as equal.",
                     icon=":material/info:")
@@ -72,10 +72,10 @@ with side:
 
     st.subheader("Download the weights")
     suffix = "" if layers == 1 else f"-{layers}layers"
-    st.download_button("Weights as JSON", bridge.to_json(state, layers), file_name=f"rnnviz-weights{suffix}.json",
+    st.download_button("Weights as JSON", weights_io.to_json(state, layers), file_name=f"rnnviz-weights{suffix}.json",
                        mime="application/json", key="pytorch_dl_json", icon=":material/download:",
                        width="stretch")
-    st.download_button("Weights as .npz (PyTorch names)", bridge.to_npz(state, layers),
+    st.download_button("Weights as .npz (PyTorch names)", weights_io.to_npz(state, layers),
                        file_name=f"rnnviz-weights{suffix}.npz", mime="application/octet-stream",
                        key="pytorch_dl_npz", icon=":material/download:", width="stretch")
     with st.expander("File formats"):
@@ -91,5 +91,5 @@ with side:
     st.subheader("Load weights")
     st.file_uploader("A JSON or .npz file in this format (or an nn.RNN state dict saved with np.savez)",
                      type=["json", "npz"], key=UPLOAD_KEY, on_change=_on_upload,
-                     help=f"At most {bridge.MAX_BYTES // 1000:,} kB, sizes within n ≤ 64, d ≤ 16, k ≤ 16, T ≤ 500. "
+                     help=f"At most {weights_io.MAX_BYTES // 1000:,} kB, sizes within n ≤ 64, d ≤ 16, k ≤ 16, T ≤ 500. "
                           "A nonzero bias_hh is folded into b; a stacked file loads its first layer.")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rnnviz import explain, figures_extra, sharing, widgets
+from rnnviz import explain, sharing, widgets
+from rnnviz.figures import sharing as figures_extra
 
 LENGTHS = [5, 10, 20, 40]
 

@@ -13,10 +13,11 @@ from urllib.parse import urlencode, urlsplit
 import numpy as np
 import streamlit as st
 
-from rnnviz import figures_training as ft
 from rnnviz import tasks as task_lib
 from rnnviz import widgets
-from rnnviz.state import to_query
+from rnnviz.figures import training as ft
+from rnnviz.query import to_query
+from rnnviz.stacking import MAX_LAYERS
 from rnnviz.training import (
     MAX_HIDDEN,
     TrainingSession,
@@ -34,7 +35,7 @@ SESSION = "training_session"
 GRADCHECK = "training_gradcheck"
 VIEW_LAYER = "tr_view_layer"  # the layer (1-based) the per-layer views show; defaults to the top layer
 VIEW_LAYER_OF = "tr_view_layer_of"  # the layer count VIEW_LAYER was chosen for
-MAX_PAGE_LAYERS = 3
+MAX_PAGE_LAYERS = MAX_LAYERS
 FRAME_RATES = (1, 2, 4, 5)  # frames per second while playing; 4 by default (the visual language's pace)
 LR_CHOICES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 MAX_LR = 100.0

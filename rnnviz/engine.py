@@ -429,21 +429,3 @@ def to_torch_state_dict(p, output_names=False) -> dict[str, np.ndarray]:
         state["linear.weight"] = np.array(top.W_y)
         state["linear.bias"] = np.array(top.b_y)
     return state
-
-
-def from_torch_state_dict(state, activation="tanh") -> list[RNNParams]:
-    """Layers from an nn.RNN state dict (bias_hh folded into b), the inverse of to_torch_state_dict."""
-    layers = []
-    i = 0
-    while f"weight_ih_l{i}" in state:
-        b = np.asarray(state[f"bias_ih_l{i}"], np.float64)
-        if f"bias_hh_l{i}" in state:
-            b = b + np.asarray(state[f"bias_hh_l{i}"], np.float64)
-        layers.append(RNNParams(W_x=state[f"weight_ih_l{i}"], W_h=state[f"weight_hh_l{i}"], b=b,
-                                activation=activation))
-        i += 1
-    if not layers:
-        raise ValueError("no weight_ih_l0 found: not an nn.RNN state dict")
-    if "linear.weight" in state:
-        layers[-1] = layers[-1].replace(W_y=state["linear.weight"], b_y=state.get("linear.bias"))
-    return layers

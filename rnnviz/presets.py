@@ -28,7 +28,9 @@ import numpy as np
 
 from rnnviz import analysis
 from rnnviz.engine import RNNParams
-from rnnviz.state import _NUMBER, _SAFE, LIMITS, SimState, default_state, lesson_inputs, resized
+from rnnviz.query import NUMBER_PATTERN as _NUMBER
+from rnnviz.state import LIMITS, SimState, default_state, lesson_inputs, resized
+from rnnviz.state import UNSAFE_CHARS as _SAFE
 
 __all__ = [
     "INPUT_KINDS",

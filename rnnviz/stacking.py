@@ -1,29 +1,67 @@
-"""Stacked layers on the simulator pages (heatmaps, chain): the sidebar's network as layer 1, seeded layers above.
+"""Stacked layers, NumPy only: the one home of "the current network, stacked" (no plotly, pandas or streamlit).
 
-The stack itself is ``bridge.stacked_layers(state, L)`` (layer 1 = the sidebar's W_x, W_h, b; layers 2..L
-seeded, the output layer W_y, b_y on the top layer) started from ``bridge.stacked_h0`` (the sidebar's h_0 for
-layer 1, zeros above).  Everything shown comes from ``engine.forward`` on that list.  Layers are numbered
-from 1 on screen (layer 1 reads the inputs x_t, layer l reads layer l-1's h_t).
+``stacked_layers(state, L)`` is the simulator's network as L layers: layer 1 is the state's W_x, W_h, b,
+layers 2..L get seeded n x n weights N(0, (0.5/sqrt(n))^2) from ``np.random.default_rng([STACK_SEED, l - 1])``
+and zero biases, and the output layer W_y, b_y (if any) sits on the top layer.  ``stacked_h0`` starts
+layer 1 from the state's h_0 and the others from zeros.  Everything shown comes from ``engine.forward`` on
+that list.  Layers are numbered from 1 on screen (layer 1 reads the inputs x_t, layer l reads layer l-1's h_t).
 
-No streamlit here; ``chain_figures`` builds Plotly figures with ``figures.chain_figure``.
+Users: the heatmaps and chain pages (``stacked_traces``), the PyTorch page (``rnnviz.torch_bridge``,
+``rnnviz.weights_io``), the training page (``MAX_LAYERS``).  Figures of a stack: ``rnnviz.figures.chain``.
 """
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
 
-from rnnviz import bridge, figures
 from rnnviz.engine import RNNParams, Trace, forward
-from rnnviz.state import SimState
 
-MAX_LAYERS = bridge.MAX_LAYERS
+if TYPE_CHECKING:
+    from rnnviz.state import SimState
+
+MAX_LAYERS = 3  # the most stacked layers anywhere in the app: simulator, PyTorch page, weight files, training
+STACK_SEED = 7
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
 
 OVERFLOW = ("A stacked layer's hidden state overflowed to infinity (relu passes large values up the stack). "
             "Lower the spectral radius of W_h, shorten T, or use tanh.")
+
+
+def stacked_layers(state: SimState, layers: int = 1) -> list[RNNParams]:
+    """The current network as ``layers`` stacked layers (see the module docstring)."""
+    layers = int(layers)
+    if not 1 <= layers <= MAX_LAYERS:
+        raise ValueError(f"layers must be 1..{MAX_LAYERS}, got {layers}")
+    p = state.params
+    if layers == 1:
+        return [p]
+    n = p.n
+    stack = [RNNParams(W_x=p.W_x, W_h=p.W_h, b=p.b, activation=p.activation)]
+    for i in range(1, layers):
+        rng = np.random.default_rng([STACK_SEED, i])
+        W_x = rng.normal(0.0, 0.5 / math.sqrt(n), (n, n))
+        W_h = rng.normal(0.0, 0.5 / math.sqrt(n), (n, n))
+        top = i == layers - 1
+        stack.append(RNNParams(W_x=W_x, W_h=W_h, b=np.zeros(n), W_y=p.W_y if top else None,
+                               b_y=p.b_y if top else None, activation=p.activation))
+    return stack
+
+
+def stacked_h0(state: SimState, layers: int = 1) -> np.ndarray:
+    """h_0 for ``stacked_layers``: (n,) for one layer, (L, n) with the state's h_0 in row 0 otherwise."""
+    if layers == 1:
+        return np.array(state.h0)
+    h0 = np.zeros((layers, state.n))
+    h0[0] = state.h0
+    return h0
+
+
+def stacked_network(state: SimState, layers: int = 1) -> tuple[list[RNNParams], np.ndarray]:
+    """(``stacked_layers``, ``stacked_h0``): what the PyTorch code, the cross-check and the weight files hold."""
+    return stacked_layers(state, layers), stacked_h0(state, layers)
 
 
 def stacked_traces(state: SimState, layers: int = 1) -> tuple[list[RNNParams], list[Trace]]:
@@ -31,13 +69,13 @@ def stacked_traces(state: SimState, layers: int = 1) -> tuple[list[RNNParams], l
 
     Raises OverflowError (message ``OVERFLOW``) when some layer's h_t or y_t is not finite.
     """
-    stack = bridge.stacked_layers(state, layers)
+    stack = stacked_layers(state, layers)
     with np.errstate(over="ignore", invalid="ignore"):
         try:
             if len(stack) == 1:
                 traces = [forward(stack[0], state.x, state.h0)]
             else:
-                traces = forward(stack, state.x, bridge.stacked_h0(state, layers))
+                traces = forward(stack, state.x, stacked_h0(state, layers))
         except ValueError as exc:  # a layer above received infinite inputs from the one below
             if "NaN or infinite" not in str(exc):
                 raise
@@ -68,7 +106,7 @@ def seed_note(state: SimState, layers: int) -> str:
     return (f"Layer 1 is the sidebar's network (its W_x, W_h, b and h_0). {above.capitalize()} "
             f"{'is' if layers == 2 else 'are'} not editable: seeded {n}×{n} weights W_x, W_h ~ "
             f"N(0, (0.5/√n)²) = N(0, {0.5 / np.sqrt(n):.4g}²) drawn with "
-            f"np.random.default_rng([{bridge.STACK_SEED}, l − 1]) for layer l, zero biases, h_0 = 0: the same "
+            f"np.random.default_rng([{STACK_SEED}, l − 1]) for layer l, zero biases, h_0 = 0: the same "
             f"every time, as on the PyTorch page. Layer l's input x_t is layer l−1's h_t." + out)
 
 
@@ -76,47 +114,3 @@ def io_trace(traces: list[Trace]) -> Trace:
     """The whole network seen from outside: the inputs x_t (layer 1's) and the outputs y_t (the top layer's)."""
     top = traces[-1]
     return Trace(x=traces[0].x, pre=top.pre, h=top.h, y=top.y, activation=top.activation)
-
-
-def stacked_step_table(stack: list[RNNParams], traces: list[Trace], decimals: int | None = None) -> pd.DataFrame:
-    """``figures.step_table`` for the whole stack side by side: x[i], then a⁽ˡ⁾[i], h⁽ˡ⁾[i] per layer, then y[i].
-
-    Index t = 0..T (row 0 holds every layer's h_0).  Layers above the first have no x columns of their own
-    (their input is the layer below's h).  One layer: exactly ``figures.step_table``.
-    """
-    if len(stack) == 1:
-        return figures.step_table(stack[0], traces[0], decimals)
-    L = len(stack)
-    parts = []
-    for layer, (p, tr) in enumerate(zip(stack, traces, strict=True), start=1):
-        table = figures.step_table(p, tr)
-        keep = [c for c in table.columns if not c.startswith("y[") and (layer == 1 or not c.startswith("x["))]
-        names = {c: symbol(c[0], layer, L) + c[1:] for c in keep if c[0] in "ah"}
-        parts.append(table[keep].rename(columns=names))
-    if traces[-1].y is not None:
-        top = figures.step_table(stack[-1], traces[-1])
-        parts.append(top[[c for c in top.columns if c.startswith("y[")]])
-    table = pd.concat(parts, axis=1)
-    return table.round(decimals) if decimals is not None else table
-
-
-def chain_title(layer: int, layers: int, title: str) -> str:
-    """chain_figure's title with the layer in front (unchanged for one layer)."""
-    if layers == 1:
-        return title
-    reads = "reads the inputs x_t" if layer == 1 else f"x_t = layer {layer - 1}'s h_t"
-    return f"Layer {layer} of {layers} ({reads}) · " + title
-
-
-def chain_figures(stack: list[RNNParams], traces: list[Trace], t: int, decimals: int = 4,
-                  max_cells: int = 30) -> list[tuple[int, go.Figure]]:
-    """[(layer, chain figure)] with the top layer first, so on the page the signal flows upward
-    (each layer's h_t feeds the inputs of the chain drawn above it).  One layer: one untouched chain_figure."""
-    out = []
-    L = len(stack)
-    for layer in range(L, 0, -1):
-        fig = figures.chain_figure(stack[layer - 1], traces[layer - 1], t, max_cells=max_cells, decimals=decimals)
-        if L > 1:
-            fig.update_layout(title_text=chain_title(layer, L, fig.layout.title.text))
-        out.append((layer, fig))
-    return out

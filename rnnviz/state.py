@@ -1,69 +1,62 @@
-"""The app state (network, inputs, initial state, selected step) and its URL form.
+"""The app state (network, inputs, initial state, selected step): its fields, limits and validation.
 
 A ``SimState`` is everything one simulator view shows: the parameters of one RNN
 layer (``RNNParams``), the inputs ``x`` (T, d), the initial state ``h0`` (n,) and the
 selected step ``t`` (1..T).  It is immutable and always valid: inside ``LIMITS``,
-float64, finite and with every number of magnitude at most ``LIMITS.max_abs``, so
-``from_query(to_query(s)) == s`` exactly for every ``SimState`` s.
+float64, finite and with every number of magnitude at most ``LIMITS.max_abs``.
 
-URL form (readable by a person)::
+``FIELDS`` lists the state's parts once (name in the code, URL key, shape, limits,
+whether optional); the URL form (``rnnviz.query``), the resizing here and the
+widgets' editable arrays are derived from it.
 
-    ?n=2&d=1&act=tanh&Wh=0.5,0.2;0.3,0.6&Wx=0.8;0.4&b=0.1,0.1&x=2;-1&h0=0,0&t=1
+Building states:
 
-Matrices are written row by row, rows split by ``;`` and numbers by ``,``; ``x`` is T
-rows of d numbers; ``Wy`` (k x n) and ``by`` (k) appear only with an output layer
-(``k`` > 0).  Numbers are printed in the shortest form that reads back exactly.
+* directly, when every part is known to fit: ``SimState(...)``, ``state.replace(W_h=...)``
+  (raises ValueError on anything invalid) and ``resized(state, n=..., T=...)``;
+* from parts that may be bad or inconsistent (edits, imports): ``validate_state(base=s, ...)``
+  never raises; it infers sizes from the arrays, clips them to ``LIMITS``, keeps the
+  top-left block of an array that had exactly the clipped-away size and replaces every
+  unusable part by the ``base`` state resized, with one plain-language warning per
+  broken rule.  ``StateBuilder`` is that machinery; ``rnnviz.query`` drives it with URL text.
 
-Reading (``from_query``) never raises.  Rules, each broken rule giving one
-plain-language warning that starts with the parameter's name:
-
-* Missing keys are not warnings: they take the default (lesson) values.
-* Unknown keys are ignored silently, because the page URL also carries other
-  pages' settings; a key that differs from a known one only by case (``WH``) is
-  reported ("did you mean Wh?").
-* Sizes: ``n``, ``d``, ``k``, ``T`` are taken from their keys, else inferred (n from Wh,
-  Wx, b, h0, Wy, in that order; d from Wx, then x; k from Wy, then by; T from x; ``to_query``
-  never writes T since x carries it).  Sizes
-  outside 1..LIMITS (k: 0..LIMITS.k) are clipped with a warning; a matrix that had
-  exactly the clipped-away size keeps its top-left block (x keeps its first steps).
-* A value that is too long (> ``LIMITS.max_chars`` characters, checked before
-  parsing), has too many numbers (> ``LIMITS.max_numbers``), is not made of plain
-  ASCII decimal numbers, is not finite or has a number with magnitude above
-  ``LIMITS.max_abs`` (1e6: finite but useless, and products of such numbers head
-  for overflow), or has the wrong shape, is replaced as a whole by the fallback.
-* Fallback = the default state resized to the chosen sizes (``resized``): the
-  lesson's numbers where they fit (top-left block), new weight entries seeded small
-  random values N(0, (0.5/sqrt(fan_in))²) from ``np.random.default_rng([0, i])``,
-  new bias / h0 / input entries zero, and lesson inputs [2, -1, 2, -1, ...] on the
-  first input for a default x.  Deterministic: the same URL always gives the same state.
-* ``t`` is clipped to 1..T; ``act`` must be ``tanh`` or ``relu`` (any case).
-
-``validate_state`` applies the same rules to parts given as arrays (the widgets), with
-fallbacks taken from a ``base`` state instead of the default one.
+Fallback = the base state resized to the chosen sizes (``resized``): its numbers where
+they fit (top-left block), new weight entries seeded small random values
+N(0, (0.5/sqrt(fan_in))²) from ``np.random.default_rng([0, i])``, new bias / h0 / input
+entries zero; the default state also gets the lesson inputs [2, -1, 2, -1, ...] on the
+first input.  Deterministic: the same parts always give the same state.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from rnnviz.engine import ACTIVATIONS, RNNParams
 
 __all__ = [
+    "ARRAY_FIELDS",
+    "FIELDS",
+    "FIELDS_BY_NAME",
     "LIMITS",
+    "BadPart",
+    "DEFAULT_STATE",
+    "Field",
     "Limits",
-    "QUERY_KEYS",
     "SimState",
+    "StateBuilder",
+    "UNSAFE_CHARS",
+    "array_fields",
+    "bounded",
     "default_state",
     "format_number",
-    "from_query",
     "lesson_inputs",
+    "plural",
+    "quoted",
     "resized",
-    "to_query",
     "validate_state",
 ]
 
@@ -89,14 +82,75 @@ class Limits:
 
 LIMITS = Limits()
 
-# URL key <-> field name
-_URL_NAMES = {
-    "n": "n", "d": "d", "k": "k", "T": "T", "t": "t", "activation": "act",
-    "W_h": "Wh", "W_x": "Wx", "b": "b", "W_y": "Wy", "b_y": "by", "x": "x", "h0": "h0",
-}
-QUERY_KEYS = ("n", "d", "k", "T", "act", "Wh", "Wx", "b", "Wy", "by", "x", "h0", "t")
-_ARRAY_FIELDS = ("W_h", "W_x", "b", "W_y", "b_y", "x", "h0")
-_PARAM_FIELDS = ("W_x", "W_h", "b", "W_y", "b_y", "activation")
+
+# --------------------------------------------------------------------------- the fields
+
+@dataclass(frozen=True)
+class Field:
+    """One part of the state.
+
+    kind: "size" (n, d, k, T), "activation", "array" or "step" (t, 1..T).
+    shape: for arrays, the sizes that make the shape, e.g. ("n", "d") for W_x.
+    lo, hi: for sizes, the allowed range.  Every array number lies within ±LIMITS.max_abs.
+    optional: only present with an output layer (k > 0).
+    written: in the URL that ``to_query`` writes (T is not: x carries it).
+    in_params: stored in ``SimState.params`` (the RNNParams) rather than on the state itself.
+    seeded: when resizing, new entries are seeded random weights (else zeros).
+    infer_from: for sizes, the arrays that show the size when it is not given, first one wins.
+    """
+
+    name: str  # as in the code: W_h
+    key: str  # in the URL: Wh
+    kind: str
+    shape: tuple[str, ...] = ()
+    lo: int = 0
+    hi: int = 0
+    optional: bool = False
+    written: bool = True
+    in_params: bool = False
+    seeded: bool = False
+    infer_from: tuple[str, ...] = ()
+    word: str = ""  # what a size counts, for messages
+    label: str = ""  # how a page prints the name (h_0); defaults to name
+    group: str = ""  # the sidebar panel of an array: "weights" or "inputs"
+
+    def shape_of(self, sizes: Mapping[str, int]) -> tuple[int, ...]:
+        """The array shape for these sizes ({"n": 3, "d": 2, ...})."""
+        return tuple(sizes[s] for s in self.shape)
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("n", "n", "size", lo=1, hi=LIMITS.n, word="hidden units", infer_from=("W_h", "W_x", "b", "h0", "W_y")),
+    Field("d", "d", "size", lo=1, hi=LIMITS.d, word="inputs", infer_from=("W_x", "x")),
+    Field("k", "k", "size", lo=0, hi=LIMITS.k, word="outputs", optional=True, infer_from=("W_y", "b_y")),
+    Field("T", "T", "size", lo=1, hi=LIMITS.T, word="steps", written=False, infer_from=("x",)),
+    Field("activation", "act", "activation", in_params=True),
+    Field("W_h", "Wh", "array", ("n", "n"), in_params=True, seeded=True, group="weights"),
+    Field("W_x", "Wx", "array", ("n", "d"), in_params=True, seeded=True, group="weights"),
+    Field("b", "b", "array", ("n",), in_params=True, group="weights"),
+    Field("W_y", "Wy", "array", ("k", "n"), optional=True, in_params=True, seeded=True, group="weights"),
+    Field("b_y", "by", "array", ("k",), optional=True, in_params=True, group="weights"),
+    Field("x", "x", "array", ("T", "d"), group="inputs"),
+    Field("h0", "h0", "array", ("n",), label="h_0", group="inputs"),
+    Field("t", "t", "step", lo=1),
+)
+FIELDS_BY_NAME = {f.name: f for f in FIELDS}
+SIZE_FIELDS = tuple(f for f in FIELDS if f.kind == "size")
+ARRAY_FIELDS = tuple(f for f in FIELDS if f.kind == "array")
+_PARAM_NAMES = tuple(f.name for f in FIELDS if f.in_params)
+# The seeded stream of each array (rng([seed, i])): its place in the table; reordering changes resized values.
+_FILL_STREAM = {f.name: i for i, f in enumerate(ARRAY_FIELDS)}
+
+
+def array_fields(state: SimState | None = None, group: str | None = None) -> tuple[Field, ...]:
+    """The array fields (all, or those ``state`` has: W_y, b_y only when k > 0), optionally of one group."""
+    return tuple(f for f in ARRAY_FIELDS if (group is None or f.group == group)
+                 and (state is None or state.k or not f.optional))
+
 
 _LESSON = {
     "W_h": [[0.5, 0.2], [0.3, 0.6]],
@@ -125,6 +179,12 @@ def _check_bounded(name: str, arr: np.ndarray) -> None:
         raise ValueError(f"{name} must be finite with every |value| <= {LIMITS.max_abs:g}")
 
 
+def _as_float64(p: RNNParams) -> RNNParams:
+    if p.dtype == np.float64:
+        return p
+    return RNNParams(**{name: np.asarray(a, np.float64) for name, a in p.arrays().items()}, activation=p.activation)
+
+
 @dataclass(frozen=True, eq=False)
 class SimState:
     """What the simulator shows: one RNN layer, its inputs, initial state and selected step.
@@ -140,12 +200,9 @@ class SimState:
 
     def __post_init__(self):
         set_ = object.__setattr__
-        p = self.params
-        if not isinstance(p, RNNParams):
-            raise ValueError(f"params must be an RNNParams, got {type(p).__name__}")
-        if p.dtype != np.float64:
-            p = RNNParams(**{name: np.asarray(a, np.float64) for name, a in p.arrays().items()},
-                          activation=p.activation)
+        if not isinstance(self.params, RNNParams):
+            raise ValueError(f"params must be an RNNParams, got {type(self.params).__name__}")
+        p = _as_float64(self.params)
         if not (1 <= p.n <= LIMITS.n and 1 <= p.d <= LIMITS.d and 0 <= p.k <= LIMITS.k):
             raise ValueError(f"sizes n={p.n}, d={p.d}, k={p.k} are outside the limits "
                              f"n <= {LIMITS.n}, d <= {LIMITS.d}, k <= {LIMITS.k}")
@@ -162,13 +219,10 @@ class SimState:
         t = self.t
         if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer)):
             raise ValueError(f"t must be a whole number, got {t!r}")
-        t = int(t)
-        if not 1 <= t <= x.shape[0]:
-            raise ValueError(f"t is {t}, expected 1 <= t <= T = {x.shape[0]}")
-        set_(self, "params", p)
-        set_(self, "x", x)
-        set_(self, "h0", h0)
-        set_(self, "t", t)
+        if not 1 <= int(t) <= x.shape[0]:
+            raise ValueError(f"t is {int(t)}, expected 1 <= t <= T = {x.shape[0]}")
+        for name, value in (("params", p), ("x", x), ("h0", h0), ("t", int(t))):
+            set_(self, name, value)
 
     @property
     def n(self) -> int:
@@ -190,14 +244,23 @@ class SimState:
     def activation(self) -> str:
         return self.params.activation
 
+    @property
+    def sizes(self) -> dict[str, int]:
+        """{"n": n, "d": d, "k": k, "T": T}."""
+        return {f.name: getattr(self, f.name) for f in SIZE_FIELDS}
+
+    def value(self, name: str):
+        """The value of the field ``name`` (any name in ``FIELDS``); None for an absent output layer."""
+        return getattr(self.params if FIELDS_BY_NAME[name].in_params else self, name)
+
     def replace(self, **changes) -> SimState:
-        """A new validated SimState.  Accepts params, x, h0, t and also the parameter
-        fields W_x, W_h, b, W_y, b_y, activation (forwarded to ``params.replace``)."""
-        unknown = set(changes) - {"params", "x", "h0", "t", *_PARAM_FIELDS}
+        """A new validated SimState (ValueError if invalid).  Accepts params, x, h0, t and also the
+        parameter fields W_x, W_h, b, W_y, b_y, activation (forwarded to ``params.replace``)."""
+        unknown = set(changes) - {"params", "x", "h0", "t", *_PARAM_NAMES}
         if unknown:
             raise TypeError(f"SimState.replace got unknown fields {sorted(unknown)}")
         params = changes.pop("params", self.params)
-        param_changes = {name: changes.pop(name) for name in _PARAM_FIELDS if name in changes}
+        param_changes = {name: changes.pop(name) for name in _PARAM_NAMES if name in changes}
         if param_changes:
             params = params.replace(**param_changes)
         fields = {"params": params, "x": self.x, "h0": self.h0, "t": self.t, **changes}
@@ -215,6 +278,13 @@ class SimState:
         return f"SimState(n={self.n}, d={self.d}, k={self.k}, T={self.T}, t={self.t}, act={self.activation})"
 
 
+def _assemble(arrays: Mapping[str, np.ndarray], activation: str, t: int) -> SimState:
+    """A SimState from every array field by name (W_y, b_y may be missing)."""
+    params = RNNParams(**{name: arrays.get(name) for name in _PARAM_NAMES if name != "activation"},
+                       activation=activation)
+    return SimState(params=params, x=arrays["x"], h0=arrays["h0"], t=t)
+
+
 # --------------------------------------------------------------------------- defaults and resizing
 
 def lesson_inputs(T: int, d: int) -> np.ndarray:
@@ -224,17 +294,14 @@ def lesson_inputs(T: int, d: int) -> np.ndarray:
     return x
 
 
-_FILL_INDEX = {name: i for i, name in enumerate(_ARRAY_FIELDS)}
-
-
-def _fit(name: str, old, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+def _fit(f: Field, old, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     """``old`` cut or grown to ``shape``: its top-left block kept, new entries filled.
 
-    Weights (W_h, W_x, W_y) get seeded N(0, (0.5/sqrt(fan_in))²) values from
-    ``np.random.default_rng([seed, i])`` (i fixed per name); b, b_y, h0, x get zeros.
+    Seeded fields (W_h, W_x, W_y) get N(0, (0.5/sqrt(fan_in))²) values from
+    ``np.random.default_rng([seed, i])`` (i fixed per field); b, b_y, h0, x get zeros.
     """
-    if name in ("W_h", "W_x", "W_y"):
-        rng = np.random.default_rng([seed, _FILL_INDEX[name]])
+    if f.seeded:
+        rng = np.random.default_rng([seed, _FILL_STREAM[f.name]])
         new = rng.normal(0.0, 0.5 / math.sqrt(shape[1]), shape)
     else:
         new = np.zeros(shape)
@@ -252,19 +319,12 @@ def resized(state: SimState, n: int | None = None, d: int | None = None, k: int 
     A new output layer (k from 0 to > 0) gets seeded W_y and zero b_y; k = 0 drops it;
     t is clipped to the new T.  Raises ValueError for sizes outside ``LIMITS``.
     """
-    n = state.n if n is None else int(n)
-    d = state.d if d is None else int(d)
-    k = state.k if k is None else int(k)
-    T = state.T if T is None else int(T)
-    LIMITS.check_sizes(n, d, k, T)
-    p = state.params
-    params = RNNParams(
-        W_x=_fit("W_x", p.W_x, (n, d), seed), W_h=_fit("W_h", p.W_h, (n, n), seed), b=_fit("b", p.b, (n,), seed),
-        W_y=_fit("W_y", p.W_y, (k, n), seed) if k else None, b_y=_fit("b_y", p.b_y, (k,), seed) if k else None,
-        activation=p.activation,
-    )
-    return SimState(params=params, x=_fit("x", state.x, (T, d), seed), h0=_fit("h0", state.h0, (n,), seed),
-                    t=min(state.t, T))
+    given = {"n": n, "d": d, "k": k, "T": T}
+    sizes = {name: getattr(state, name) if v is None else int(v) for name, v in given.items()}
+    LIMITS.check_sizes(**sizes)
+    arrays = {f.name: _fit(f, state.value(f.name), f.shape_of(sizes), seed)
+              for f in ARRAY_FIELDS if sizes["k"] or not f.optional}
+    return _assemble(arrays, state.activation, min(state.t, sizes["T"]))
 
 
 def default_state(n: int = 2, d: int = 1, k: int = 0, T: int = 2) -> SimState:
@@ -272,14 +332,21 @@ def default_state(n: int = 2, d: int = 1, k: int = 0, T: int = 2) -> SimState:
 
     Other sizes give the lesson example resized (``resized``) with lesson inputs.
     """
-    params = RNNParams(W_x=_LESSON["W_x"], W_h=_LESSON["W_h"], b=_LESSON["b"], activation="tanh")
-    state = SimState(params=params, x=_LESSON["x"], h0=_LESSON["h0"], t=1)
+    state = _assemble(_LESSON, "tanh", 1)
     if (n, d, k, T) == (2, 1, 0, 2):
         return state
     return resized(state, n, d, k, T).replace(x=lesson_inputs(T, d))
 
 
-# --------------------------------------------------------------------------- writing
+# The one default state object: from_query returns it for an empty link, and a validate_state base that *is*
+# it (not merely equal) falls back to the lesson's values (lesson inputs) rather than to itself resized.
+DEFAULT_STATE = _DEFAULT = default_state()
+
+
+# --------------------------------------------------------------------------- text for people
+
+UNSAFE_CHARS = re.compile(r"[^0-9A-Za-z.+\- ]")  # anything that could render as markup in a message
+
 
 def format_number(v) -> str:
     """Shortest text that reads back to exactly the same float64: 2, -1, 0.1, 1e-05."""
@@ -287,146 +354,105 @@ def format_number(v) -> str:
     return s[:-2] if s.endswith(".0") else s
 
 
-def _format_matrix(a: np.ndarray) -> str:
-    return ";".join(",".join(format_number(v) for v in row) for row in np.atleast_2d(a))
-
-
-def to_query(state: SimState) -> dict[str, str]:
-    """The URL query of ``state`` (keys n, d, [k], act, Wh, Wx, b, [Wy, by], x, h0, t)."""
-    p = state.params
-    q = {"n": str(state.n), "d": str(state.d)}
-    if state.k:
-        q["k"] = str(state.k)
-    q["act"] = p.activation
-    q["Wh"] = _format_matrix(p.W_h)
-    q["Wx"] = _format_matrix(p.W_x)
-    q["b"] = _format_matrix(p.b)
-    if state.k:
-        q["Wy"] = _format_matrix(p.W_y)
-        q["by"] = _format_matrix(p.b_y)
-    q["x"] = _format_matrix(state.x)
-    q["h0"] = _format_matrix(state.h0)
-    q["t"] = str(state.t)
-    return q
-
-
-# --------------------------------------------------------------------------- reading helpers
-
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_SAFE = re.compile(r"[^0-9A-Za-z.+\- ]")
-
-
-class _Bad(Exception):
-    """A part of the input cannot be used; the message is the warning text after 'name: '."""
-
-
-def _show(text: str, limit: int = 20) -> str:
+def quoted(text, limit: int = 20) -> str:
     """User text, quoted, shortened and stripped of anything that could render as markup."""
     text = str(text)
-    short = _SAFE.sub("?", text[:limit])
+    short = UNSAFE_CHARS.sub("?", text[:limit])
     return f"'{short}...'" if len(text) > limit else f"'{short}'"
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """'1 number', '3 numbers'."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _show_size(value) -> str:
     if not math.isfinite(value) or abs(value) > 10**18:
         return "a huge number" if value > 0 else "a hugely negative number"
-    return _show(int(value)).strip("'")
+    return quoted(int(value)).strip("'")
 
 
-def _parse_number(token: str) -> float:
-    token = token.strip()
-    if not token:
-        raise _Bad("a number is missing (two separators in a row, or one at the end)")
-    if len(token) > LIMITS.max_token:
-        raise _Bad(f"{_show(token)} is too long to be a number")
-    if not _NUMBER.fullmatch(token):
-        raise _Bad(f"{_show(token)} is not a number")
-    return _bounded(float(token), token)
+class BadPart(Exception):
+    """A part cannot be used; the message is the warning text after 'name: '."""
 
 
-def _bounded(v: float, token=None) -> float:
+def bounded(v: float, token=None) -> float:
+    """``v`` if finite with |v| <= LIMITS.max_abs, else BadPart (naming ``token``, the text it came from)."""
     if not math.isfinite(v) or abs(v) > LIMITS.max_abs:
-        shown = _show(token) if token is not None else format_number(v) if math.isfinite(v) else str(v)
-        raise _Bad(f"the value {shown} is outside the allowed range -{LIMITS.max_abs:g} to {LIMITS.max_abs:g}")
+        shown = quoted(token) if token is not None else format_number(v) if math.isfinite(v) else str(v)
+        raise BadPart(f"the value {shown} is outside the allowed range -{LIMITS.max_abs:g} to {LIMITS.max_abs:g}")
     return v
 
 
-def _parse_grid(text: str) -> np.ndarray:
-    """'a,b;c,d' -> 2-D array (rows x cols); raises _Bad."""
-    if len(text) > LIMITS.max_chars:
-        raise _Bad(f"the text is {len(text)} characters long, more than the limit of {LIMITS.max_chars}")
-    if not text.strip():
-        raise _Bad("the value is empty")
-    if text.count(",") + text.count(";") + 1 > LIMITS.max_numbers:
-        raise _Bad(f"it has more than {LIMITS.max_numbers} numbers")
-    rows = [row.split(",") for row in text.split(";")]
-    width = len(rows[0])
-    for i, row in enumerate(rows[1:], start=2):
-        if len(row) != width:
-            raise _Bad(f"row {i} has {_plural(len(row), 'number')} but row 1 has {width}")
-    return np.array([[_parse_number(tok) for tok in row] for row in rows], dtype=np.float64)
+# --------------------------------------------------------------------------- building from possibly bad parts
+
+def _numbers_grid(value) -> np.ndarray:
+    """Numbers (scalar, vector or matrix) -> 2-D float64 array; BadPart / TypeError / ValueError if unusable."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf" or arr.size > LIMITS.max_numbers or arr.ndim > 2:
+        raise BadPart(f"expected a table of at most {LIMITS.max_numbers} numbers")
+    arr = np.array(arr, dtype=np.float64).reshape((1,) * (2 - arr.ndim) + arr.shape)
+    if arr.size == 0:
+        raise BadPart("the value is empty")
+    bad = ~np.isfinite(arr) | (np.abs(np.where(np.isfinite(arr), arr, 0)) > LIMITS.max_abs)
+    if bad.any():
+        bounded(float(arr[bad][0]))
+    return arr
 
 
-def _parse_size(text: str) -> int | float:
-    """A whole number (may be huge: the caller clips); raises _Bad."""
-    if len(text) > LIMITS.max_token:
-        raise _Bad(f"{_show(text)} is too long to be a size")
-    token = text.strip()
-    if not _NUMBER.fullmatch(token):
-        raise _Bad(f"{_show(token)} is not a whole number")
-    v = float(token)
-    if math.isinf(v):
-        return v
-    if v != int(v):
-        raise _Bad(f"{_show(token)} is not a whole number")
-    return int(v)
+def _extent(f: Field, grid: np.ndarray, size: str) -> int | None:
+    """How many of ``size`` (n, d, k) the given array ``f`` shows, or None if it shows nothing reliable."""
+    if len(f.shape) == 1:
+        return grid.size if 1 in grid.shape else None  # a vector: one row or one column
+    if f.shape[0] == f.shape[1] and grid.shape[0] != grid.shape[1]:
+        return None  # a square matrix that is not square says nothing about n
+    if f.shape[0] == "T" and grid.shape[0] == 1:
+        return None  # x as one row is read as T steps when d is 1
+    return grid.shape[f.shape.index(size)]
 
 
-# --------------------------------------------------------------------------- resolving parts into a state
+@dataclass
+class StateBuilder:
+    """Turns parts (sizes, activation, arrays, t; any of them possibly bad) into a valid SimState.
 
-_SIZE_WORDS = {"n": "hidden units", "d": "inputs", "k": "outputs", "T": "steps"}
+    ``names`` maps field names to the names warnings use (the URL keys for a link);
+    ``kept`` is what a warning says after a part was replaced by the fallback.  Text values
+    are read with ``parse_grid`` / ``parse_size`` (raising BadPart) when given (``rnnviz.query``
+    gives them); without them text is not numbers.
+    """
 
-
-class _Resolver:
-    """Turns parts (arrays / sizes / activation, any of them possibly bad) into a valid SimState."""
-
-    def __init__(self, base: SimState, labels: Mapping[str, str], fallback_words: str):
-        self.base = base
-        self.labels = labels
-        self.fallback_words = fallback_words
-        self.warnings: list[str] = []
+    base: SimState
+    names: Mapping[str, str] = field(default_factory=dict)
+    kept: str = "kept the current values"
+    parse_grid: Callable[[str], np.ndarray] | None = None
+    parse_size: Callable[[str], int | float] | None = None
+    lesson_fallback: bool = False  # fall back to default_state(sizes), lesson inputs included, not base resized
+    warnings: list[str] = field(default_factory=list)
 
     def warn(self, name: str, text: str) -> None:
-        text = text.rstrip(".")
-        self.warnings.append(f"{self.labels.get(name, name)}: {text}.")
+        self.warnings.append(f"{self.names.get(name, name)}: {text.rstrip('.')}.")
 
-    def size(self, name: str, value, lo: int, hi: int):
-        """(requested size or None, clipped size or None)."""
-        if value is None:
-            return None, None
-        if isinstance(value, str):
+    # -- reading one part
+
+    def _number(self, name: str, value):
+        """A size / step as a number (maybe huge or infinite: the caller clips), or None after a warning."""
+        if isinstance(value, str) and self.parse_size is not None:
             try:
-                value = _parse_size(value)
-            except _Bad as bad:
+                return self.parse_size(value)
+            except BadPart as bad:
                 self.warn(name, f"{bad}; ignored it")
-                return None, None
-        elif isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
-            self.warn(name, f"expected a whole number, got {_show(type(value).__name__)}; ignored it")
-            return None, None
-        elif isinstance(value, (float, np.floating)):
-            if math.isnan(value) or (math.isfinite(value) and value != int(value)):
-                self.warn(name, f"{_show(value)} is not a whole number; ignored it")
-                return None, None
-        if not math.isfinite(lo):  # no bounds (t): the caller clips
-            return value, (int(value) if math.isfinite(value) else value)
-        return value, self.clip(name, value, lo, hi)
+                return None
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, float, np.floating)):
+            self.warn(name, f"expected a whole number, got {quoted(type(value).__name__)}; ignored it")
+            return None
+        if isinstance(value, (float, np.floating)) and (
+                math.isnan(value) or (math.isfinite(value) and value != int(value))):
+            self.warn(name, f"{quoted(value)} is not a whole number; ignored it")
+            return None
+        return value
 
     def clip(self, name: str, value, lo: int, hi: int, word: str | None = None) -> int:
-        word = _SIZE_WORDS.get(name, "") if word is None else word
+        word = FIELDS_BY_NAME[name].word if word is None else word
         shown = _show_size(value)
         if value > hi:
             self.warn(name, f"{shown} is more than the limit of {hi} {word}".rstrip() + f"; used {hi}")
@@ -436,27 +462,18 @@ class _Resolver:
             return lo
         return int(value)
 
-    def grid(self, name: str, value):
+    def grid(self, name: str, value) -> np.ndarray | None:
         """Any given value -> 2-D float64 array, or None (with a warning) if unusable."""
         if value is None:
             return None
         try:
-            if isinstance(value, str):
-                return _parse_grid(value)
-            arr = np.asarray(value)
-            if arr.dtype.kind not in "iuf" or arr.size > LIMITS.max_numbers or arr.ndim > 2:
-                raise _Bad(f"expected a table of at most {LIMITS.max_numbers} numbers")
-            arr = np.array(arr, dtype=np.float64).reshape((1,) * (2 - arr.ndim) + arr.shape)
-            if arr.size == 0:
-                raise _Bad("the value is empty")
-            bad = ~np.isfinite(arr) | (np.abs(np.where(np.isfinite(arr), arr, 0)) > LIMITS.max_abs)
-            if bad.any():
-                _bounded(float(arr[bad][0]))
-            return arr
-        except _Bad as bad:
-            self.warn(name, f"{bad}; {self.fallback_words}")
+            if isinstance(value, str) and self.parse_grid is not None:
+                return self.parse_grid(value)
+            return _numbers_grid(value)
+        except BadPart as bad:
+            self.warn(name, f"{bad}; {self.kept}")
         except (TypeError, ValueError, OverflowError):
-            self.warn(name, f"expected numbers; {self.fallback_words}")
+            self.warn(name, f"expected numbers; {self.kept}")
         return None
 
     def activation(self, value) -> str:
@@ -464,205 +481,127 @@ class _Resolver:
             return self.base.activation
         if isinstance(value, str) and len(value) < 20 and value.strip().lower() in ACTIVATIONS:
             return value.strip().lower()
-        self.warn("activation", f"{_show(value)} is not an activation (use tanh or relu); "
+        self.warn("activation", f"{quoted(value)} is not an activation (use tanh or relu); "
                                 f"used {self.base.activation}")
         return self.base.activation
 
-    def fit(self, name, grid, shape, crop_from=None):
-        """grid if it has ``shape`` (vectors: one row or one column), cropped if it had ``crop_from``."""
-        if grid is None:
-            return None
-        vector = len(shape) == 1
-        got = grid.shape
-        if vector and 1 in got:
-            flat = grid.reshape(-1)
-            if flat.size == shape[0]:
-                return flat
-            if crop_from is not None and flat.size == crop_from[0]:
-                self.warn(name, f"kept the first {_plural(shape[0], 'number')}")
-                return flat[: shape[0]]
-            self.warn(name, f"expected {_plural(shape[0], 'number')}, got {got[0] * got[1]}; {self.fallback_words}")
-            return None
-        if not vector and got == shape:
-            return grid
-        if not vector and crop_from is not None and got == tuple(crop_from):
-            self.warn(name, f"kept the top-left {shape[0]} x {shape[1]} block")
-            return grid[: shape[0], : shape[1]]
-        if vector:
-            want = _plural(shape[0], "number")
-        else:
-            want = f"{_plural(shape[0], 'row')} of {_plural(shape[1], 'number')}"
-        self.warn(name, f"expected {want}, got {_plural(got[0], 'row')} of {_plural(got[1], 'number')}; "
-                        f"{self.fallback_words}")
-        return None
+    # -- settling the sizes
 
-    def resolve(self, parts: Mapping[str, object]) -> SimState:
-        base = self.base
-        grids = {name: self.grid(name, parts.get(name)) for name in _ARRAY_FIELDS}
-        activation = self.activation(parts.get("activation"))
+    def size(self, f: Field, value, grids: Mapping[str, np.ndarray | None]) -> tuple[int | None, int]:
+        """(requested size or None, clipped size): given, else shown by the first of ``f.infer_from``."""
+        requested = None if value is None else self._number(f.name, value)
+        if requested is None:
+            shown = (_extent(FIELDS_BY_NAME[s], grids[s], f.name) for s in f.infer_from if grids[s] is not None)
+            requested = next((e for e in shown if e is not None), None)
+        if requested is None:
+            return None, getattr(self.base, f.name)
+        return requested, self.clip(f.name, requested, f.lo, f.hi)
 
-        # n: explicit, else the first array that shows it.
-        n_req, n = self.size("n", parts.get("n"), 1, LIMITS.n)
-        if n is None:
-            g = grids
-            candidates = [
-                g["W_h"].shape[0] if g["W_h"] is not None and g["W_h"].shape[0] == g["W_h"].shape[1] else None,
-                g["W_x"].shape[0] if g["W_x"] is not None else None,
-                g["b"].size if g["b"] is not None and 1 in g["b"].shape else None,
-                g["h0"].size if g["h0"] is not None and 1 in g["h0"].shape else None,
-                g["W_y"].shape[1] if g["W_y"] is not None else None,
-            ]
-            n_req = next((c for c in candidates if c is not None), None)
-            n = base.n if n_req is None else self.clip("n", n_req, 1, LIMITS.n)
-        # d: explicit, else W_x's columns, else x's columns if x has several rows (one row is
-        # read as T steps when d is 1).
-        d_req, d = self.size("d", parts.get("d"), 1, LIMITS.d)
-        if d is None:
-            if grids["W_x"] is not None:
-                d_req = grids["W_x"].shape[1]
-            elif grids["x"] is not None and grids["x"].shape[0] > 1:
-                d_req = grids["x"].shape[1]
-            d = base.d if d_req is None else self.clip("d", d_req, 1, LIMITS.d)
-        # x given as one row with d=1: T steps of one input.
-        if d == 1 and grids["x"] is not None and grids["x"].shape[0] == 1:
-            grids["x"] = grids["x"].T
-        # k: explicit, else W_y's rows, else b_y's length.
-        k_req, k = self.size("k", parts.get("k"), 0, LIMITS.k)
-        if k is None:
-            if grids["W_y"] is not None:
-                k_req = grids["W_y"].shape[0]
-            elif grids["b_y"] is not None and 1 in grids["b_y"].shape:
-                k_req = grids["b_y"].size
-            k = base.k if k_req is None else self.clip("k", k_req, 0, LIMITS.k)
-        if k == 0:
-            for name in ("W_y", "b_y"):
-                if grids[name] is not None:
-                    self.warn(name, "ignored because k=0 (no output layer)")
-                    grids[name] = None
-        # T: explicit, else x's rows.
-        T_req, T = self.size("T", parts.get("T"), 1, LIMITS.T)
-        x = grids["x"]
+    def settle_x(self, x, d: int, T_given, T_req):
+        """(x or None, T, requested T): x must have d columns; T is given, else x's steps (clipped)."""
         if x is not None and x.shape[1] != d:
-            self.warn("x", f"expected rows of {_plural(d, 'number')} (d={d}), got rows of {x.shape[1]}; "
-                           f"{self.fallback_words}")
+            self.warn("x", f"expected rows of {plural(d, 'number')} (d={d}), got rows of {x.shape[1]}; {self.kept}")
             x = None
+        T = T_given
         if T is None and x is not None:
             T_req = x.shape[0]
             T = self.clip("x", T_req, 1, LIMITS.T, "steps")
         if x is not None and x.shape[0] != T:
             if x.shape[0] == T_req and T_req > T:
-                self.warn("x", f"kept the first {_plural(T, 'step')}")
+                self.warn("x", f"kept the first {plural(T, 'step')}")
                 x = x[:T]
             else:
-                self.warn("x", f"expected {_plural(T, 'step')}, got {x.shape[0]}; {self.fallback_words}")
+                self.warn("x", f"expected {plural(T, 'step')}, got {x.shape[0]}; {self.kept}")
                 x = None
+        return x, (self.base.T if T is None else T), T_req
 
-        # Sizes are settled: fit every array, falling back to the base resized.
-        if T is None:
-            T = base.T
-        fallback = default_state(n, d, k, T) if base is _DEFAULT else resized(base, n, d, k, T)
+    def sizes(self, parts: Mapping[str, object], grids: dict[str, np.ndarray | None]):
+        """(sizes, requested sizes), adjusting ``grids`` (x as a row of steps, no output arrays when k=0)."""
+        sizes, requested = {}, {}
+        for f in SIZE_FIELDS[:3]:  # n, d, k
+            requested[f.name], sizes[f.name] = self.size(f, parts.get(f.name), grids)
+            if f.name == "d" and sizes["d"] == 1 and grids["x"] is not None and grids["x"].shape[0] == 1:
+                grids["x"] = grids["x"].T  # x given as one row with d=1: T steps of one input
+        if sizes["k"] == 0:
+            for name in ("W_y", "b_y"):
+                if grids[name] is not None:
+                    self.warn(name, "ignored because k=0 (no output layer)")
+                    grids[name] = None
+        T_value = parts.get("T")
+        T_req = None if T_value is None else self._number("T", T_value)
+        T = None if T_req is None else self.clip("T", T_req, 1, LIMITS.T)
+        grids["x"], sizes["T"], requested["T"] = self.settle_x(grids["x"], sizes["d"], T, T_req)
+        requested = {name: sizes[name] if r is None else r for name, r in requested.items()}
+        return sizes, requested
 
-        def req(r, c):
-            return r if r is not None else c
+    # -- the whole state
 
-        nr, dr, kr = req(n_req, n), req(d_req, d), req(k_req, k)
-        arrays = {
-            "W_h": self.fit("W_h", grids["W_h"], (n, n), (nr, nr)),
-            "W_x": self.fit("W_x", grids["W_x"], (n, d), (nr, dr)),
-            "b": self.fit("b", grids["b"], (n,), (nr,)),
-            "h0": self.fit("h0", grids["h0"], (n,), (nr,)),
-        }
-        if k:
-            arrays["W_y"] = self.fit("W_y", grids["W_y"], (k, n), (kr, nr))
-            arrays["b_y"] = self.fit("b_y", grids["b_y"], (k,), (kr,))
-        fp = fallback.params
-        for name, arr in arrays.items():
-            if arr is None:
-                arrays[name] = fallback.h0 if name == "h0" else getattr(fp, name)
-        params = RNNParams(W_x=arrays["W_x"], W_h=arrays["W_h"], b=arrays["b"],
-                           W_y=arrays.get("W_y"), b_y=arrays.get("b_y"), activation=activation)
-        x = fallback.x if x is None else x
+    def fit(self, name: str, grid, shape: tuple[int, ...], crop_from: tuple) -> np.ndarray | None:
+        """grid if it has ``shape`` (vectors: one row or one column), cropped if it had ``crop_from``."""
+        if grid is None:
+            return None
+        got = grid.shape
+        if len(shape) == 1 and 1 in got:
+            flat = grid.reshape(-1)
+            if flat.size == shape[0]:
+                return flat
+            if flat.size == crop_from[0]:
+                self.warn(name, f"kept the first {plural(shape[0], 'number')}")
+                return flat[: shape[0]]
+            self.warn(name, f"expected {plural(shape[0], 'number')}, got {got[0] * got[1]}; {self.kept}")
+            return None
+        if len(shape) == 2 and got == shape:
+            return grid
+        if len(shape) == 2 and got == tuple(crop_from):
+            self.warn(name, f"kept the top-left {shape[0]} x {shape[1]} block")
+            return grid[: shape[0], : shape[1]]
+        want = plural(shape[0], "number") if len(shape) == 1 else \
+            f"{plural(shape[0], 'row')} of {plural(shape[1], 'number')}"
+        self.warn(name, f"expected {want}, got {plural(got[0], 'row')} of {plural(got[1], 'number')}; {self.kept}")
+        return None
 
-        t = base.t
-        t_given = parts.get("t") is not None
-        if t_given:
-            _, t_val = self.size("t", parts.get("t"), -math.inf, math.inf)
-            if t_val is not None:
-                t = t_val
+    def step(self, value, T: int) -> int:
+        t = self.base.t if value is None else self._number("t", value)
+        t = self.base.t if t is None else t
         if not 1 <= t <= T:
             clipped = 1 if t < 1 else T
-            if t_given:
+            if value is not None:
                 self.warn("t", f"{_show_size(t)} is outside the steps 1 to {T}; used {clipped}")
             t = clipped
-        return SimState(params=params, x=x, h0=arrays["h0"], t=int(t))
+        return int(t)
 
-
-_DEFAULT = default_state()
-
-
-def _first_value(value):
-    """Streamlit may hand a list of values for a repeated key: use the last one."""
-    if isinstance(value, (list, tuple)):
-        return (value[-1] if value else None), len(value)
-    return value, 1
-
-
-def from_query(query: Mapping[str, str | list[str]]) -> tuple[SimState, list[str]]:
-    """The state a URL query describes, and plain-language warnings.  Never raises.
-
-    See the module docstring for the rules.  An empty query gives ``default_state()``
-    and no warnings.
-    """
-    resolver = _Resolver(_DEFAULT, _URL_NAMES, "kept the default values")
-    try:
-        if query is None:
-            return _DEFAULT, []
-        if not (isinstance(query, Mapping) or (hasattr(query, "get") and hasattr(query, "keys"))):
-            return _DEFAULT, ["query: it is not a set of key=value pairs; used the default state."]
-        parts = {}
-        for field, key in _URL_NAMES.items():
-            value, count = _first_value(query.get(key))
-            if value is None:
-                continue
-            if count > 1:
-                resolver.warn(field, f"given {count} times; used the last value")
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = format_number(value) if isinstance(value, float) and math.isfinite(value) else str(value)
-            if not isinstance(value, str):
-                resolver.warn(field, f"expected text, got {_show(type(value).__name__)}; ignored it")
-                continue
-            parts[field] = value
-        lowered = {key.lower(): key for key in QUERY_KEYS}
-        for i, key in enumerate(query.keys()):
-            if i >= 200:
-                break
-            if isinstance(key, str) and key not in QUERY_KEYS and key.lower() in lowered:
-                resolver.warnings.append(f"{_show(key).strip(chr(39))}: unknown parameter; did you mean "
-                                         f"{lowered[key.lower()]}? It was ignored.")
-        state = resolver.resolve(parts)
-        return state, resolver.warnings
-    except Exception as exc:  # a safety net: from_query must never raise
-        return _DEFAULT, resolver.warnings + [f"query: could not be read ({type(exc).__name__}); "
-                                              "used the default state."]
+    def build(self, parts: Mapping[str, object]) -> SimState:
+        """The state ``parts`` describe (missing parts from ``base``); warnings collect in ``self.warnings``."""
+        grids = {f.name: self.grid(f.name, parts.get(f.name)) for f in ARRAY_FIELDS}
+        activation = self.activation(parts.get("activation"))
+        sizes, requested = self.sizes(parts, grids)
+        fallback = default_state(**sizes) if self.lesson_fallback else resized(self.base, **sizes)
+        arrays = {"x": fallback.x if grids["x"] is None else grids["x"]}
+        for f in sorted(array_fields(fallback), key=lambda f: f.optional):  # the output layer last
+            if f.name != "x":
+                arr = self.fit(f.name, grids[f.name], f.shape_of(sizes), f.shape_of(requested))
+                arrays[f.name] = fallback.value(f.name) if arr is None else arr
+        return _assemble(arrays, activation, self.step(parts.get("t"), sizes["T"]))
 
 
 def validate_state(*, base: SimState | None = None, n=None, d=None, k=None, T=None, activation=None,
                    W_h=None, W_x=None, b=None, W_y=None, b_y=None, x=None, h0=None, t=None
                    ) -> tuple[SimState, list[str]]:
-    """A valid SimState from edited parts, and warnings (names as in the code: W_h, ...).  Never raises.
+    """A valid SimState from edited parts (numbers and arrays), and warnings (names as in the code: W_h, ...).
 
-    Parts left as None come from ``base`` (default: ``default_state()``) resized to the
-    chosen sizes, so ``validate_state(base=s, n=5)`` grows s keeping what it had.  Bad
-    parts (wrong shape, not finite, |value| > LIMITS.max_abs) also fall back to base,
-    with a warning.  Sizes are clipped to LIMITS; t to 1..T.
+    Never raises.  Parts left as None come from ``base`` (default: ``default_state()``) resized
+    to the chosen sizes, so ``validate_state(base=s, n=5)`` grows s keeping what it had.  Bad
+    parts (wrong shape, not numbers, not finite, |value| > LIMITS.max_abs) also fall back to
+    base, with a warning.  Sizes are clipped to LIMITS; t to 1..T.  When every part is known
+    to fit, ``base.replace(...)`` and ``resized(base, ...)`` build the state directly.
     """
     base = _DEFAULT if base is None or not isinstance(base, SimState) else base
-    words = "kept the default values" if base is _DEFAULT else "kept the current values"
-    resolver = _Resolver(base, {}, words)
-    parts = {name: value for name, value in {
-        "n": n, "d": d, "k": k, "T": T, "activation": activation, "W_h": W_h, "W_x": W_x, "b": b,
-        "W_y": W_y, "b_y": b_y, "x": x, "h0": h0, "t": t}.items() if value is not None}
+    is_default = base is _DEFAULT
+    builder = StateBuilder(base, kept="kept the default values" if is_default else "kept the current values",
+                           lesson_fallback=is_default)
+    given = {"n": n, "d": d, "k": k, "T": T, "activation": activation, "W_h": W_h, "W_x": W_x, "b": b,
+             "W_y": W_y, "b_y": b_y, "x": x, "h0": h0, "t": t}
     try:
-        return resolver.resolve(parts), resolver.warnings
+        return builder.build({name: v for name, v in given.items() if v is not None}), builder.warnings
     except Exception as exc:  # a safety net: never raise
-        return base, resolver.warnings + [f"state: could not be built ({type(exc).__name__}); kept the current state."]
+        return base, builder.warnings + [f"state: could not be built ({type(exc).__name__}); kept the current state."]

@@ -25,10 +25,10 @@ from rnnviz.analysis import spectral_radius
 from rnnviz.engine import ACTIVATIONS, RNNParams, _activation_slope, backward, forward
 from rnnviz.losses import accuracy, loss_and_grad, softmax
 from rnnviz.optim import clip_by_global_norm, make_optimizer
+from rnnviz.stacking import MAX_LAYERS
 from rnnviz.tasks import Task, make_task
 
 MAX_HIDDEN = 64
-MAX_LAYERS = 4
 # A loss this large already means the run has left any useful region; stop before inf/NaN.
 MAX_LOSS = 1e8
 _PARAM_NAMES = ("W_x", "W_h", "b", "W_y", "b_y")

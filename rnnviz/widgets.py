@@ -19,7 +19,8 @@ import streamlit as st
 
 from rnnviz import presets, stacking
 from rnnviz.engine import Trace, forward
-from rnnviz.state import LIMITS, QUERY_KEYS, SimState, from_query, to_query, validate_state
+from rnnviz.query import QUERY_KEYS, from_query, to_query
+from rnnviz.state import LIMITS, SimState, validate_state
 
 STATE = "rnnviz_state"
 WARNINGS = "rnnviz_warnings"

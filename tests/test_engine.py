@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from networks import from_torch_state_dict
 from numeric import numeric_grad
 
-from rnnviz.engine import RNNParams, backward, forward, from_torch_state_dict, to_torch_state_dict
+from rnnviz.engine import RNNParams, backward, forward, to_torch_state_dict
 
 LESSON = dict(W_x=[[0.8], [0.4]], W_h=[[0.5, 0.2], [0.3, 0.6]], b=[0.1, 0.1])
 LESSON_X = [[2.0], [-1.0]]

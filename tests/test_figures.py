@@ -1,7 +1,5 @@
 """rnnviz.figures: the charts carry the engine's numbers, the shared colors and the selected-step marks."""
 
-import time
-
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -15,7 +13,6 @@ from rnnviz.figures import (
     fmt,
     heatmap_figure,
     heatmap_table,
-    matrix_heatmap_figure,
     phase_portrait_figure,
     phase_table,
     ripple_figure,
@@ -99,14 +96,11 @@ def test_gradient_heatmap_from_h0_starts_at_t0():
     assert fig.data[0].zmax == 1.0  # all-zero gradients still get a valid range
 
 
-def test_big_heatmap_json_stays_small_and_fast():
+def test_big_heatmap_json_stays_small():
     rng = np.random.default_rng(1)
     values = np.tanh(rng.normal(size=(500, 64)))
-    start = time.perf_counter()
     fig = heatmap_figure(values, "h", "h", t=250)
-    elapsed = time.perf_counter() - start
     assert len(fig.to_json()) < 1_500_000
-    assert elapsed < 0.5
 
 
 def test_heatmap_table_matches_values():
@@ -114,23 +108,6 @@ def test_heatmap_table_matches_values():
     table = heatmap_table(values, "h")
     assert list(table.index) == [1, 2, 3] and list(table.columns) == ["h[1]", "h[2]"]
     assert np.array_equal(table.to_numpy(), values)
-
-
-# --- matrix heatmap ---
-
-def test_matrix_heatmap_prints_values_and_hover_names():
-    fig = matrix_heatmap_figure(LESSON.W_h, "W_h")
-    (hm,) = fig.data
-    assert [list(r) for r in hm.text] == [["0.5000", "0.2000"], ["0.3000", "0.6000"]]
-    assert hm.customdata[0][1] == "W_h[1,2] = 0.2000"
-    assert (hm.zmin, hm.zmax, hm.zmid) == (-0.6, 0.6, 0)
-    assert matrix_heatmap_figure(LESSON.W_h, "W_h", decimals=3).data[0].text[1][1] == "0.600"
-
-
-def test_matrix_heatmap_hides_printed_values_for_large_matrices_and_takes_vectors():
-    assert matrix_heatmap_figure(np.ones((10, 10)), "W_h").data[0].text is None
-    vec = matrix_heatmap_figure(LESSON.b, "b")
-    assert np.asarray(vec.data[0].z).shape == (2, 1)
 
 
 # --- activation curve ---
@@ -316,13 +293,10 @@ def test_step_table_with_outputs_and_shape_check():
         step_table(LESSON, tr)
 
 
-def test_simulator_figures_build_fast_at_the_size_limits():
+def test_simulator_figures_build_at_the_size_limits():
+    """Build times are measured in benchmarks/bench_pages.py; here: they build, and the chain stays windowed."""
     p, tr = random_network(n=64, d=16, k=16, T=500)
-    heatmap_figure(tr.h[1:], "h", "h", t=250)  # warm-up: first use of each trace class validates slowly
-    sequence_figure(tr, t=250)
-    chain_figure(p, tr, 250)
-    start = time.perf_counter()
-    heatmap_figure(tr.h[1:], "h", "h", t=250)
-    sequence_figure(tr, t=250)
-    chain_figure(p, tr, 250)
-    assert time.perf_counter() - start < 0.3  # ~35 ms measured; loose for shared CI cores
+    assert np.asarray(heatmap_figure(tr.h[1:], "h", "h", t=250).data[0].z).shape == (64, 500)
+    assert len(sequence_figure(tr, t=250).data) == 16 + 16
+    chain = chain_figure(p, tr, 250)
+    assert len(by_name(chain, "x_t").x) == 30  # max_cells, not T

@@ -4,10 +4,11 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rnnviz import figures_training as ft
 from rnnviz.analysis import eigenvalues, jacobian_norms
 from rnnviz.engine import backward, forward
-from rnnviz.figures import COLORS, DIVERGING
+from rnnviz.figures import lab as fl
+from rnnviz.figures import training as ft
+from rnnviz.figures.style import COLORS, DIVERGING
 from rnnviz.losses import loss_and_grad
 from rnnviz.training import Trainer, backward_sweep, gradient_check
 
@@ -211,7 +212,7 @@ def test_jacobian_figure_plots_against_steps_back_on_log_axis():
     p = tr.params
     trace = forward(p, tr.task.x_test)
     norms = jacobian_norms(p, trace)
-    fig = ft.jacobian_figure([("current", norms), ("other", 2 * norms)])
+    fig = fl.jacobian_figure([("current", norms), ("other", 2 * norms)])
     T = len(norms) - 1
     np.testing.assert_array_equal(fig.data[0].x, np.arange(T + 1))  # T - t = 0..T
     np.testing.assert_array_equal(fig.data[0].y, norms[::-1])
@@ -219,13 +220,13 @@ def test_jacobian_figure_plots_against_steps_back_on_log_axis():
     assert fig.data[0].y[0] == 1.0  # dh_T/dh_T = I
     assert fig.layout.yaxis.type == "log"
     assert fig.data[0].line.color == COLORS["grad"] and fig.data[1].line.dash == "dash"
-    assert list(ft.jacobian_table([("current", norms)])["current"]) == list(norms[::-1])
+    assert list(fl.jacobian_table([("current", norms)])["current"]) == list(norms[::-1])
 
 
 def test_eigenvalue_figure_unit_circle_and_points():
     W = np.array([[0.0, -1.2], [1.2, 0.0]])
     lam = eigenvalues(W)
-    fig = ft.eigenvalue_figure([("W_h", lam)])
+    fig = fl.eigenvalue_figure([("W_h", lam)])
     circle, pts = fig.data
     np.testing.assert_allclose(np.hypot(circle.x, circle.y), 1.0)
     np.testing.assert_allclose(pts.x, lam.real)
@@ -241,12 +242,12 @@ def test_clipping_figure_from_two_trainer_runs():
         tr = Trainer("echo", hidden=8, optimizer="sgd", lr=0.05, clip=clip, seed=0)
         tr.step(10)
         runs.append((label, tr.history))
-    fig = ft.clipping_figure(runs, 1.0)
+    fig = fl.clipping_figure(runs, 1.0)
     np.testing.assert_array_equal(fig.data[0].y, runs[0][1]["grad_norm"])
     assert fig.layout.yaxis.type == "log"
     assert fig.data[1].line.dash == "dash" and fig.data[0].line.color == COLORS["grad"]
     assert any(s.y0 == 1.0 for s in fig.layout.shapes)
-    table = ft.clipping_table(runs)
+    table = fl.clipping_table(runs)
     assert table.shape == (10, 4)
 
 

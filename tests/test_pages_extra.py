@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import bridge, quiz, sharing
+from rnnviz import quiz, sharing, torch_bridge, weights_io
 from rnnviz.state import default_state, resized
 
 APP = str(Path(__file__).parent.parent / "app.py")
@@ -44,11 +44,11 @@ def test_pytorch_page_shows_code_downloads_and_check(pytorch):
     at = pytorch
     assert at.title[0].value == "PyTorch bridge"
     state = at.session_state["rnnviz_state"]
-    assert at.code[0].value == bridge.torch_code(state).rstrip()
+    assert at.code[0].value == torch_bridge.torch_code(state).rstrip()
     keys = [b.proto.id for b in at.get("download_button")]
     assert any(k.endswith("pytorch_dl_json") for k in keys) and any(k.endswith("pytorch_dl_npz") for k in keys)
     assert at.file_uploader(key="pytorch_upload") is not None
-    if bridge.torch_available():
+    if torch_bridge.torch_available():
         metric = at.metric[0]
         assert metric.label == "largest |PyTorch − rnnviz|" and float(metric.value) < 1e-12
         assert any("round-off" in s.value for s in at.success)
@@ -57,7 +57,7 @@ def test_pytorch_page_shows_code_downloads_and_check(pytorch):
 
 
 def test_pytorch_page_without_torch_says_how_to_install(monkeypatch):
-    monkeypatch.setattr(bridge, "torch_available", lambda: False)
+    monkeypatch.setattr(torch_bridge, "torch_available", lambda: False)
     at = open_page("pages/pytorch.py")
     assert any("pip install -r requirements-torch.txt" in i.value for i in at.info)
     assert not at.metric
@@ -68,8 +68,8 @@ def test_layers_input_shows_the_stacked_code(pytorch):
     at.number_input(key="pytorch_layers").set_value(3).run()
     assert not at.exception
     state = at.session_state["rnnviz_state"]
-    assert "num_layers=3" in at.code[0].value and at.code[0].value == bridge.torch_code(state, 3).rstrip()
-    if bridge.torch_available():
+    assert "num_layers=3" in at.code[0].value and at.code[0].value == torch_bridge.torch_code(state, 3).rstrip()
+    if torch_bridge.torch_available():
         assert float(at.metric[0].value) < 1e-12
 
 
@@ -83,18 +83,18 @@ def upload(at, name: str, data: bytes) -> AppTest:
 def test_uploading_good_weights_changes_the_network(pytorch, fmt):
     at = pytorch
     new = resized(default_state(), n=3, d=2, k=1, T=4).replace(activation="relu")
-    data = bridge.to_json(new).encode() if fmt == "json" else bridge.to_npz(new)
+    data = weights_io.to_json(new).encode() if fmt == "json" else weights_io.to_npz(new)
     upload(at, f"net.{fmt}", data)
     assert at.session_state["rnnviz_state"] == new
     assert any("Loaded net." in s.value and "n = 3, d = 2, k = 1" in s.value for s in at.success)
-    assert at.code[0].value == bridge.torch_code(new).rstrip()  # the page shows the uploaded network
+    assert at.code[0].value == torch_bridge.torch_code(new).rstrip()  # the page shows the uploaded network
     assert "nonlinearity='relu'" in at.code[0].value
     assert at.sidebar.number_input(key="rnnviz_size_n").value == 3  # and so does the shared sidebar
 
 
 def test_upload_with_bias_hh_shows_the_folding_note(pytorch):
     at = pytorch
-    d = bridge.export_dict(default_state())
+    d = weights_io.export_dict(default_state())
     d["state_dict"]["bias_hh_l0"] = [0.5, 0.5]
     upload(at, "torch.json", json.dumps(d).encode())
     assert np.array_equal(at.session_state["rnnviz_state"].params.b, [0.6, 0.6])
@@ -103,8 +103,8 @@ def test_upload_with_bias_hh_shows_the_folding_note(pytorch):
 
 @pytest.mark.parametrize("name, data, words", [
     ("bad.json", b"{not json", "not JSON"),
-    ("nan.json", json.dumps({**bridge.export_dict(default_state()), "h0": [float("nan"), 0]}).encode(), "NaN"),
-    ("shape.json", json.dumps({**bridge.export_dict(default_state()), "x": [[1, 2]]}).encode(), "x: shape (1, 2)"),
+    ("nan.json", json.dumps({**weights_io.export_dict(default_state()), "h0": [float("nan"), 0]}).encode(), "NaN"),
+    ("shape.json", json.dumps({**weights_io.export_dict(default_state()), "x": [[1, 2]]}).encode(), "x: shape (1, 2)"),
 ])
 def test_a_bad_upload_shows_an_error_not_an_exception(pytorch, name, data, words):
     at = pytorch

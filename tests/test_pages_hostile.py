@@ -21,7 +21,8 @@ from apptest_utils import SIM_PAGES, no_exception, open_app, warnings_shown
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rnnviz.state import LIMITS, QUERY_KEYS, SimState, from_query, to_query
+from rnnviz.query import QUERY_KEYS, from_query, to_query
+from rnnviz.state import LIMITS, SimState
 
 RUN_SECONDS = 15  # one page run; AppTest itself gives up (raises) after its timeout
 MAX_FIELDS, MAX_CHARS = 1000, 512 * 1024  # streamlit.runtime.state.query_params limits (1.67)

@@ -11,10 +11,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from apptest_utils import RELU_K2_QUERY, chart, charts, decode, open_app, trace_named  # noqa: E402
 
-from rnnviz import bridge, figures, stacking  # noqa: E402
+from rnnviz import figures, stacking  # noqa: E402
 from rnnviz.engine import RNNParams, backward, forward  # noqa: E402
 from rnnviz.losses import loss_and_grad  # noqa: E402
-from rnnviz.state import default_state, from_query  # noqa: E402
+from rnnviz.query import from_query  # noqa: E402
+from rnnviz.state import default_state  # noqa: E402
 from rnnviz.training import (  # noqa: E402
     Trainer,
     TrainingSession,
@@ -43,7 +44,7 @@ def test_one_layer_is_exactly_the_simulator_trace(state):
     np.testing.assert_array_equal(traces[0].pre, ref.pre)
     if ref.y is not None:
         np.testing.assert_array_equal(stacking.io_trace(traces).y, ref.y)
-    table = stacking.stacked_step_table(stack, traces)
+    table = figures.stacked_step_table(stack, traces)
     assert table.equals(figures.step_table(state.params, ref))
 
 
@@ -51,8 +52,8 @@ def test_one_layer_is_exactly_the_simulator_trace(state):
 def test_stacked_traces_are_the_bridge_stack_run_layer_by_layer(L):
     state = RELU_K2
     stack, traces = stacking.stacked_traces(state, L)
-    assert stack == bridge.stacked_layers(state, L) and len(traces) == L
-    inputs, h0 = state.x, bridge.stacked_h0(state, L)
+    assert stack == stacking.stacked_layers(state, L) and len(traces) == L
+    inputs, h0 = state.x, stacking.stacked_h0(state, L)
     np.testing.assert_array_equal(h0[0], state.h0)
     assert not h0[1:].any()
     for layer, (p, tr) in enumerate(zip(stack, traces, strict=True)):
@@ -71,7 +72,7 @@ def test_stacked_traces_are_the_bridge_stack_run_layer_by_layer(L):
 
 def test_stacked_step_table_has_every_layer_and_the_top_outputs():
     stack, traces = stacking.stacked_traces(RELU_K2, 3)
-    table = stacking.stacked_step_table(stack, traces)
+    table = figures.stacked_step_table(stack, traces)
     assert list(table.columns[:1]) == ["x[1]"] and list(table.columns[-2:]) == ["y[1]", "y[2]"]
     for layer, tr in enumerate(traces, start=1):
         sup = "⁽¹⁾⁽²⁾⁽³⁾"[3 * (layer - 1):3 * layer]
@@ -79,29 +80,29 @@ def test_stacked_step_table_has_every_layer_and_the_top_outputs():
         np.testing.assert_array_equal(table[[f"a{sup}[{i + 1}]" for i in range(3)]].to_numpy()[1:], tr.pre)
     np.testing.assert_array_equal(table[["y[1]", "y[2]"]].to_numpy()[1:], traces[-1].y)
     assert len(table.columns) == 1 + 3 * 6 + 2
-    assert stacking.stacked_step_table(stack, traces, decimals=3).equals(table.round(3))
+    assert figures.stacked_step_table(stack, traces, decimals=3).equals(table.round(3))
 
 
 def test_symbols_notes_and_titles():
     assert stacking.symbol("h", 1, 1) == "h" and stacking.symbol("h", 2, 3) == "h⁽²⁾"
     assert stacking.seed_note(RELU_K2, 1).startswith("One layer")
     note = stacking.seed_note(RELU_K2, 3)
-    assert "Layers 2–3" in note and f"[{bridge.STACK_SEED}, l − 1]" in note and "h_0 = 0" in note
+    assert "Layers 2–3" in note and f"[{stacking.STACK_SEED}, l − 1]" in note and "h_0 = 0" in note
     assert "layer 3" in note and "W_y" in note  # the output layer's place
     assert "W_y" not in stacking.seed_note(default_state(), 2)  # k = 0
-    assert stacking.chain_title(1, 1, "T") == "T" and stacking.chain_title(2, 3, "T").startswith("Layer 2 of 3")
+    assert figures.chain_title(1, 1, "T") == "T" and figures.chain_title(2, 3, "T").startswith("Layer 2 of 3")
 
 
 def test_chain_figures_top_layer_first_each_with_its_own_trace():
     stack, traces = stacking.stacked_traces(RELU_K2, 3)
-    figs = stacking.chain_figures(stack, traces, t=2)
+    figs = figures.chain_figures(stack, traces, t=2)
     assert [layer for layer, _ in figs] == [3, 2, 1]
     for layer, fig in figs:
         ref = figures.chain_figure(stack[layer - 1], traces[layer - 1], 2)
-        assert fig.layout.title.text == stacking.chain_title(layer, 3, ref.layout.title.text)
+        assert fig.layout.title.text == figures.chain_title(layer, 3, ref.layout.title.text)
         np.testing.assert_array_equal(np.asarray(fig.data[1].z, float), np.asarray(ref.data[1].z, float))
         assert any(tr.name == "y_t" for tr in fig.data) == (layer == 3)
-    (only, fig), = stacking.chain_figures([RELU_K2.params], [forward(RELU_K2.params, RELU_K2.x, RELU_K2.h0)], 2)
+    (only, fig), = figures.chain_figures([RELU_K2.params], [forward(RELU_K2.params, RELU_K2.x, RELU_K2.h0)], 2)
     assert only == 1 and "Layer" not in fig.layout.title.text
 
 
@@ -116,13 +117,13 @@ def test_overflow_is_a_plain_message(monkeypatch):
         stacking.stacked_traces(relu_state(200), 3)
     assert str(exc.value) == stacking.OVERFLOW
     # layer 1 finite, layer 2 overflows, so layer 3 would be handed infinite inputs
-    real = bridge.stacked_layers
+    real = stacking.stacked_layers
 
     def exploding(state, layers):
         stack = real(state, layers)
         return [stack[0], stack[1].replace(W_h=np.eye(3) * 1e200), *stack[2:]]
 
-    monkeypatch.setattr(stacking.bridge, "stacked_layers", exploding)
+    monkeypatch.setattr(stacking, "stacked_layers", exploding)
     with pytest.raises(OverflowError):
         stacking.stacked_traces(RELU_K2.replace(x=np.full((10, 1), 5.0), t=1), 3)
     with pytest.raises(OverflowError):

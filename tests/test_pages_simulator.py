@@ -23,7 +23,8 @@ from apptest_utils import (
 
 from rnnviz import presets
 from rnnviz.engine import forward
-from rnnviz.state import LIMITS, default_state, from_query, to_query
+from rnnviz.query import from_query, to_query
+from rnnviz.state import LIMITS, default_state
 
 CHART_KEYS = {
     "pages/cell.py": {"cell_tanh"},

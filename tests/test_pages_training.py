@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from apptest_utils import chart, decode, open_app
 
-from rnnviz.state import LIMITS, from_query, to_query
+from rnnviz.query import from_query, to_query
+from rnnviz.state import LIMITS
 from rnnviz.training import MAX_RECORDED, Trainer, TrainingSession, advance, simulator_state
 
 SETTINGS = dict(task="sine", hidden=8, seed=4, optimizer="adam", lr=0.01, clip=1.0)

@@ -20,7 +20,8 @@ from rnnviz.presets import (
     spectral_radius,
     zeros,
 )
-from rnnviz.state import LIMITS, SimState, default_state, from_query, to_query
+from rnnviz.query import from_query, to_query
+from rnnviz.state import LIMITS, SimState, default_state
 
 # --------------------------------------------------------------------------- presets
 

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from rnnviz import figures_extra, sharing
+from rnnviz import sharing
 from rnnviz.engine import RNNParams
+from rnnviz.figures import sharing as figures_extra
 from rnnviz.state import default_state, resized
 
 

@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz import presets, widgets
 from rnnviz.engine import forward
-from rnnviz.state import LIMITS, default_state, from_query, to_query
+from rnnviz.query import from_query, to_query
+from rnnviz.state import LIMITS, default_state
 
 
 def state_of(at):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from rnnviz.state import default_state, from_query, to_query
+from rnnviz.query import from_query, to_query
+from rnnviz.state import default_state
 
 from .harness import SEL_MAIN, assert_no_exception, goto, query_params
 

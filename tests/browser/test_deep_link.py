@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz.state import from_query, to_query
+from rnnviz.query import from_query, to_query
 
 from .harness import (
     OUTPUT_DIR,

@@ -21,7 +21,8 @@ import pytest
 from rnnviz import latex
 from rnnviz.engine import forward
 from rnnviz.figures import fmt
-from rnnviz.state import default_state, from_query, to_query, validate_state
+from rnnviz.query import from_query, to_query
+from rnnviz.state import default_state, validate_state
 
 from .harness import (
     SEL_MAIN,

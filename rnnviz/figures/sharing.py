@@ -1,6 +1,6 @@
 """Plotly figure builders for the weight-sharing page (no streamlit; numbers come from rnnviz.sharing).
 
-Same conventions as ``rnnviz.figures``: ``COLORS`` (hidden blue for the shared RNN, outputs green,
+Colours and ``figure()`` from ``rnnviz.figures.style``: ``COLORS`` (hidden blue for the shared RNN, outputs green,
 targets gray dashed), time left to right, hover with the exact number and its name.
 
     param_count_figure(counts, n, d, k)       shared vs unshared parameter count against T
@@ -14,15 +14,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnviz.figures import COLORS, INK, MUTED, TEMPLATE
+from rnnviz.figures.style import COLORS, INK, MUTED, TRAIN_FILL, figure
 from rnnviz.sharing import LengthResult
 
-UNSHARED = "#d97706"  # amber: the count that grows with every step
-TRAIN_FILL = "rgba(37, 99, 235, 0.08)"  # the training length, a light hidden-blue band
-
-
-def _figure(data, title: str, **layout) -> go.Figure:
-    return go.Figure(data=data, layout=dict(template=TEMPLATE, title=dict(text=title), **layout))
+UNSHARED = COLORS["pre"]  # amber: the count that grows with every step
 
 
 def _training_band(T: int) -> dict:
@@ -49,7 +44,7 @@ def param_count_figure(counts: pd.DataFrame, n: int, d: int, k: int) -> go.Figur
                    line=dict(color=COLORS["h"], width=3),
                    hovertemplate="T = %{x}<br>shared = %{y:,}<extra></extra>"),
     ]
-    return _figure(data, f"Parameters against sequence length (n = {n}, d = {d}, k = {k})",
+    return figure(data, f"Parameters against sequence length (n = {n}, d = {d}, k = {k})",
                    xaxis=dict(title="sequence length T"), yaxis=dict(title="parameters", rangemode="tozero"),
                    hovermode="x unified", meta=dict(formula=formula), height=380)
 
@@ -65,7 +60,7 @@ def length_prediction_figure(result: LengthResult, seq: int = 0) -> go.Figure:
                    line=dict(color=COLORS["y"], width=2),
                    hovertemplate="y_%{x} = %{y:.4f}<extra></extra>"),
     ]
-    return _figure(data, f"Trained on {result.T} steps, run on {result.T_long}: predictions vs targets",
+    return figure(data, f"Trained on {result.T} steps, run on {result.T_long}: predictions vs targets",
                    xaxis=dict(title="step t", range=[0.5, result.T_long + 0.5]), yaxis=dict(title="value"),
                    shapes=[_training_band(result.T)], annotations=[_band_label(result.T)], height=360)
 
@@ -88,6 +83,6 @@ def length_error_figure(result: LengthResult) -> go.Figure:
                    line=dict(color=MUTED, dash="dot", width=1.5),
                    hovertemplate="baseline = %{y:.4g}<extra></extra>"),
     ]
-    return _figure(data, "Squared error per step (mean over test waves)",
+    return figure(data, "Squared error per step (mean over test waves)",
                    xaxis=dict(title="step t", range=[0.5, L + 0.5]), yaxis=dict(title="squared error", type="log"),
                    shapes=[_training_band(T)], annotations=[_band_label(T)], height=360)

@@ -1,4 +1,4 @@
-"""The PyTorch bridge: generated code, weight files out and in, validation, the torch cross-check."""
+"""rnnviz.weights_io: weight files out and in (JSON / .npz), exact round trips, every refusal says why."""
 
 import io
 import json
@@ -6,30 +6,15 @@ import zipfile
 
 import numpy as np
 import pytest
+from networks import STATES, from_torch_state_dict, make_state
 
-from rnnviz import bridge
-from rnnviz.engine import RNNParams, forward, from_torch_state_dict, to_torch_state_dict
-from rnnviz.state import LIMITS, SimState, default_state, from_query, resized
-
-
-def make_state(n=4, d=3, k=2, T=6, activation="tanh", seed=0) -> SimState:
-    rng = np.random.default_rng(seed)
-    params = RNNParams(W_x=rng.normal(0, 0.6, (n, d)), W_h=rng.normal(0, 0.5, (n, n)), b=rng.normal(0, 0.2, n),
-                       W_y=rng.normal(0, 0.5, (k, n)) if k else None, b_y=rng.normal(0, 0.1, k) if k else None,
-                       activation=activation)
-    return SimState(params=params, x=rng.normal(0, 1, (T, d)), h0=rng.normal(0, 0.3, n), t=1)
-
-
-STATES = {
-    "lesson": default_state(),
-    "output": make_state(),
-    "relu": make_state(n=3, d=2, k=0, T=5, activation="relu", seed=3),
-    "resized": resized(default_state(5, 2, 1, 7)),
-}
+from rnnviz import stacking, weights_io
+from rnnviz.engine import forward, to_torch_state_dict
+from rnnviz.state import LIMITS, default_state, resized
 
 
 def doc(state=None, layers=1, **changes) -> dict:
-    d = bridge.export_dict(state or STATES["output"], layers)
+    d = weights_io.export_dict(state or STATES["output"], layers)
     for key, value in changes.items():
         if value is None:
             d.pop(key, None)
@@ -58,93 +43,6 @@ def npz_bytes(**arrays) -> bytes:
     return buf.getvalue()
 
 
-# --------------------------------------------------------------------------- generated code
-
-
-@pytest.mark.parametrize("name", list(STATES))
-@pytest.mark.parametrize("layers", [1, 2, 3])
-def test_generated_code_runs_and_matches_the_engine(name, layers):
-    torch = pytest.importorskip("torch")
-    state = STATES[name]
-    code = bridge.torch_code(state, layers)
-    ns = {}
-    exec(compile(code, "<generated>", "exec"), ns)  # the test runs what the page shows
-    stack = bridge.stacked_layers(state, layers)
-    traces = forward(stack, state.x, bridge.stacked_h0(state, layers).reshape(layers, state.n))
-    assert ns["output"].dtype == torch.float64
-    np.testing.assert_allclose(ns["output"][0].numpy(), traces[-1].h[1:], rtol=0, atol=1e-12)
-    for i, tr in enumerate(traces):
-        np.testing.assert_allclose(ns["hn"][i, 0].numpy(), tr.h[-1], rtol=0, atol=1e-12)
-    if state.k:
-        np.testing.assert_allclose(ns["y"][0].numpy(), traces[-1].y, rtol=0, atol=1e-12)
-    else:
-        assert ns["y"] is None
-    assert len(ns["rnn"].state_dict()) == 4 * layers
-
-
-def test_generated_code_writes_the_exact_floats():
-    # A float whose short repr would lose digits if printed with a fixed number of decimals.
-    state = STATES["lesson"].replace(W_h=[[0.1 + 0.2, 1e-17], [-1 / 3, 123456.789]])
-    code = bridge.torch_code(state)
-    assert repr(0.1 + 0.2) in code and "1e-17" in code and repr(-1 / 3) in code
-    assert "nonlinearity='tanh'" in code and "batch_first=True" in code and "nn.Linear" not in code
-    assert "nn.Linear(4, 2" in bridge.torch_code(STATES["output"])
-    assert "nonlinearity='relu'" in bridge.torch_code(STATES["relu"])
-    assert "num_layers=3" in bridge.torch_code(STATES["output"], 3)
-
-
-def test_compare_with_torch_is_round_off():
-    pytest.importorskip("torch")
-    for state in STATES.values():
-        for layers in (1, 2, 3):
-            diff = bridge.compare_with_torch(state, layers)
-            assert diff is not None and 0 <= diff < 1e-12
-
-
-def test_compare_with_torch_sees_a_different_network(monkeypatch):
-    """The check can fail: if the state dict handed to torch were wrong, the difference would show."""
-    pytest.importorskip("torch")
-    real = bridge.to_torch_state_dict
-
-    def off_by_a_bit(stack, output_names=False):
-        sd = real(stack, output_names)
-        sd["bias_hh_l0"] = sd["bias_hh_l0"] + 1e-3
-        return sd
-
-    monkeypatch.setattr(bridge, "to_torch_state_dict", off_by_a_bit)
-    assert bridge.compare_with_torch(STATES["output"]) > 1e-5
-
-
-def test_compare_with_torch_without_torch(monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_torch(name, *args, **kwargs):
-        if name == "torch" or name.startswith("torch."):
-            raise ImportError("no torch here")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_torch)
-    assert bridge.compare_with_torch(STATES["lesson"]) is None
-
-
-def test_stacked_layers_are_the_documented_seeded_stack():
-    state = STATES["output"]
-    one = bridge.stacked_layers(state, 1)
-    assert one == [state.params]
-    three = bridge.stacked_layers(state, 3)
-    assert three[0] == state.params.replace(W_y=None)
-    assert [p.d for p in three] == [state.d, state.n, state.n] and [p.k for p in three] == [0, 0, state.k]
-    assert np.array_equal(three[2].W_y, state.params.W_y) and not three[1].b.any()
-    assert bridge.stacked_layers(state, 3) == three  # deterministic
-    assert three[1] == bridge.stacked_layers(state, 2)[1].replace(W_y=None)  # layer 2 is the same for L = 2, 3
-    h0 = bridge.stacked_h0(state, 3)
-    assert h0.shape == (3, state.n) and np.array_equal(h0[0], state.h0) and not h0[1:].any()
-    with pytest.raises(ValueError):
-        bridge.stacked_layers(state, 4)
-
-
 # --------------------------------------------------------------------------- round trips
 
 
@@ -152,24 +50,24 @@ def test_stacked_layers_are_the_documented_seeded_stack():
 @pytest.mark.parametrize("fmt", ["json", "npz"])
 def test_round_trip_is_exact(name, fmt):
     state = STATES[name]
-    data = bridge.to_json(state).encode() if fmt == "json" else bridge.to_npz(state)
-    loaded, notes = bridge.load_weights(data, f"net.{fmt}")
+    data = weights_io.to_json(state).encode() if fmt == "json" else weights_io.to_npz(state)
+    loaded, notes = weights_io.load_weights(data, f"net.{fmt}")
     assert notes == []
     assert loaded == state  # every float bit for bit, activation, x, h0
     assert loaded.t == 1
 
 
 def test_json_follows_the_documented_schema():
-    d = json.loads(bridge.to_json(STATES["output"]))
+    d = json.loads(weights_io.to_json(STATES["output"]))
     assert d["format"] == "rnnviz-weights" and d["version"] == 1 and d["activation"] == "tanh"
     assert list(d["state_dict"]) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
                                      "linear.weight", "linear.bias"]
     assert np.array(d["x"]).shape == (6, 3) and np.array(d["h0"]).shape == (4,)
-    assert "linear.weight" not in json.loads(bridge.to_json(STATES["lesson"]))["state_dict"]
+    assert "linear.weight" not in json.loads(weights_io.to_json(STATES["lesson"]))["state_dict"]
 
 
 def test_npz_names_match_pytorch_and_load_into_nn_rnn():
-    data = bridge.to_npz(STATES["output"])
+    data = weights_io.to_npz(STATES["output"])
     with np.load(io.BytesIO(data), allow_pickle=False) as npz:
         names = set(npz.files)
         arrays = {k: npz[k] for k in npz.files}
@@ -186,22 +84,22 @@ def test_npz_names_match_pytorch_and_load_into_nn_rnn():
 @pytest.mark.parametrize("fmt", ["json", "npz"])
 def test_stacked_state_dicts_round_trip_through_files(layers, fmt):
     state = STATES["output"]
-    stack = bridge.stacked_layers(state, layers)
-    data = bridge.to_json(state, layers).encode() if fmt == "json" else bridge.to_npz(state, layers)
-    loaded, errors = bridge.read_weights(data, f"s.{fmt}")
+    stack = stacking.stacked_layers(state, layers)
+    data = weights_io.to_json(state, layers).encode() if fmt == "json" else weights_io.to_npz(state, layers)
+    loaded, errors = weights_io.read_weights(data, f"s.{fmt}")
     assert errors == [] and loaded.layers == stack
     assert np.array_equal(loaded.x, state.x)
-    assert np.array_equal(loaded.h0, bridge.stacked_h0(state, layers))
+    assert np.array_equal(loaded.h0, stacking.stacked_h0(state, layers))
     # the engine's own converters agree with the file contents
     assert from_torch_state_dict(to_torch_state_dict(loaded.layers, output_names=True)) == stack
-    with np.load(io.BytesIO(bridge.to_npz(state, layers)), allow_pickle=False) as npz:
+    with np.load(io.BytesIO(weights_io.to_npz(state, layers)), allow_pickle=False) as npz:
         sd = {k: npz[k] for k in npz.files if not k.startswith("rnnviz.")}
     assert from_torch_state_dict(sd) == stack
 
 
 def test_a_stacked_file_loads_its_first_layer_into_the_simulator():
     state = STATES["output"]
-    loaded, notes = bridge.load_weights(bridge.to_json(state, 3).encode(), "s.json")
+    loaded, notes = weights_io.load_weights(weights_io.to_json(state, 3).encode(), "s.json")
     assert loaded.params == state.params.replace(W_y=None)
     assert np.array_equal(loaded.h0, state.h0)
     assert any("3 stacked layers" in note for note in notes)
@@ -210,11 +108,11 @@ def test_a_stacked_file_loads_its_first_layer_into_the_simulator():
 def test_generated_stack_imports_into_torch_from_the_json():
     torch = pytest.importorskip("torch")
     state = STATES["relu"]
-    d = json.loads(bridge.to_json(state, 2))
+    d = json.loads(weights_io.to_json(state, 2))
     rnn = torch.nn.RNN(state.d, state.n, num_layers=2, nonlinearity="relu", batch_first=True, dtype=torch.float64)
     rnn.load_state_dict({k: torch.tensor(v, dtype=torch.float64) for k, v in d["state_dict"].items()})
     out, _ = rnn(torch.tensor([d["x"]], dtype=torch.float64), torch.tensor(d["h0"], dtype=torch.float64)[:, None])
-    traces = forward(bridge.stacked_layers(state, 2), state.x, bridge.stacked_h0(state, 2))
+    traces = forward(stacking.stacked_layers(state, 2), state.x, stacking.stacked_h0(state, 2))
     np.testing.assert_allclose(out[0].detach().numpy(), traces[-1].h[1:], rtol=0, atol=1e-12)
 
 
@@ -225,7 +123,7 @@ def test_nonzero_bias_hh_is_folded_into_b_with_a_note():
     sd = doc()["state_dict"]
     b_ih = np.array(sd["bias_ih_l0"])
     b_hh = np.array([0.5, -0.25, 0.0, 1.0])
-    loaded, notes = bridge.load_weights(as_bytes(sd_with(bias_hh_l0=b_hh.tolist())), "f.json")
+    loaded, notes = weights_io.load_weights(as_bytes(sd_with(bias_hh_l0=b_hh.tolist())), "f.json")
     assert np.array_equal(loaded.params.b, b_ih + b_hh)
     assert any("bias_hh_l0 is not zero" in n and "b = bias_ih_l0 + bias_hh_l0" in n for n in notes)
     # the same network: torch with both biases computes what the simulator computes
@@ -239,7 +137,7 @@ def test_nonzero_bias_hh_is_folded_into_b_with_a_note():
 
 def test_missing_inputs_and_h0_come_from_the_base_state():
     base = make_state(n=4, d=3, k=0, T=9, seed=5)
-    loaded, notes = bridge.load_weights(as_bytes(doc(x=None, h0=None)), "f.json", base=base)
+    loaded, notes = weights_io.load_weights(as_bytes(doc(x=None, h0=None)), "f.json", base=base)
     assert np.array_equal(loaded.x, base.x) and np.array_equal(loaded.h0, base.h0)
     assert any("no inputs x" in n for n in notes)
 
@@ -249,20 +147,20 @@ def test_accepted_variants():
     sd = {("rnn." + k if not k.startswith("linear") else k): v for k, v in doc()["state_dict"].items()}
     del sd["linear.bias"], sd["rnn.bias_hh_l0"]
     sd["num_batches_tracked"] = [1]
-    loaded, notes = bridge.load_weights(as_bytes(doc(state_dict=sd, comment="hi")), "f.json")
+    loaded, notes = weights_io.load_weights(as_bytes(doc(state_dict=sd, comment="hi")), "f.json")
     assert loaded is not None and not loaded.params.b_y.any()
     text = " ".join(notes)
     assert "linear.bias is missing" in text and "num_batches_tracked" in text and "comment" in text
     # an npz written by PyTorch users: state dict only -> tanh assumed, inputs from the base
     arrays = {k: np.array(v) for k, v in doc(STATES["relu"])["state_dict"].items()}
-    loaded, notes = bridge.load_weights(npz_bytes(**arrays), "torch.npz")
+    loaded, notes = weights_io.load_weights(npz_bytes(**arrays), "torch.npz")
     assert loaded.activation == "tanh" and any("assumed tanh" in n for n in notes)
 
 
 # --------------------------------------------------------------------------- refused files: every branch
 
 
-big_json = b'{"pad": "' + b"x" * (bridge.MAX_BYTES + 1) + b'"}'
+big_json = b'{"pad": "' + b"x" * (weights_io.MAX_BYTES + 1) + b'"}'
 
 
 def _nan_doc() -> bytes:
@@ -289,7 +187,7 @@ def _zip_with(name: str, content: bytes) -> bytes:
 def _bomb_npz() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("weight_ih_l0.npy", b"\0" * (bridge._MAX_NPZ_UNPACKED + 10))
+        zf.writestr("weight_ih_l0.npy", b"\0" * (weights_io._MAX_NPZ_UNPACKED + 10))
     return buf.getvalue()
 
 
@@ -373,7 +271,7 @@ REFUSED = [  # (file bytes, filename, words the message must contain)
 
 @pytest.mark.parametrize("data, filename, words", REFUSED, ids=[f"{i}-{r[2][:30]}" for i, r in enumerate(REFUSED)])
 def test_every_refusal_says_why(data, filename, words):
-    state, messages = bridge.load_weights(data, filename, base=STATES["lesson"])
+    state, messages = weights_io.load_weights(data, filename, base=STATES["lesson"])
     assert state is None
     assert len(messages) == 1
     assert messages[0].startswith(f"{filename}: ")
@@ -382,7 +280,7 @@ def test_every_refusal_says_why(data, filename, words):
 
 def test_refusals_never_raise_on_odd_arguments():
     for data in (None, "text", 12, bytearray(b"{}")):
-        state, messages = bridge.load_weights(data, "odd.json")
+        state, messages = weights_io.load_weights(data, "odd.json")
         assert state is None and messages
 
 
@@ -394,7 +292,7 @@ def test_a_pickle_in_an_npz_is_never_unpickled(monkeypatch):
 
     monkeypatch.setattr(pickle, "loads", boom)
     monkeypatch.setattr(pickle, "load", boom)
-    state, messages = bridge.load_weights(_object_npz(), "evil.npz")
+    state, messages = weights_io.load_weights(_object_npz(), "evil.npz")
     assert state is None and "pickle" in messages[0]
 
 
@@ -402,25 +300,7 @@ def test_the_limits_used_are_the_app_limits():
     assert (LIMITS.n, LIMITS.d, LIMITS.k, LIMITS.T) == (64, 16, 16, 500)
     # the largest valid network fits under the size cap as JSON
     biggest = resized(default_state(), n=LIMITS.n, d=LIMITS.d, k=LIMITS.k, T=LIMITS.T)
-    assert len(bridge.to_json(biggest).encode()) < bridge.MAX_BYTES
-    assert len(bridge.to_npz(biggest)) < bridge.MAX_BYTES
-    loaded, notes = bridge.load_weights(bridge.to_json(biggest).encode(), "big.json")
+    assert len(weights_io.to_json(biggest).encode()) < weights_io.MAX_BYTES
+    assert len(weights_io.to_npz(biggest)) < weights_io.MAX_BYTES
+    loaded, notes = weights_io.load_weights(weights_io.to_json(biggest).encode(), "big.json")
     assert loaded == biggest.replace(t=1) and notes == []
-
-
-def test_gap_counts_a_shared_overflow_as_equal_and_a_one_sided_one_as_infinite():
-    inf, nan = np.inf, np.nan
-    assert bridge._gap([1.0, inf, -inf, nan], [1.0, inf, -inf, nan]) == 0.0
-    assert bridge._gap([1.0, 2.0], [1.0, 2.5]) == 0.5
-    assert bridge._gap([inf], [1.0]) == inf
-    assert bridge._gap([nan], [1.0]) == inf
-
-
-@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
-                            "ignore:invalid value encountered:RuntimeWarning")
-def test_overflowing_network_compares_equal_with_torch():
-    pytest.importorskip("torch")
-    state, _ = from_query({"act": "relu", "Wh": "1000,0;0,1000", "x": ";".join(["1"] * 300)})
-    assert bridge.overflows(state)
-    assert bridge.compare_with_torch(state) < 1e-12
-    assert not bridge.overflows(default_state())

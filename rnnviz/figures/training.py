@@ -1,12 +1,9 @@
-"""Plotly figure builders for the training page and the vanishing/exploding lab (no streamlit).
+"""The training page's charts and the tables of numbers behind them (no streamlit).
 
-Same conventions as ``rnnviz.figures``: colors from ``COLORS`` (gradients magenta, hidden blue, outputs
-green, targets gray dashed), diverging heatmaps ``RdBu`` reversed with ``zmid=0`` on a symmetric range
-[-m, m] with m on the color bar, time left to right, hover with the exact number (4 decimals) and its name.
-Every builder returns a ``go.Figure``; the ``*_table`` functions return the numbers behind a chart as a
-pandas DataFrame (for the "Numbers" expanders).
+Colours from ``rnnviz.figures.style`` (gradients magenta, hidden blue, outputs green, targets gray dashed,
+the loss dark gray); diverging heatmaps on a symmetric range [-m, m] with m on the colour bar; hover with
+the exact number (4 decimals) and its name.  The ``*_table`` functions return the numbers behind a chart.
 
-Training page:
     loss_figure(history, loss)                 loss (log axis) and accuracy over updates
     dh_norms_figure(dh_norms, step, window)    ||dL/dh_t|| over t = 0..T on a log axis
     matrix_figure(values, name, kind)          a gradient or weight matrix / vector as a heatmap
@@ -14,10 +11,6 @@ Training page:
     radius_figure(history)                     spectral radius of W_h over updates
     sweep_figure(frames)                       the backward pass as a Plotly animation, t = T .. 0
     replay_figure(snapshots, history)          recorded updates scrubbed with frames + slider
-Lab page:
-    jacobian_figure(curves)                    ||dh_T/dh_t|| against T - t on a log axis
-    eigenvalue_figure(sets)                    eigenvalues of W_h on the complex plane, unit circle
-    clipping_figure(runs, clip)                gradient norms over a run with / without clipping
 """
 
 from __future__ import annotations
@@ -27,34 +20,22 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnnviz.figures import COLORS, DIVERGING, MONO, MUTED, TEMPLATE
+from rnnviz.figures.style import (
+    COLORS,
+    CURVE,
+    DIVERGING,
+    MONO,
+    MUTED,
+    TEMPLATE,
+    colorbar,
+    figure,
+    positive,
+    symmetric_max,
+)
 
-LOSS_COLOR = "#374151"
+LOSS_COLOR = CURVE
 MAX_FRAMES = 60  # animations keep at most this many frames (evenly spaced), so the page stays light
 GRAD_LABELS = {"W_h": "∂L/∂W_h", "W_x": "∂L/∂W_x", "b": "∂L/∂b", "W_y": "∂L/∂W_y", "b_y": "∂L/∂b_y"}
-
-
-def _figure(data, title: str, **layout) -> go.Figure:
-    return go.Figure(data=data, layout=dict(template=TEMPLATE, title=dict(text=title), **layout))
-
-
-def _positive(values) -> np.ndarray:
-    """Values for a log axis: zeros / negatives / non-finite become NaN (gaps), the rest unchanged."""
-    values = np.asarray(values, dtype=np.float64)
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(values) & (values > 0), values, np.nan)
-
-
-def _symmetric_max(values) -> float:
-    values = np.asarray(values, dtype=np.float64)
-    finite = values[np.isfinite(values)]
-    m = float(np.max(np.abs(finite))) if finite.size else 0.0
-    return m if m > 0 else 1.0
-
-
-def _colorbar(m: float, title: str = "") -> dict:
-    return dict(title=dict(text=title), thickness=12, len=0.9, tickvals=[-m, 0, m],
-                ticktext=[f"-{m:.3g}", "0", f"{m:.3g}"])
 
 
 def frame_indices(count: int, limit: int = MAX_FRAMES) -> np.ndarray:
@@ -101,7 +82,7 @@ def loss_figure(history: dict, loss: str) -> go.Figure:
     """Training loss per update on a log axis (dark gray); accuracy (green, right axis, 0..1) for "xent"."""
     values = np.asarray(history.get("loss", []), dtype=np.float64)
     steps = np.arange(1, len(values) + 1)
-    data = [go.Scatter(x=steps, y=_positive(values), mode="lines", name=f"loss ({loss})",
+    data = [go.Scatter(x=steps, y=positive(values), mode="lines", name=f"loss ({loss})",
                        line=dict(color=LOSS_COLOR, width=2),
                        hovertemplate="loss after update %{x} = %{y:.4f}<extra></extra>")]
     layout = dict(height=320, xaxis=dict(title=dict(text="update"), rangemode="tozero"),
@@ -113,7 +94,7 @@ def loss_figure(history: dict, loss: str) -> go.Figure:
                                hovertemplate="accuracy at update %{x} = %{y:.4f}<extra></extra>"))
         layout["yaxis2"] = dict(title=dict(text="accuracy", font=dict(color=COLORS["y"])), overlaying="y",
                                 side="right", range=[0, 1.02], showgrid=False)
-    fig = _figure(data, "Training loss" + (" and accuracy" if loss == "xent" else "") + " per update", **layout)
+    fig = figure(data, "Training loss" + (" and accuracy" if loss == "xent" else "") + " per update", **layout)
     if not len(values):
         _empty_note(fig, "No updates yet: press Step or Play.")
     return fig
@@ -158,7 +139,7 @@ def radius_figure(history: dict, layer_radii=None) -> go.Figure:
         data = [go.Scatter(x=steps, y=values, mode="lines", name="ρ(W_h)", line=dict(color=COLORS["h"], width=2),
                            hovertemplate="ρ(W_h) after update %{x} = %{y:.4f}<extra></extra>")]
         title = "Spectral radius ρ(W_h) over training"
-    fig = _figure(data, title, height=300,
+    fig = figure(data, title, height=300,
                   xaxis=dict(title=dict(text="update"), rangemode="tozero"), yaxis=dict(title=dict(text="ρ(W_h)")))
     fig.add_hline(y=1.0, line=dict(color=MUTED, dash="dot", width=1), name="rho-one",
                   annotation_text="ρ = 1", annotation_position="bottom right")
@@ -179,10 +160,10 @@ def dh_norms_figure(dh_norms, step: int | None = None, window: int | None = None
                                                                            else [])
     if notes:
         title += f" ({', '.join(notes)})"
-    data = [go.Scatter(x=ts, y=_positive(values), mode="lines+markers" if len(ts) <= 80 else "lines",
+    data = [go.Scatter(x=ts, y=positive(values), mode="lines+markers" if len(ts) <= 80 else "lines",
                        name="‖∂L/∂h_t‖", line=dict(color=COLORS["grad"], width=2), marker=dict(size=6),
                        hovertemplate="‖∂L/∂h_%{x}‖ = %{y:.4e}<extra></extra>")]
-    fig = _figure(data, title, height=320, xaxis=dict(title=dict(text="t"), range=[-0.5, len(ts) - 0.5]),
+    fig = figure(data, title, height=320, xaxis=dict(title=dict(text="t"), range=[-0.5, len(ts) - 0.5]),
                   yaxis=dict(title=dict(text="‖∂L/∂h_t‖"), type="log", exponentformat="power"))
     T = len(values) - 1
     if window is not None and window < T:
@@ -211,12 +192,12 @@ def matrix_figure(values, name: str, kind: str = "grad", height: int | None = No
     vector = values.ndim == 1
     grid = values[:, None] if vector else values
     rows, cols = grid.shape
-    m = _symmetric_max(grid)
+    m = symmetric_max(grid)
     hover = f"{name}[%{{y}}] = %{{z:.4f}}" if vector else f"{name}[%{{y}},%{{x}}] = %{{z:.4f}}"
     if layer is not None:
         hover = f"layer {layer}: " + hover
     trace = go.Heatmap(z=grid, x=np.arange(1, cols + 1), y=np.arange(1, rows + 1), colorscale=DIVERGING,
-                       zmin=-m, zmax=m, zmid=0, name=name, colorbar=_colorbar(m), xgap=1 if cols <= 20 else 0,
+                       zmin=-m, zmax=m, zmid=0, name=name, colorbar=colorbar(m), xgap=1 if cols <= 20 else 0,
                        ygap=1 if rows <= 20 else 0, hovertemplate=hover + "<extra></extra>")
     shape = f"{rows}" if vector else f"{rows}×{cols}"
     title = f"{name} ({shape})"
@@ -224,7 +205,7 @@ def matrix_figure(values, name: str, kind: str = "grad", height: int | None = No
         title = f"<span style='color:{COLORS['grad']}'>{name}</span> ({shape})"
     if layer is not None:
         title += f", layer {layer}"
-    return _figure([trace], title, height=height or max(220, min(420, 110 + 14 * rows)),
+    return figure([trace], title, height=height or max(220, min(420, 110 + 14 * rows)),
                    margin=dict(l=40, r=10, t=48, b=30),
                    xaxis=dict(showgrid=False, visible=not vector, title=dict(text="column")),
                    yaxis=dict(autorange="reversed", showgrid=False, title=dict(text="row")))
@@ -291,7 +272,7 @@ def predictions_figure(evaluation: dict, loss: str, vocab=None) -> go.Figure:
                                customdata=text, line=dict(color=COLORS["y"], width=2), marker=dict(size=5),
                                hovertemplate="%{customdata}<extra></extra>"))
         ytitle = "probability of the target"
-    return _figure(data, "Held-out sequence: predictions vs targets", height=340,
+    return figure(data, "Held-out sequence: predictions vs targets", height=340,
                    xaxis=dict(title=dict(text="t"), range=[0.5, T + 0.5]), yaxis=dict(title=dict(text=ytitle)),
                    hovermode="x unified" if T <= 60 else "closest")
 
@@ -334,9 +315,9 @@ def sweep_figure(frames, source: str = "output") -> go.Figure:
     full = np.full((n, T + 1), np.nan)
     for f in frames:
         full[:, f.t] = f.dh
-    m = _symmetric_max(full)
+    m = symmetric_max(full)
     order = np.arange(T + 1)
-    shown_norms = _positive(norms[np.argsort(ts)])  # indexed by t
+    shown_norms = positive(norms[np.argsort(ts)])  # indexed by t
     gains = gain[np.argsort(ts)]
 
     def state(i):
@@ -363,7 +344,7 @@ def sweep_figure(frames, source: str = "output") -> go.Figure:
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.6, 0.4], vertical_spacing=0.08)
     z0, y0 = state(int(keep[0]))
     fig.add_trace(go.Heatmap(z=z0, x=order, y=np.arange(1, n + 1), colorscale=DIVERGING, zmin=-m, zmax=m, zmid=0,
-                             name="∂L/∂h_t", colorbar=_colorbar(m, "∂L/∂h")
+                             name="∂L/∂h_t", colorbar=colorbar(m, "∂L/∂h")
                              | dict(len=0.55, y=1.0, yanchor="top"),
                              hovertemplate="∂L/∂h_%{x}[%{y}] = %{z:.4f}<extra></extra>"), row=1, col=1)
     fig.add_trace(go.Scatter(x=order, y=y0, mode="lines+markers", name="‖∂L/∂h_t‖",
@@ -422,11 +403,11 @@ def replay_figure(snapshots, history: dict) -> go.Figure:
     first = chosen[-1]  # open on the latest update
     T = len(first.dh_norms) - 1
     ts = np.arange(T + 1)
-    all_norms = _positive(np.array([s.dh_norms for s in chosen]))
-    fig.add_trace(go.Scatter(x=ts, y=_positive(first.dh_norms), mode="lines+markers", name="‖∂L/∂h_t‖",
+    all_norms = positive(np.array([s.dh_norms for s in chosen]))
+    fig.add_trace(go.Scatter(x=ts, y=positive(first.dh_norms), mode="lines+markers", name="‖∂L/∂h_t‖",
                              line=dict(color=COLORS["grad"], width=2), marker=dict(size=5),
                              hovertemplate="‖∂L/∂h_%{x}‖ = %{y:.4e}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=_positive(losses), mode="lines", name="loss",
+    fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=positive(losses), mode="lines", name="loss",
                              line=dict(color=LOSS_COLOR, width=1.5),
                              hovertemplate="loss after update %{x} = %{y:.4f}<extra></extra>"), row=1, col=2)
     fig.add_trace(go.Scatter(x=[first.step], y=[first.loss], mode="markers", name="this update",
@@ -462,97 +443,3 @@ def replay_table(snapshots) -> pd.DataFrame:
     table.insert(0, "loss", [s.loss for s in snapshots])
     table.index = pd.Index([s.step for s in snapshots], name="update")
     return table
-
-
-# --- lab ---
-
-JACOBIAN_STYLES = ({"color": COLORS["grad"], "dash": "solid"}, {"color": COLORS["grad"], "dash": "dash"},
-                   {"color": COLORS["h"], "dash": "dot"}, {"color": COLORS["pre"], "dash": "dashdot"})
-
-
-def jacobian_figure(curves, title: str = "‖∂h_T/∂h_t‖: how much of a change at step t reaches step T") -> go.Figure:
-    """curves: [(label, norms)] with norms (T+1,) for t = 0..T (``analysis.jacobian_norms``), plotted
-    against T − t on a log axis (x = 0 is h_T itself).  Curve i is styled JACOBIAN_STYLES[i]."""
-    data = []
-    for i, (label, norms) in enumerate(curves):
-        norms = np.asarray(norms, dtype=np.float64)
-        T = len(norms) - 1
-        back = T - np.arange(T + 1)
-        style = JACOBIAN_STYLES[i % len(JACOBIAN_STYLES)]
-        data.append(go.Scatter(x=back[::-1], y=_positive(norms)[::-1], mode="lines+markers" if T <= 80 else "lines",
-                               name=label, line=dict(width=2, **style), marker=dict(size=5),
-                               hovertemplate=f"{label}: ‖∂h_T/∂h_t‖ at T−t = %{{x}} is %{{y:.4e}}<extra></extra>"))
-    return _figure(data, title, height=360, xaxis=dict(title=dict(text="T − t (steps back in time)")),
-                   yaxis=dict(title=dict(text="‖∂h_T/∂h_t‖ (spectral norm)"), type="log", exponentformat="power"))
-
-
-def jacobian_table(curves) -> pd.DataFrame:
-    cols = {}
-    T = 0
-    for label, norms in curves:
-        norms = np.asarray(norms, dtype=np.float64)
-        T = max(T, len(norms) - 1)
-        cols[label] = norms[::-1]
-    return pd.DataFrame(cols, index=pd.Index(np.arange(T + 1), name="T − t"))
-
-
-def eigenvalue_figure(sets) -> go.Figure:
-    """sets: [(label, eigenvalues (complex))]; the unit circle |λ| = 1 (gray) splits decay from growth."""
-    angle = np.linspace(0, 2 * np.pi, 241)
-    data = [go.Scatter(x=np.cos(angle), y=np.sin(angle), mode="lines", name="|λ| = 1",
-                       line=dict(color=MUTED, width=1, dash="dot"), hoverinfo="skip")]
-    symbols = ("circle", "x", "diamond", "square")
-    colors = (COLORS["h"], COLORS["grad"], COLORS["pre"], COLORS["y"])
-    reach = 1.2
-    for i, (label, lam) in enumerate(sets):
-        lam = np.asarray(lam, dtype=complex)
-        text = [f"{label}: λ = {z.real:.4f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.4f}i, |λ| = {abs(z):.4f}"
-                for z in lam]
-        data.append(go.Scatter(x=lam.real, y=lam.imag, mode="markers", name=label, text=text,
-                               marker=dict(color=colors[i % 4], size=10, symbol=symbols[i % 4],
-                                           line=dict(width=1, color="white")),
-                               hovertemplate="%{text}<extra></extra>"))
-        if lam.size:
-            reach = max(reach, 1.1 * float(np.max(np.abs(lam))))
-    return _figure(data, "Eigenvalues of W_h on the complex plane", height=380,
-                   xaxis=dict(title=dict(text="Re λ"), range=[-reach, reach], zeroline=True,
-                              zerolinecolor="#d1d5db"),
-                   yaxis=dict(title=dict(text="Im λ"), range=[-reach, reach], scaleanchor="x", scaleratio=1,
-                              zeroline=True, zerolinecolor="#d1d5db"))
-
-
-def eigenvalue_table(sets) -> pd.DataFrame:
-    rows = []
-    for label, lam in sets:
-        for i, z in enumerate(np.asarray(lam, dtype=complex)):
-            rows.append({"matrix": label, "i": i + 1, "Re λ": z.real, "Im λ": z.imag, "|λ|": abs(z)})
-    return pd.DataFrame(rows)
-
-
-def clipping_figure(runs, clip: float) -> go.Figure:
-    """runs: [(label, history)] from Trainer.history; the global gradient norm before clipping per update on
-    a log axis (magenta: clipping off solid, on dashed) with the threshold as a dotted line."""
-    data = []
-    for i, (label, history) in enumerate(runs):
-        g = np.asarray(history["grad_norm"], dtype=np.float64)
-        data.append(go.Scatter(x=np.arange(1, len(g) + 1), y=_positive(g), mode="lines", name=label,
-                               line=dict(color=COLORS["grad"], width=2, dash=("solid", "dash", "dot")[i % 3]),
-                               hovertemplate=f"{label}: gradient norm at update %{{x}} = %{{y:.4e}}<extra></extra>"))
-    fig = _figure(data, "Gradient norm per update, with and without clipping", height=340,
-                  xaxis=dict(title=dict(text="update")),
-                  yaxis=dict(title=dict(text="‖gradient‖ (before clipping)"), type="log", exponentformat="power"))
-    fig.add_hline(y=clip, line=dict(color=MUTED, dash="dot", width=1), name="clip-threshold",
-                  annotation_text=f"clip = {clip:g}", annotation_position="top left")
-    return fig
-
-
-def clipping_table(runs) -> pd.DataFrame:
-    cols = {}
-    length = max((len(h["loss"]) for _, h in runs), default=0)
-    for label, history in runs:
-        for key in ("loss", "grad_norm"):
-            values = np.full(length, np.nan)
-            arr = np.asarray(history[key], dtype=np.float64)
-            values[:len(arr)] = arr
-            cols[f"{label}: {key}"] = values
-    return pd.DataFrame(cols, index=pd.Index(np.arange(1, length + 1), name="update"))

@@ -1,0 +1,113 @@
+"""The one look of every chart: palette, Plotly template, number and hover format, ``figure()``, colour bars.
+
+Conventions (shared/design/visual-language.md): each quantity has one colour in ``COLORS`` on every page
+(x slate, a amber, h blue, y green, targets gray dashed, gradients magenta); diverging heatmaps use
+``DIVERGING`` (ColorBrewer RdBu reversed, positive red) with ``zmid=0`` on a symmetric range [-m, m]
+(``symmetric_max``) with m on the colour bar (``colorbar``); time runs left to right; hover gives the exact
+value with its name, e.g. ``h_2[1] = -0.0888``; ``decimals`` (4; 3 for "round like the lesson") only
+changes how numbers are printed.  The neutrals below (ink, muted gray, fills) are the only other colours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import diverging
+
+COLORS = {"x": "#64748b", "pre": "#d97706", "h": "#2563eb", "y": "#059669", "target": "#9ca3af", "grad": "#c026d3"}
+INK = "#111827"  # selection rings and outlines
+MUTED = "#6b7280"  # reference lines, notes, the cells of the chain
+CURVE = "#374151"  # curves that are not a quantity of the network: f(a), the loss
+AXIS_LINE = "#d1d5db"  # axis and zero lines
+FAINT_LINE = "#e5e7eb"  # zero lines on the phase portrait
+CELL_FILL = "#f3f4f6"  # the chain's cells
+WHITE = "white"  # marker outlines
+BAND_FILL = "rgba(17, 24, 39, 0.07)"  # the selected step, behind lines
+SATURATION_FILL = "rgba(156, 163, 175, 0.18)"  # where f' is (nearly) zero
+TRAIN_FILL = "rgba(37, 99, 235, 0.08)"  # the training length: a light hidden blue
+LABEL_FILL = "rgba(255,255,255,0.8)"  # behind a note drawn over data
+CLEAR = "rgba(0,0,0,0)"
+NEUTRALS = (INK, MUTED, CURVE, AXIS_LINE, FAINT_LINE, CELL_FILL, WHITE, BAND_FILL, SATURATION_FILL, TRAIN_FILL,
+            LABEL_FILL, CLEAR)
+
+# ColorBrewer RdBu runs red -> blue; reversed, positive values are red.
+DIVERGING = [[i / (len(diverging.RdBu) - 1), c] for i, c in enumerate(reversed(diverging.RdBu))]
+TIME_BLUES = [[0, "#bfdbfe"], [1, "#1e3a8a"]]  # early -> late states (hidden blue), never as pale as the background
+COLORSCALES = (DIVERGING, TIME_BLUES)
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
+
+TEMPLATE = go.layout.Template(
+    layout=dict(
+        paper_bgcolor="white", plot_bgcolor="white",
+        font=dict(family="Inter, system-ui, -apple-system, Segoe UI, sans-serif", size=13, color="#1f2937"),
+        margin=dict(l=60, r=24, t=78, b=48),
+        # Title on the first line, legend on the second: long titles never run into the legend.
+        title=dict(font=dict(size=15), x=0.01, xanchor="left", y=0.98, yanchor="top", yref="container"),
+        xaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE),
+        yaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE),
+        hoverlabel=dict(font=dict(family=MONO, size=12), bgcolor="white"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
+    )
+)
+
+
+def fmt(value: float, decimals: int = 4) -> str:
+    """A number as the pages print it: fixed decimals, no '-0.0000'."""
+    text = f"{value:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def indexed(name: str, t, i: int, size: int) -> str:
+    """h_2[1]; the [i] is dropped for scalars (x_2 when d = 1), as the lesson writes them."""
+    return f"{name}_{t}" if size == 1 else f"{name}_{t}[{i}]"
+
+
+def vector_hover(name: str, t, values, decimals: int, limit: int = 8) -> str:
+    """Multi-line hover listing a vector's entries (first `limit`)."""
+    lines = [f"{indexed(name, t, i + 1, len(values))} = {fmt(v, decimals)}" for i, v in enumerate(values[:limit])]
+    if len(values) > limit:
+        lines.append(f"… ({len(values) - limit} more)")
+    return "<br>".join(lines)
+
+
+def figure(data, title: str, **layout) -> go.Figure:
+    """A figure in the house template; a "<br>" subtitle line gets room above the legend."""
+    fig = go.Figure(data=data, layout=dict(template=TEMPLATE, title=dict(text=title), **layout))
+    if "<br>" in title:  # a subtitle line: room for it above the legend, and the first line kept in view
+        fig.update_layout(margin_t=(layout.get("margin") or {}).get("t", 78) + 22, title_y=0.99,
+                          title_pad_t=14)
+    return fig
+
+
+def symmetric_max(values) -> float:
+    """m for a symmetric [-m, m] colour range: the largest finite |value|, 1 when there is none or it is 0.
+
+    NaN and ±inf are left out (an overflowed entry must not flatten every finite one to the middle colour;
+    it is drawn at the end of the scale, zmin/zmax clip it).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    m = float(np.max(np.abs(finite))) if finite.size else 0.0
+    return m if m > 0 else 1.0
+
+
+def colorbar(m: float, title: str = "", **extra) -> dict:
+    """The colour bar of a diverging [-m, m] heatmap: ticks at -m, 0 and m, m printed."""
+    return dict(title=dict(text=title), thickness=12, len=0.9, tickvals=[-m, 0, m],
+                ticktext=[f"-{m:.3g}", "0", f"{m:.3g}"]) | extra
+
+
+def positive(values) -> np.ndarray:
+    """Values for a log axis: zeros / negatives / non-finite become NaN (gaps), the rest unchanged."""
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(values) & (values > 0), values, np.nan)
+
+
+def step_band(t: int, xref: str = "x", yref: str = "paper", outline: bool = False) -> dict:
+    """The selected-step band on a time axis (shape "selected-step"): filled behind lines, outlined over heatmaps."""
+    style = (dict(line=dict(color=INK, width=2), fillcolor=CLEAR, layer="above") if outline
+             else dict(line=dict(width=0), fillcolor=BAND_FILL, layer="below"))
+    return dict(type="rect", name="selected-step", xref=xref, yref=yref, x0=t - 0.5, x1=t + 0.5, y0=0, y1=1,
+                **style)
