@@ -23,15 +23,9 @@ import math
 import numpy as np
 from _plotly_utils.utils import to_typed_array_spec
 
+from rnnviz.figures import training as ft
+from rnnviz.figures.style import colorbar, positive, symmetric_max
 from rnnviz.training import TrainingSession, backward_sweep_layer, layer_grads, layer_list, loss_grads
-
-try:  # the figures package of the refactor (issue 14), else the old modules
-    from rnnviz.figures import training as ft
-    from rnnviz.figures.style import colorbar, positive, symmetric_max
-except ImportError:  # pragma: no cover - before the refactor
-    from rnnviz import figures_training as ft
-
-    colorbar, positive, symmetric_max = ft._colorbar, ft._positive, ft._symmetric_max
 
 MATRICES = ("W_h", "W_x", "b")
 HISTORY_CHARTS = ("loss", "radius")
