@@ -55,7 +55,7 @@ function counters(key) {
   window.__rnnvizLive = window.__rnnvizLive || {};
   if (!window.__rnnvizLive[key]) {
     window.__rnnvizLive[key] = { step: null, frames: 0, creates: 0, reacts: 0, updates: 0, resyncs: 0, drawMs: 0,
-                                 drawnAt: [] };
+                                 msByChart: {}, drawnAt: [] };
   }
   return window.__rnnvizLive[key];
 }
@@ -283,8 +283,17 @@ function drawChart(st, name) {
     Plotly.extendTraces(gd, { x: p.extend.x, y: p.extend.y }, p.extend.traces);
     if (dropEmptyNote(gd.layout)) Plotly.relayout(gd, { annotations: gd.layout.annotations });
   }
+  const layout = Object.assign({}, p.layout);
+  const title = layout["title.text"];
+  const titleNode = gd.querySelector(".gtitle");
+  if (title !== undefined && !title.includes("<") && titleNode) {
+    // A plain-text title: rewritten in place (a relayout would redo every axis and text box of the chart).
+    gd.layout.title.text = title;
+    titleNode.textContent = title;
+    delete layout["title.text"];
+  }
   const indices = Object.keys(p.set).map(Number);
-  if (indices.length || Object.keys(p.layout).length) {
+  if (indices.length) {
     const restyle = {};
     indices.forEach((idx, i) => {
       for (const [path, value] of Object.entries(p.set[idx])) {
@@ -292,7 +301,10 @@ function drawChart(st, name) {
         restyle[path][i] = value;
       }
     });
-    Plotly.update(gd, restyle, p.layout, indices);
+    if (Object.keys(layout).length) Plotly.update(gd, restyle, layout, indices);
+    else Plotly.restyle(gd, restyle, indices);
+  } else if (Object.keys(layout).length) {
+    Plotly.relayout(gd, layout);
   }
   st.stats.updates += 1;
 }
@@ -313,7 +325,9 @@ function draw(st) {
       continue;
     }
     if (!FIRST.includes(name) && performance.now() - started > BUDGET_MS) { schedule(st); break; }
+    const t0 = performance.now();
     drawChart(st, name);
+    st.stats.msByChart[name] = (st.stats.msByChart[name] || 0) + performance.now() - t0;
   }
   if (newStep) {
     st.shownStep = st.step;
