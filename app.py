@@ -33,6 +33,6 @@ def _landing_alias() -> None:
 
 alias = Path(PAGES[0][0]).stem
 pages.append(st.Page(_landing_alias, title=PAGES[0][1], url_path=alias, visibility="hidden"))
-# Each page draws the shared network sidebar itself (rnnviz.widgets.network_sidebar), so every
+# Each page draws the shared network sidebar itself (rnnviz.ui.page.page), so every
 # file in pages/ also runs on its own, as AppTest and Streamlit's page reruns execute it.
 st.navigation(pages).run()

@@ -1,11 +1,17 @@
 """Training steps per second: rnnviz's NumPy Trainer vs a reference in the same run.
 
-    python benchmarks/bench_training.py [--steps 300]
+    python benchmarks/bench_training.py [--steps 300] [--memory-updates 2000]
 
 Setup: sine task, hidden n=32, T=50, B=32, Adam, float64, clip 1.0.  The engine number
 times ``Trainer.step`` (forward, BPTT, loss, clipping, Adam, snapshot bookkeeping).
 The reference is torch CPU (nn.RNN + nn.Linear + Adam, float64, one thread) when torch
 imports, else a per-example pure-Python/NumPy loop.  Target: >= 300 engine steps/s.
+
+Memory: the training page's state (TrainingSession: history and replay) at the largest settings
+(n=64, 3 layers, 64 characters), traced by tracemalloc after 1/4 of --memory-updates and after all of them:
+bounded means the two are about equal (issue 15's budget: <= 150 MB per session).  The replay keeps between
+MAX_RECORDED/2 and MAX_RECORDED snapshots depending on where the run is between two thinnings, so counts
+that differ by a power of 2 (500, 2000) compare like with like; each snapshot is ~0.23 MB at these settings.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from rnnviz.tasks import make_task  # noqa: E402
-from rnnviz.training import Trainer  # noqa: E402
+from rnnviz.training import Trainer, TrainingSession, advance  # noqa: E402
 
 N, T, B = 32, 50, 32
 TARGET = 300.0
@@ -92,9 +98,30 @@ def bench_python_loop(task, steps: int) -> float:
     return _rate(run, steps, repeats=1)
 
 
+def session_memory(updates: int) -> list[tuple[int, float]]:
+    """(updates, traced MB) of one TrainingSession at the largest settings, at updates/4 and at updates."""
+    import gc
+    import tracemalloc
+
+    text = "".join(chr(c) for c in range(ord("0"), ord("0") + 64)) * 3
+    settings = dict(task="chars", task_options={"text": text, "T": 25, "B": 8}, hidden=64, layers=3, seed=0,
+                    optimizer="adam", lr=0.001)
+    gc.collect()
+    tracemalloc.start()
+    session, rows = TrainingSession.build(settings, steps_per_frame=10), []
+    for mark in (updates // 4, updates):
+        while session.trainer.steps_done < mark:
+            advance(session)
+        gc.collect()
+        rows.append((mark, tracemalloc.get_traced_memory()[0] / 2**20))
+    tracemalloc.stop()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--memory-updates", type=int, default=2000, help="0 skips the memory figure")
     args = parser.parse_args()
     task = make_task("sine", seed=0, B=B, T=T)
     engine = bench_engine(task, args.steps)
@@ -108,6 +135,11 @@ def main() -> None:
     print(f"{ref_name}: {ref:8.1f} steps/s")
     print(f"ratio engine / reference: {engine / ref:.2f}x")
     print(f"target >= {TARGET:.0f} steps/s: {'met' if engine >= TARGET else 'NOT met'}")
+    if args.memory_updates > 0:
+        rows = session_memory(args.memory_updates)
+        for updates, mb in rows:
+            print(f"training session memory (n=64, 3 layers, d=k=64), {updates:6d} updates: {mb:6.1f} MB traced")
+        print(f"growth from {rows[0][0]} to {rows[1][0]} updates: {rows[1][1] - rows[0][1]:+.1f} MB")
 
 
 if __name__ == "__main__":

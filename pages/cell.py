@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from rnnviz import explain, figures, latex, widgets
+from rnnviz import explain, figures, latex
 from rnnviz.analysis import step_terms
 from rnnviz.state import default_state
+from rnnviz.ui.page import numbers, simulator_page
 
-state, trace, t, decimals = widgets.simulator_page(
+state, trace, t, decimals = simulator_page(
     "Cell step-through",
     "One step of h_t = f(W_h h_(t-1) + W_x x_t + b), with every number computed by the engine. "
     "Move any slider in the sidebar and every number below changes.")
@@ -50,4 +51,4 @@ with count:
     st.caption(f"The same {p.num_params} numbers are used at all T = {state.T} steps: "
                "the count does not depend on the sequence length.")
 
-widgets.numbers(figures.step_table(p, trace).round(decimals), title="Numbers: every step as a table")
+numbers(figures.step_table(p, trace).round(decimals), title="Numbers: every step as a table")

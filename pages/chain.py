@@ -5,15 +5,17 @@ With "Stacked layers" above 1, one chain per layer (``rnnviz.stacking``), the to
 
 import streamlit as st
 
-from rnnviz import figures, stacking, widgets
+from rnnviz import figures, stacking
+from rnnviz.ui.page import numbers, simulator_page, stacked
+from rnnviz.ui.simulator_controls import layers_input
 
-state, trace, t, decimals = widgets.simulator_page(
+state, trace, t, decimals = simulator_page(
     "Unrolled chain",
     "The lesson's unrolled view: each box is the same cell with the same W_h, W_x and b; "
     "the arrows carrying h left to right are what make it recurrent.")
-L = widgets.layers_input()
+L = layers_input()
 
-stack, traces = widgets.stacked(state, trace, L)
+stack, traces = stacked(state, trace, L)
 if L == 1:
     st.plotly_chart(figures.chain_figure(state.params, trace, t, decimals=decimals), width="stretch",
                     key="chain_figure")
@@ -30,4 +32,4 @@ if state.T > 30:
     st.info(f"The sequence has {state.T} steps: the chain shows 30 cells around t = {t}. "
             "Move t to slide the window; the heatmaps page shows every step at once.", icon=":material/info:")
 
-widgets.numbers(figures.stacked_step_table(stack, traces).round(decimals), title="Numbers: the chain as a table")
+numbers(figures.stacked_step_table(stack, traces).round(decimals), title="Numbers: the chain as a table")

@@ -6,15 +6,17 @@ network, the layers above are seeded).
 
 import streamlit as st
 
-from rnnviz import figures, stacking, widgets
+from rnnviz import figures, stacking
+from rnnviz.ui.page import simulator_page, stacked
+from rnnviz.ui.simulator_controls import layers_input
 
-state, trace, t, decimals = widgets.simulator_page(
+state, trace, t, decimals = simulator_page(
     "Sequence & heatmaps",
     "Rows are hidden units, columns are time steps t = 1 … T (left to right). "
     "Red is positive, blue negative, white 0.")
-L = widgets.layers_input()
+L = layers_input()
 
-stack, traces = widgets.stacked(state, trace, L)
+stack, traces = stacked(state, trace, L)
 if L > 1:
     st.caption(stacking.seed_note(state, L))
 

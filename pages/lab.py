@@ -1,18 +1,20 @@
 """Vanishing / exploding lab: why gradients through time shrink or blow up, on the sidebar's network.
 
 Thin page: Jacobian norms from ``rnnviz.analysis``, rescaling from ``rnnviz.presets``, the clipping demo from
-``rnnviz.training.Trainer``; charts from ``rnnviz.figures_training``.
+``rnnviz.training.Trainer``; charts from ``rnnviz.figures.lab``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz import presets, widgets
+from rnnviz import presets
 from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
 from rnnviz.engine import RNNParams, forward
 from rnnviz.figures import lab as ft
 from rnnviz.training import Trainer
+from rnnviz.ui.page import numbers, page
+from rnnviz.ui.session import update_state
 
 INPUT_CHOICES = {"linear": "around h = 0 (f' = 1: the pure power of W_h)", "network": "the network's inputs x",
                  "random": "random inputs N(0, 1)", "custom": "zero inputs (only W_h and b act)"}
@@ -43,16 +45,10 @@ def curve(p, x, h0):
     return gain(p.W_x, p.W_h, p.b, p.activation, x, h0)
 
 
-def apply_radius(W_h) -> None:
-    widgets.update_state(W_h=W_h)
-
-
-widgets.page_setup()
-st.title("Vanishing / exploding lab")
-st.caption("Backpropagation through time multiplies by diag(f'(a_t))·W_h once per step back: the spectral radius "
-           "of W_h and the slopes of f decide whether the product shrinks to nothing or blows up.")
-state = widgets.network_sidebar()  # the shared network controls (each page draws them)
-widgets.show_warnings()
+state = page(
+    "Vanishing / exploding lab",
+    "Backpropagation through time multiplies by diag(f'(a_t))·W_h once per step back: the spectral radius "
+    "of W_h and the slopes of f decide whether the product shrinks to nothing or blows up.")
 params = state.params
 
 # --- the sequence the Jacobians are taken along
@@ -89,8 +85,8 @@ with right:
     lam = eigenvalues(params.W_h)
     st.plotly_chart(ft.eigenvalue_figure([("current W_h", lam)]), key="lab_fig_eig")
     st.caption("Eigenvalues inside the dotted unit circle shrink a signal each step, outside it they grow it.")
-widgets.numbers(ft.jacobian_table([(current_label, norms)]))
-widgets.numbers(ft.eigenvalue_table([("current W_h", lam)]))
+numbers(ft.jacobian_table([(current_label, norms)]))
+numbers(ft.eigenvalue_table([("current W_h", lam)]))
 
 # --- rescaling W_h
 st.subheader("Rescale W_h: watch decay turn into growth")
@@ -112,9 +108,9 @@ with right:
     sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
     st.plotly_chart(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled")
     st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
-widgets.numbers(ft.jacobian_table(curves))
-st.button("Apply to the network", key="lab_apply", on_click=apply_radius, args=(scaled,), disabled=message is not None,
-          help="Write the rescaled W_h into the sidebar's network (all pages).")
+numbers(ft.jacobian_table(curves))
+st.button("Apply to the network", key="lab_apply", on_click=update_state, kwargs={"W_h": scaled},
+          disabled=message is not None, help="Write the rescaled W_h into the sidebar's network (all pages).")
 
 # --- tanh vs relu
 st.subheader("tanh vs relu, same weights")
@@ -131,7 +127,7 @@ for col, activation in zip(act_cols, ("tanh", "relu"), strict=True):
 st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
            "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero)."
            + (" Along random inputs N(0, 1) (at h = 0 relu' would be 0)." if kind == "linear" else ""))
-widgets.numbers(ft.jacobian_table(act_curves))
+numbers(ft.jacobian_table(act_curves))
 
 # --- clipping
 st.subheader("What clipping does")
@@ -151,4 +147,4 @@ for label, run in runs.items():
     else:
         st.success(f"{label}: finished {run['steps']} updates, final loss {run['history']['loss'][-1]:.4f}.",
                    icon=":material/check:")
-widgets.numbers(ft.clipping_table([(label, run["history"]) for label, run in runs.items()]))
+numbers(ft.clipping_table([(label, run["history"]) for label, run in runs.items()]))

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from rnnviz import figures, widgets
+from rnnviz import figures
 from rnnviz.analysis import pca_projection, ripple
+from rnnviz.ui.page import numbers, simulator_page
 
-state, trace, t, decimals = widgets.simulator_page("Phase portrait & ripple")
+state, trace, t, decimals = simulator_page("Phase portrait & ripple")
 
 projection = pca_projection(trace.h)
 notes = {
@@ -21,7 +22,7 @@ with portrait:
     box = " inside the dashed [−1, 1]² box tanh allows" if projection.method == "identity" else ""
     st.caption(f"The hidden state moves from h_0 (light) to h_{state.T} (dark){box}; "
                f"the ring marks h_{t}. Each arrow is one application of the same cell.")
-    widgets.numbers(figures.phase_table(projection.coords, projection.labels).round(decimals),
+    numbers(figures.phase_table(projection.coords, projection.labels).round(decimals),
                     title="Numbers: the trajectory")
 
 with ripple_col:
@@ -37,4 +38,4 @@ with ripple_col:
                     key="ripple")
     st.caption(f"Nudge x_{t} by ε and rerun: how far does each later h_s move? A falling line is memory fading "
                "(vanishing); a flat or rising one is memory that persists (or explodes). Pick t above.")
-    widgets.numbers(figures.ripple_table(result), title="Numbers: the ripple")
+    numbers(figures.ripple_table(result), title="Numbers: the ripple")

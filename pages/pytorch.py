@@ -2,33 +2,31 @@
 
 import streamlit as st
 
-from rnnviz import stacking, torch_bridge, weights_io, widgets
-
-UPLOAD_KEY = "pytorch_upload"
-RESULT = "pytorch_import_result"  # (ok, messages) of the last upload, shown once
+from rnnviz import stacking, torch_bridge, weights_io
+from rnnviz.ui import session
+from rnnviz.ui.page import page
+from rnnviz.ui.session import Keys
 
 
 def _on_upload() -> None:
-    upload = st.session_state.get(UPLOAD_KEY)
+    upload = session.get(Keys.WEIGHTS_UPLOAD)
     if upload is None:
         return
-    state, messages = weights_io.load_weights(upload.getvalue(), upload.name, base=st.session_state[widgets.STATE])
+    state, messages = weights_io.load_weights(upload.getvalue(), upload.name, base=session.current_state())
     if state is None:
-        st.session_state[RESULT] = (False, messages)
+        session.put(Keys.WEIGHTS_RESULT, (False, messages))
         return
-    widgets.set_state(state, messages)  # the run that follows this callback shows the new network everywhere
-    st.session_state[RESULT] = (True, [f"Loaded {upload.name}: n = {state.n}, d = {state.d}, k = {state.k}, "
-                                       f"T = {state.T}, {state.activation}."])
+    session.store_state(state, messages)  # the run that follows this callback shows the new network everywhere
+    session.put(Keys.WEIGHTS_RESULT, (True, [f"Loaded {upload.name}: n = {state.n}, d = {state.d}, "
+                                             f"k = {state.k}, T = {state.T}, {state.activation}."]))
 
 
-widgets.page_setup()
-state = widgets.network_sidebar()
-st.title("PyTorch bridge")
-st.caption("The network in the sidebar as PyTorch code, with its exact weights and inputs written in. "
-           "rnnviz's b is PyTorch's bias_ih; PyTorch's second bias, bias_hh, is zero.")
-widgets.show_warnings()
+state = page(
+    "PyTorch bridge",
+    "The network in the sidebar as PyTorch code, with its exact weights and inputs written in. "
+    "rnnviz's b is PyTorch's bias_ih; PyTorch's second bias, bias_hh, is zero.")
 
-result = st.session_state.pop(RESULT, None)
+result = session.pop(Keys.WEIGHTS_RESULT)
 if result is not None:
     ok, messages = result
     if ok:
@@ -90,6 +88,6 @@ with side:
 
     st.subheader("Load weights")
     st.file_uploader("A JSON or .npz file in this format (or an nn.RNN state dict saved with np.savez)",
-                     type=["json", "npz"], key=UPLOAD_KEY, on_change=_on_upload,
+                     type=["json", "npz"], key=Keys.WEIGHTS_UPLOAD, on_change=_on_upload,
                      help=f"At most {weights_io.MAX_BYTES // 1000:,} kB, sizes within n ≤ 64, d ≤ 16, k ≤ 16, T ≤ 500. "
                           "A nonzero bias_hh is folded into b; a stacked file loads its first layer.")

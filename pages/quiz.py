@@ -2,15 +2,13 @@
 
 import streamlit as st
 
-from rnnviz import quiz, widgets
+from rnnviz import quiz
+from rnnviz.ui.page import page
 
-widgets.page_setup()
-state = widgets.network_sidebar()
-st.title("Lesson check")
+state = page("Lesson check")
 questions = quiz.questions(state)
 st.caption(f"{len(questions)} questions on the equations, shapes, weight sharing and unrolling. Questions marked "
            "*live* use the network in the sidebar: change it and their answers change.")
-widgets.show_warnings()
 
 answers = {}
 for i, q in enumerate(questions, start=1):

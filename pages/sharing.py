@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from rnnviz import explain, sharing, widgets
+from rnnviz import explain, sharing
 from rnnviz.figures import sharing as figures_extra
+from rnnviz.ui.page import page
 
 LENGTHS = [5, 10, 20, 40]
 
@@ -13,13 +14,11 @@ def length_demo(T: int, hidden: int, steps: int, seed: int) -> sharing.LengthRes
     return sharing.generalisation_demo(T=T, factor=10, hidden=hidden, steps=steps, seed=seed)
 
 
-widgets.page_setup()
-state = widgets.network_sidebar()
-st.title("Weight sharing")
-st.caption("W_h, W_x and b are the same at every time step: one update rule, applied at every position. "
-           "Two consequences, live below: the parameter count does not depend on T, and a network trained "
-           "on short sequences runs on longer ones.")
-widgets.show_warnings()
+state = page(
+    "Weight sharing",
+    "W_h, W_x and b are the same at every time step: one update rule, applied at every position. "
+    "Two consequences, live below: the parameter count does not depend on T, and a network trained "
+    "on short sequences runs on longer ones.")
 p = state.params
 
 # --- 1. parameter count against T

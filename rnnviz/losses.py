@@ -7,6 +7,9 @@ sequence) weights each step, 1 = counts, 0 = ignored (e.g. the first steps of ec
     xent: L = -sum_{b,t} m_bt * log softmax(y_bt)[c_bt] / sum m      (y are logits)
 
 Classification targets may be one-hot (B, T, k) or class indices (B, T).
+
+``reduction="sum"`` drops the division by the number of steps that count (xent: by sum m; mse: by
+k * sum m), as min-char-rnn does: its loss is the sum over the chunk.
 """
 
 from __future__ import annotations
@@ -14,6 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 LOSSES = ("mse", "xent")
+REDUCTIONS = ("mean", "sum")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"unknown reduction {reduction!r}; expected one of {REDUCTIONS}")
 
 
 def _mask_for(y: np.ndarray, mask) -> np.ndarray:
@@ -28,15 +37,18 @@ def _mask_for(y: np.ndarray, mask) -> np.ndarray:
     return mask[..., None]
 
 
-def mse(y, target, mask=None) -> tuple[float, np.ndarray]:
+def mse(y, target, mask=None, reduction: str = "mean") -> tuple[float, np.ndarray]:
     """Mean squared error and dL/dy, same shape as y."""
+    _check_reduction(reduction)
     y = np.asarray(y)
     target = np.asarray(target, y.dtype)
     if target.shape != y.shape:
         raise ValueError(f"target has shape {target.shape}, expected {y.shape} like the outputs")
     m = _mask_for(y, mask)
-    count = m.sum() * y.shape[-1]
     diff = (y - target) * m
+    if reduction == "sum":
+        return float(np.sum(diff * diff)), 2.0 * diff
+    count = m.sum() * y.shape[-1]
     loss = float(np.sum(diff * diff) / count)
     return loss, (2.0 / count) * diff
 
@@ -60,25 +72,28 @@ def _as_one_hot(target, y: np.ndarray) -> np.ndarray:
     return target.astype(y.dtype, copy=False)
 
 
-def softmax_xent(y, target, mask=None) -> tuple[float, np.ndarray]:
+def softmax_xent(y, target, mask=None, reduction: str = "mean") -> tuple[float, np.ndarray]:
     """Softmax cross-entropy of logits y against one-hot or index targets, and dL/dy."""
+    _check_reduction(reduction)
     y = np.asarray(y)
     onehot = _as_one_hot(target, y)
     m = _mask_for(y, mask)
     count = m.sum()
     z = y - y.max(axis=-1, keepdims=True)
     logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))  # log softmax, (B, T, k)
+    if reduction == "sum":
+        return float(-np.sum(onehot * logp * m)), (np.exp(logp) - onehot) * m
     loss = float(-np.sum(onehot * logp * m) / count)
     dy = (np.exp(logp) - onehot) * (m / count)  # softmax minus target: the classic xent gradient
     return loss, dy
 
 
-def loss_and_grad(name: str, y, target, mask=None) -> tuple[float, np.ndarray]:
+def loss_and_grad(name: str, y, target, mask=None, reduction: str = "mean") -> tuple[float, np.ndarray]:
     """Dispatch on the task's loss name."""
     if name == "mse":
-        return mse(y, target, mask)
+        return mse(y, target, mask, reduction)
     if name == "xent":
-        return softmax_xent(y, target, mask)
+        return softmax_xent(y, target, mask, reduction)
     raise ValueError(f"unknown loss {name!r}; expected one of {LOSSES}")
 
 

@@ -83,11 +83,16 @@ class Adam:
 
 
 class Adagrad:
-    """Adagrad: per-entry step lr / sqrt(sum of squared gradients)."""
+    """Adagrad: per-entry step lr / sqrt(sum of squared gradients).
 
-    def __init__(self, lr: float, eps: float = 1e-10):
+    By default PyTorch's form, lr * g / (sqrt(sum) + eps) with eps = 1e-10; ``eps_inside_sqrt=True``
+    gives min-char-rnn's, lr * g / sqrt(sum + eps) (there with eps = 1e-8).
+    """
+
+    def __init__(self, lr: float, eps: float = 1e-10, eps_inside_sqrt: bool = False):
         self.lr = _check_lr(lr)
         self.eps = float(eps)
+        self.eps_inside_sqrt = bool(eps_inside_sqrt)
         self.reset()
 
     def reset(self) -> None:
@@ -100,7 +105,8 @@ class Adagrad:
             g = grads[name]
             sq = self.sq[name] + g * g if name in self.sq else g * g
             self.sq[name] = sq
-            new[name] = p - self.lr * g / (np.sqrt(sq) + self.eps)
+            denom = np.sqrt(sq + self.eps) if self.eps_inside_sqrt else np.sqrt(sq) + self.eps
+            new[name] = p - self.lr * g / denom
         return new
 
 
@@ -120,16 +126,39 @@ def global_norm(grads: dict) -> float:
     return math.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
 
 
-def clip_by_global_norm(grads: dict, max_norm) -> tuple[dict, float]:
-    """Scale all grads by one factor so their global norm is <= max_norm.
+# torch.nn.utils.clip_grad_norm_ adds this to the norm before dividing (and so do we, to match it).
+CLIP_EPS = 1e-6
 
+
+def clip_by_global_norm(grads: dict, max_norm) -> tuple[dict, float]:
+    """Scale all grads by one factor so their global norm is at most max_norm, exactly like PyTorch.
+
+    The factor is ``torch.nn.utils.clip_grad_norm_``'s: min(1, max_norm / (norm + 1e-6)).
     Returns (clipped grads, the norm before clipping).  max_norm None or 0 = no clipping.
     Scaling them together keeps the update's direction, unlike clipping each entry.
     """
     if max_norm is not None and not (math.isfinite(max_norm) and max_norm >= 0):
         raise ValueError(f"clip must be None, 0 (off) or a finite number > 0, got {max_norm!r}")
     norm = global_norm(grads)
-    if not max_norm or not math.isfinite(norm) or norm <= max_norm:
+    scale = clip_scale(norm, max_norm)
+    if scale == 1.0:
         return dict(grads), norm
-    scale = max_norm / norm
     return {name: g * scale for name, g in grads.items()}, norm
+
+
+def clip_scale(norm: float, max_norm) -> float:
+    """The factor clip_by_global_norm multiplies the grads by: 1.0 when clipping is off or not needed."""
+    if not max_norm or not math.isfinite(norm):
+        return 1.0
+    return min(1.0, max_norm / (norm + CLIP_EPS))
+
+
+def clip_by_value(grads: dict, bound: float | None) -> tuple[dict, bool]:
+    """Clip every entry to [-bound, bound] (min-char-rnn's ``np.clip(d, -5, 5)``); bound None/0 = off.
+
+    Returns (clipped grads, whether any entry was outside the bounds).
+    """
+    if not bound:
+        return dict(grads), False
+    hit = any(bool((np.abs(g) > bound).any()) for g in grads.values())
+    return {name: np.clip(g, -bound, bound) for name, g in grads.items()}, hit

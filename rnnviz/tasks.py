@@ -82,6 +82,11 @@ class Task:
         return self.y.shape[2]
 
     @property
+    def minchar(self) -> bool:
+        """True for the chars task in min-char-rnn mode: x holds the text's consecutive chunks in reading order."""
+        return self.options.get("mode") == "minchar"
+
+    @property
     def labels(self) -> np.ndarray | None:
         """Class indices (B, T) for classification tasks, None for regression."""
         return None if self.loss == "mse" else self.y.argmax(axis=-1)
@@ -200,15 +205,44 @@ def _chars(rng, B, T, text):
     return _split_test(_one_hot(windows[:, :-1], V), _one_hot(windows[:, 1:], V)), desc, vocab
 
 
+def _minchar_chunks(T, text):
+    """min-char-rnn's walk through the text: chunk j reads text[p:p+T] and predicts text[p+1:p+T+1], p = j*T,
+    for every p with p + T + 1 < len(text) (its loop resets when p + seq_length + 1 >= len(data))."""
+    if len(text) < T + 2:
+        raise ValueError(f"text has {len(text)} characters; min-char-rnn chunks of T={T} need at least "
+                         f"T+2={T + 2}")
+    vocab = tuple(sorted(set(text)))
+    codes = np.array([vocab.index(c) for c in text])
+    starts = np.arange(0, len(text) - T - 1, T)  # p = 0, T, 2T, ... while p + T + 1 < len(text)
+    windows = codes[starts[:, None] + np.arange(T + 1)]  # (chunks, T+1)
+    V = len(vocab)
+    x, y = _one_hot(windows[:, :-1], V), _one_hot(windows[:, 1:], V)
+    desc = (f"Next-character prediction the way min-char-rnn trains: the {len(text)}-character text is read in "
+            f"{len(starts)} consecutive chunks of {T} characters ({V}-character vocabulary, one-hot inputs and "
+            "targets); each update takes the next chunk, carries h over from the previous chunk and starts again "
+            "from h = 0 at the end of the text. Loss: softmax cross-entropy summed over the chunk. "
+            "The test sequence is the first chunk.")
+    return dict(x=x, y=y, x_test=x[0], y_test=y[0], mask=None, mask_test=None), desc, vocab
+
+
+CHARS_MODES = ("windows", "minchar")
+
+
 def make_task(name: str, seed: int = 0, **options) -> Task:
     """Build a seeded task.  Options: B (batch, 1..256), T (length, 1..500) and per task:
     echo: delay (default 2, 1 <= delay < T); sum: sign (False); parity: encoding ("pm1" | "onehot");
-    chars: text (default a public-domain snippet).  Same name + seed + options -> same arrays.
+    chars: text (default a public-domain snippet) and mode: "windows" (default: B windows at random offsets,
+    plus one held out) or "minchar" (min-char-rnn's consecutive chunks of T = seq_length characters, one per
+    row of x in reading order; B is then the number of chunks and cannot be set; ``Trainer`` walks them
+    in order carrying h).  Same name + seed + options -> same arrays.
     """
     if name not in TASK_NAMES:
         raise ValueError(f"unknown task {name!r}; expected one of {TASK_NAMES}")
-    extra = {"sine": (), "echo": ("delay",), "sum": ("sign",), "parity": ("encoding",), "chars": ("text",)}[name]
+    extra = {"sine": (), "echo": ("delay",), "sum": ("sign",), "parity": ("encoding",),
+             "chars": ("text", "mode")}[name]
     _reject_unknown(name, options, ("B", "T") + extra)
+    if name == "chars" and options.get("mode", "windows") == "minchar":
+        return _make_minchar(seed, options)
     B = _check_int("B", options.get("B", 32), 1, MAX_B)
     T = _check_int("T", options.get("T", _DEFAULT_T[name]), 1, MAX_T)
     seed = _check_int("seed", seed, 0, 2**32 - 1)
@@ -238,6 +272,9 @@ def make_task(name: str, seed: int = 0, **options) -> Task:
         parts, desc = _parity(rng, B, T, encoding)
         loss = "xent"
     else:
+        mode = options.get("mode", "windows")
+        if mode not in CHARS_MODES:
+            raise ValueError(f"mode is {mode!r}, expected one of {CHARS_MODES}")
         text = check_text(options.get("text", DEFAULT_TEXT))
         resolved["text"] = text
         parts, desc, vocab = _chars(rng, B, T, text)
@@ -245,10 +282,24 @@ def make_task(name: str, seed: int = 0, **options) -> Task:
     return Task(name=name, loss=loss, description=desc, options=resolved, vocab=vocab, **parts)
 
 
+def _make_minchar(seed, options) -> Task:
+    if "B" in options:
+        raise ValueError("B cannot be set in min-char-rnn mode: the text's length decides the number of chunks")
+    T = _check_int("T", options.get("T", _DEFAULT_T["chars"]), 1, MAX_T)
+    _check_int("seed", seed, 0, 2**32 - 1)  # no randomness: the chunks follow the text
+    text = check_text(options.get("text", DEFAULT_TEXT))
+    parts, desc, vocab = _minchar_chunks(T, text)
+    resolved = {"B": parts["x"].shape[0], "T": T, "text": text, "mode": "minchar"}
+    return Task(name="chars", loss="xent", description=desc, options=resolved, vocab=vocab, **parts)
+
+
 # --- text generation (min-char-rnn style) ---
 
-def sample_chars(params, vocab, seed_char=0, length=100, rng=None, temperature=1.0) -> str:
+def sample_chars(params, vocab, seed_char=0, length=100, rng=None, temperature=1.0, h0=None) -> str:
     """Generate `length` characters after `seed_char` (a character or a vocab index).
+
+    h0: the state before the seed character, (n,) or (L, n) for a stack; zeros when None
+    (min-char-rnn samples from the h its training has carried to that point).
 
     params: RNNParams (or a list of stacked layers, the last with W_y) trained on one-hot
     characters of `vocab`.  Each step feeds the sampled character back in, like
@@ -269,7 +320,7 @@ def sample_chars(params, vocab, seed_char=0, length=100, rng=None, temperature=1
         raise ValueError(f"temperature must be a positive number, got {temperature!r}")
     rng = np.random.default_rng(0) if rng is None else rng
     stacked = len(layers) > 1
-    h = None  # (n,) or (L, n): the state carried between single-step forward calls
+    h = None if h0 is None else np.asarray(h0, layers[0].dtype)  # (n,) or (L, n), carried between steps
     out = []
     for _ in range(length):
         x = np.zeros((1, V))

@@ -17,21 +17,86 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from rnnviz.analysis import spectral_radius
 from rnnviz.engine import ACTIVATIONS, RNNParams, _activation_slope, backward, forward
 from rnnviz.losses import accuracy, loss_and_grad, softmax
-from rnnviz.optim import clip_by_global_norm, make_optimizer
+from rnnviz.optim import Adagrad, clip_by_global_norm, clip_by_value, clip_scale, global_norm, make_optimizer
+from rnnviz.pacing import update_cost
 from rnnviz.stacking import MAX_LAYERS
-from rnnviz.tasks import Task, make_task
+from rnnviz.tasks import Task, make_task, sample_chars
 
 MAX_HIDDEN = 64
 # A loss this large already means the run has left any useful region; stop before inf/NaN.
 MAX_LOSS = 1e8
 _PARAM_NAMES = ("W_x", "W_h", "b", "W_y", "b_y")
+
+# min-char-rnn (Karpathy, 2015): Adagrad's 1e-8 sits inside the square root; a sample every 100 iterations.
+MINCHAR_ADAGRAD_EPS = 1e-8
+MINCHAR_SAMPLE_EVERY = 100
+SAMPLE_LENGTH = 200
+
+
+def minchar_settings(seq_length: int = 25, text: str | None = None) -> dict:
+    """Trainer keyword arguments that train exactly like min-char-rnn: chunks of seq_length characters,
+    Adagrad lr 0.1, entries clipped to [-5, 5].  Add hidden=, seed=, ... as usual: Trainer(**settings, hidden=32)."""
+    options = {"mode": "minchar", "T": seq_length} | ({} if text is None else {"text": text})
+    return {"task": "chars", "task_options": options, "optimizer": "adagrad", "lr": 0.1, "clip": 5.0}
+
+
+# Per-update numbers kept for the charts, and snapshots kept for the replay, before thinning starts.
+MAX_HISTORY = 4000
+MAX_RECORDED = 200
+HISTORY_KEYS = ("loss", "accuracy", "spectral_radius", "grad_norm")
+
+
+class EvenlyThinned:
+    """Items of updates 1, 2, 3, ... kept at evenly spaced updates, in bounded memory.
+
+    Every update until `capacity` items are stored; then every 2nd, then every 4th, ... (the kept updates
+    are always 1, 1 + stride, 1 + 2 stride, ...), plus the latest update whatever its number.  So at most
+    capacity + 1 items, spread evenly over the whole run.
+    """
+
+    def __init__(self, capacity: int):
+        if capacity < 2 or capacity % 2:
+            raise ValueError(f"capacity must be an even number >= 2, got {capacity!r}")
+        self.capacity = capacity
+        self.stride = 1
+        self._grid: list[tuple[int, object]] = []  # (update, item) at updates 1 + j * stride
+        self._latest: tuple[int, object] | None = None  # the latest update when it is not on the grid
+
+    def append(self, step: int, item) -> None:
+        """Record update `step` (1 more than the previous one)."""
+        if (step - 1) % self.stride == 0 and len(self._grid) == self.capacity:
+            self._grid = self._grid[::2]  # updates 1, 1 + 2 stride, ...: the grid of the doubled stride
+            self.stride *= 2
+        if (step - 1) % self.stride == 0:
+            self._grid.append((step, item))
+            self._latest = None
+        else:
+            self._latest = (step, item)
+
+    def entries(self) -> list[tuple[int, object]]:
+        return self._grid + ([self._latest] if self._latest is not None else [])
+
+    def steps(self) -> list[int]:
+        return [step for step, _ in self.entries()]
+
+    def items(self) -> list:
+        return [item for _, item in self.entries()]
+
+    def replace_items(self, change) -> None:
+        """Apply change(item) -> item to every stored item (e.g. to drop what old items no longer need)."""
+        self._grid = [(step, change(item)) for step, item in self._grid]
+        if self._latest is not None:
+            self._latest = (self._latest[0], change(self._latest[1]))
+
+    def __len__(self) -> int:
+        return len(self._grid) + (self._latest is not None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,13 +106,14 @@ class Snapshot:
     step: int  # 1 for the first update
     loss: float
     accuracy: float | None  # None for regression ("mse") tasks
-    grads: dict[str, np.ndarray]  # parameter grads before clipping, names as Trainer.param_names
+    grads: dict[str, np.ndarray]  # parameter grads before clipping, names as in _flatten: W_x, ... or layer{i}.W_x
     grad_norm: float  # global norm of grads, before clipping
-    clipped: bool
+    clipped: bool  # global norm: the factor min(1, clip / (norm + 1e-6)) was < 1; min-char-rnn: an entry was cut
     dh_norms: np.ndarray  # (T+1,): ||dL/dh_t|| over the batch (Frobenius over (B, n)), t = 0..T, top layer
     params: RNNParams | list[RNNParams]  # after the update (the last finite params if diverged)
     radii: tuple[float, ...]  # ρ(W_h) of each layer after the update, layer 0 first
     diverged: bool = False
+    sample: str | None = None  # min-char-rnn mode: text sampled before this update (every sample_every updates)
 
     @property
     def spectral_radius(self) -> float:
@@ -103,13 +169,22 @@ class Trainer:
     init_radius: rescale the initial W_h to this spectral radius (None = as drawn).
     bptt_window: truncated BPTT, chunks of this many steps carry h forward but not gradients.
     batch_size: random subset of the task's B sequences per update (None = all of them).
+
+    min-char-rnn mode, when the task is the chars task with mode="minchar"
+    (``Trainer(**minchar_settings(), hidden=32)``): each update takes the next chunk of the text (a batch
+    of one), starts from the h the previous chunk ended with (h = 0 again after the last chunk), sums the
+    loss over the chunk, clips every gradient entry to [-clip, clip] (instead of the global norm) and,
+    with optimizer="adagrad", uses min-char-rnn's Adagrad: lr * g / sqrt(sum g^2 + 1e-8).  bptt_window
+    and batch_size do not apply.  Every ``sample_every`` updates (default 100 there, 0 = never) it samples
+    SAMPLE_LENGTH characters from the carried h before the update, like min-char-rnn: ``Snapshot.sample``,
+    ``Trainer.last_sample``.
     """
 
     def __init__(self, task: Task | str, hidden: int = 16, optimizer: str = "adam", lr: float = 0.01,
                  clip: float | None = 1.0, seed: int = 0, activation: str = "tanh",
                  init_radius: float | None = None, bptt_window: int | None = None,
                  batch_size: int | None = None, momentum: float = 0.9, layers: int = 1,
-                 dtype=np.float64, task_options: dict | None = None):
+                 dtype=np.float64, task_options: dict | None = None, sample_every: int | None = None):
         self.seed = _check_int("seed", seed, 0, 2**32 - 1)
         if isinstance(task, str):
             task = make_task(task, seed=self.seed, **(task_options or {}))
@@ -133,6 +208,15 @@ class Trainer:
         self.init_radius = _check_positive("init_radius", init_radius, allow_off=True)
         self.bptt_window = _check_int("bptt_window", bptt_window, 1, task.T, allow_none=True)
         self.batch_size = _check_int("batch_size", batch_size, 1, task.B, allow_none=True)
+        self.minchar = task.minchar
+        if self.minchar and (bptt_window is not None or batch_size is not None):
+            raise ValueError("bptt_window and batch_size do not apply in min-char-rnn mode: each update takes "
+                             "the next chunk of the text, carrying h (leave them None)")
+        default_every = MINCHAR_SAMPLE_EVERY if self.minchar else 0
+        self.sample_every = _check_int("sample_every", default_every if sample_every is None else sample_every,
+                                       0, 10**9)
+        if self.sample_every and task.vocab is None:
+            raise ValueError("sample_every needs the chars task (there is no text to sample otherwise)")
         self.dtype = _check_dtype(dtype)
         # The task's arrays in the training dtype, once.
         self._x = task.x.astype(self.dtype)  # (B, T, d)
@@ -147,11 +231,16 @@ class Trainer:
         self._rng = np.random.default_rng(self.seed)
         self.params = self._init_params(self._rng)
         self._flat = _flatten(self.params)
-        self.optimizer = make_optimizer(self.optimizer_name, self.lr, self.momentum)
+        self.optimizer = (Adagrad(self.lr, eps=MINCHAR_ADAGRAD_EPS, eps_inside_sqrt=True)
+                          if self.minchar and self.optimizer_name == "adagrad"
+                          else make_optimizer(self.optimizer_name, self.lr, self.momentum))
+        self._h = None  # min-char-rnn mode: the state carried into the next chunk, (1, n) or (1, L, n)
+        self.last_sample: tuple[int, str] | None = None  # (update, text) of the latest sample
         self.steps_done = 0
+        self.last_batch = None  # indices of the task's sequences in the latest update (None = all of them)
         self.diverged = False
         self.divergence_reason = ""
-        self._history = {key: [] for key in ("loss", "accuracy", "spectral_radius", "grad_norm")}
+        self._history = EvenlyThinned(MAX_HISTORY)  # rows (loss, accuracy, max ρ, grad norm, ρ of each layer)
 
     def _init_params(self, rng: np.random.Generator):
         """Xavier-like Gaussians (std sqrt(2 / (fan_in + fan_out))), biases 0."""
@@ -173,13 +262,32 @@ class Trainer:
         return stack[0] if self.layers == 1 else stack
 
     @property
-    def param_names(self) -> tuple[str, ...]:
-        return tuple(self._flat)
+    def history(self) -> dict[str, np.ndarray]:
+        """Per-update arrays for the charts: step (the update each entry belongs to, 1-based), loss,
+        accuracy (NaN for regression), spectral_radius (largest over layers), grad_norm (before clipping).
+
+        Every update up to MAX_HISTORY of them; after that evenly thinned (every 2nd, 4th, ... update,
+        always with the latest), so a long run keeps a bounded number of points: plot against "step".
+        """
+        rows = self._rows()
+        history = {"step": np.array(self._history.steps(), dtype=np.int64)}
+        for i, key in enumerate(HISTORY_KEYS):
+            history[key] = rows[:, i].copy()
+        return history
 
     @property
-    def history(self) -> dict[str, np.ndarray]:
-        """Per-step arrays: loss, accuracy (NaN for regression), spectral_radius, grad_norm."""
-        return {key: np.array(vals, dtype=np.float64) for key, vals in self._history.items()}
+    def update_cost(self) -> float:
+        """Cost of one update in ``rnnviz.pacing`` units (layers * (n*n + n*d) * T * B of this run's batches)."""
+        batch = 1 if self.minchar else (self.batch_size or self.task.B)
+        return update_cost(self.hidden, self.layers, self.task.d, self.task.T, batch)
+
+    def radius_history(self) -> np.ndarray:
+        """(entries, layers): ρ(W_h) of each layer after each update of ``history["step"]``."""
+        return self._rows()[:, len(HISTORY_KEYS):].copy()
+
+    def _rows(self) -> np.ndarray:
+        items = self._history.items()
+        return np.array(items, dtype=np.float64).reshape(len(items), len(HISTORY_KEYS) + self.layers)
 
     # --- one update ---
 
@@ -187,24 +295,62 @@ class Trainer:
         if self.batch_size is None:
             return self._x, self._y, self._mask
         idx = np.sort(self._rng.choice(self.task.B, size=self.batch_size, replace=False))
+        self.last_batch = idx
         return self._x[idx], self._y[idx], None if self._mask is None else self._mask[idx]
 
     def _update(self) -> Snapshot:
+        if self.minchar:
+            return self._minchar_update()
         x, y, mask = self._batch()
         with np.errstate(over="ignore", invalid="ignore"):
             loss, acc, grads, dh_norms = loss_grads(self.params, x, y, self.task.loss, mask, self.bptt_window)
             clipped_grads, grad_norm = clip_by_global_norm(grads, self.clip)
-            clipped = self.clip is not None and math.isfinite(grad_norm) and grad_norm > self.clip
-            step = self.steps_done + 1
-            if not math.isfinite(loss) or loss > MAX_LOSS or not math.isfinite(grad_norm):
-                return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "loss")
-            new_flat = self.optimizer.update(self._flat, clipped_grads)
-            if not _all_finite(new_flat):
-                return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "weights")
+            clipped = clip_scale(grad_norm, self.clip) < 1.0
+            return self._apply(loss, acc, grads, clipped_grads, grad_norm, clipped, dh_norms)
+
+    def _minchar_update(self) -> Snapshot:
+        """min-char-rnn's iteration: the next chunk from the carried h, summed loss, entrywise clip."""
+        row = self.steps_done % self.task.B
+        if row == 0:  # start (again) at the beginning of the text with h = 0
+            self._h = None
+        sample = self._sample(row) if self.sample_every and self.steps_done % self.sample_every == 0 else None
+        x, y = self._x[row:row + 1], self._y[row:row + 1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss, acc, grads, dh_norms, h_last = _loss_grads(self.params, x, y, self.task.loss, h0=self._h,
+                                                             reduction="sum")
+            clipped_grads, clipped = clip_by_value(grads, self.clip)
+            grad_norm = global_norm(grads)
+            snap = self._apply(loss, acc, grads, clipped_grads, grad_norm, clipped, dh_norms, sample)
+        if not snap.diverged:
+            self._h = h_last
+        return snap
+
+    def _sample(self, row: int) -> str | None:
+        """SAMPLE_LENGTH characters from the carried h, seeded with the chunk's first character
+        (None when the weights are too large to give probabilities: the run is about to diverge)."""
+        h0 = None if self._h is None else self._h[0]
+        seed_char = int(self.task.x[row, 0].argmax())
+        rng = np.random.default_rng([self.seed, self.steps_done])  # its own stream: training stays the same
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                text = sample_chars(self.params, self.task.vocab, seed_char, SAMPLE_LENGTH, rng, h0=h0)
+        except ValueError:  # NaN probabilities from overflowing logits
+            return None
+        self.last_sample = (self.steps_done + 1, text)
+        return text
+
+    def _apply(self, loss, acc, grads, clipped_grads, grad_norm, clipped, dh_norms, sample=None) -> Snapshot:
+        """The optimizer step with the (clipped) grads, or a stop when the loss or the weights blew up."""
+        step = self.steps_done + 1
+        if not math.isfinite(loss) or loss > MAX_LOSS or not math.isfinite(grad_norm):
+            return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "loss", sample)
+        new_flat = self.optimizer.update(self._flat, clipped_grads)
+        if not _all_finite(new_flat):
+            return self._diverge(step, loss, acc, grads, grad_norm, clipped, dh_norms, "weights", sample)
         self._flat = new_flat
         self.params = self._unflatten(new_flat)
         return self._record(Snapshot(step, loss, acc, grads, grad_norm, clipped, dh_norms, self.params,
-                                     tuple(layer_radii(self.params))))
+                                     tuple(layer_radii(self.params)), sample=sample))
 
     def _unflatten(self, flat: dict):
         if self.layers == 1:
@@ -214,20 +360,17 @@ class Trainer:
 
     def _record(self, snap: Snapshot) -> Snapshot:
         self.steps_done = snap.step
-        h = self._history
-        h["loss"].append(snap.loss)
-        h["accuracy"].append(np.nan if snap.accuracy is None else snap.accuracy)
-        h["spectral_radius"].append(snap.spectral_radius)
-        h["grad_norm"].append(snap.grad_norm)
+        accuracy = np.nan if snap.accuracy is None else snap.accuracy
+        self._history.append(snap.step, (snap.loss, accuracy, snap.spectral_radius, snap.grad_norm) + snap.radii)
         return snap
 
-    def _diverge(self, step, loss, acc, grads, grad_norm, clipped, dh_norms, what) -> Snapshot:
+    def _diverge(self, step, loss, acc, grads, grad_norm, clipped, dh_norms, what, sample=None) -> Snapshot:
         """Stop for good; keep the last finite params and say why in plain words."""
         radii = tuple(layer_radii(self.params))
         self.diverged = True
         self.divergence_reason = self._explain(step, loss, what, max(radii))
         return self._record(Snapshot(step, loss, acc, grads, grad_norm, clipped, dh_norms, self.params, radii,
-                                     diverged=True))
+                                     diverged=True, sample=sample))
 
     def _explain(self, step, loss, what, radius) -> str:
         if what == "loss":
@@ -255,8 +398,6 @@ class Trainer:
             yield self._update()
             done += 1
 
-    run = iter_snapshots
-
     def step(self, n: int = 1) -> list[Snapshot]:
         """Run n updates; [] once diverged."""
         return list(self.iter_snapshots(n))
@@ -269,10 +410,12 @@ class Trainer:
         return softmax(y) if self.task.loss == "xent" else y
 
     def eval_test(self) -> dict:
-        """Loss/accuracy on the held-out sequence plus predictions, for a "predictions vs targets" plot."""
+        """Loss/accuracy on the held-out sequence plus predictions, for a "predictions vs targets" plot.
+
+        In min-char-rnn mode the sequence is the text's first chunk from h = 0 and the loss is summed over it."""
         task = self.task
         y = _top(forward(self.params, task.x_test.astype(self.dtype))).y  # (T, k)
-        loss, _ = loss_and_grad(task.loss, y, task.y_test, task.mask_test)
+        loss, _ = loss_and_grad(task.loss, y, task.y_test, task.mask_test, "sum" if self.minchar else "mean")
         acc = accuracy(y, task.y_test, task.mask_test) if task.loss == "xent" else None
         pred = softmax(y) if task.loss == "xent" else y
         return {"loss": loss, "accuracy": acc, "y_pred": pred, "y_true": task.y_test, "x": task.x_test,
@@ -307,17 +450,22 @@ def loss_grads(params, x, y, loss: str, mask=None, bptt_window: int | None = Non
     gradients stop at chunk boundaries.  dh_norms then shows what each chunk backpropagated
     (at a boundary, the gradient that reached h_t inside its own chunk).
     """
+    return _loss_grads(params, x, y, loss, mask, bptt_window)[:4]
+
+
+def _loss_grads(params, x, y, loss, mask=None, bptt_window=None, h0=None, reduction="mean"):
+    """loss_grads from the initial state h0 ((B, n) or (B, L, n), zeros when None), plus h_T of every layer."""
     B, T, _ = x.shape
     window = T if bptt_window is None else bptt_window
     starts = range(0, T, window)
-    chunks, h0, ys = [], None, []
+    chunks, ys = [], []
     for s in starts:
         traces = forward(params, x[:, s:s + window], h0)
         chunks.append(traces)
         ys.append(_top(traces).y)
         h0 = _last_h(traces)
     y_out = ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)  # (B, T, k)
-    value, dy = loss_and_grad(loss, y_out, y, mask)
+    value, dy = loss_and_grad(loss, y_out, y, mask, reduction)
     acc = accuracy(y_out, y, mask) if loss == "xent" else None
     total, dh_norms = None, np.empty(T + 1)
     for s, traces in zip(starts, chunks, strict=True):
@@ -328,7 +476,7 @@ def loss_grads(params, x, y, loss: str, mask=None, bptt_window: int | None = Non
         if s == 0:
             dh_norms[0] = norms[0]
         dh_norms[s + 1:s + 1 + dh.shape[1] - 1] = norms[1:]
-    return value, acc, total, dh_norms
+    return value, acc, total, dh_norms, h0
 
 
 # --- teaching helpers ---
@@ -526,43 +674,63 @@ def backward_sweep_layer(params, layer: int, x, y, loss: str, mask=None) -> list
 
 # --- the training page's loop state (kept in Streamlit session state by the page) ---
 
-MAX_RECORDED = 1000  # snapshots kept for the replay; older ones are dropped
+
+def _without_grads(snap: Snapshot) -> Snapshot:
+    return snap if not snap.grads else replace(snap, grads={})
 
 
 @dataclass(eq=False)
 class TrainingSession:
-    """A Trainer plus what the training page shows about it between reruns.
+    """A Trainer plus what the training page shows about it between reruns, in bounded memory.
 
     settings: the keyword arguments the trainer was built from (the page rebuilds it when they change);
-    snapshots: the last MAX_RECORDED snapshots, oldest first (the replay scrubs them without recomputing);
-    radii: for stacked layers, ρ(W_h) of every layer after each update (one tuple per update, every update
-    since the start); empty for one layer, whose ρ is ``trainer.history["spectral_radius"]`` already.
+    snapshots: the recorded updates, oldest first, for the replay: at most MAX_RECORDED evenly spaced over
+    the whole run plus the latest (``EvenlyThinned``).  Only the snapshots of the latest ``advance`` keep
+    their ``grads``; older ones have ``grads == {}`` (their params, losses and ‖∂L/∂h_t‖ stay).
     """
 
     trainer: Trainer
     settings: dict
-    snapshots: list = field(default_factory=list)
     steps_per_frame: int = 5
     playing: bool = False
-    radii: list = field(default_factory=list)
+    _replay: EvenlyThinned = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self._replay is None:
+            self._replay = EvenlyThinned(MAX_RECORDED)
 
     @classmethod
     def build(cls, settings: dict, steps_per_frame: int = 5) -> TrainingSession:
         """Trainer(**settings); raises ValueError with the Trainer's message for bad settings."""
         return cls(Trainer(**settings), dict(settings), steps_per_frame=steps_per_frame)
 
-    def radius_history(self) -> np.ndarray:
-        """(updates, layers): ρ(W_h) of each layer after each update; its max over layers is
-        ``trainer.history["spectral_radius"]``."""
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        return self._replay.items()
+
+    @property
+    def radii(self) -> list[tuple[float, ...]]:
+        """For stacked layers, ρ(W_h) of every layer per entry of ``trainer.history``; [] for one layer."""
         if self.trainer.layers == 1:
-            return self.trainer.history["spectral_radius"][:, None]
-        return np.array(self.radii, dtype=np.float64).reshape(len(self.radii), self.trainer.layers)
+            return []
+        return [tuple(row) for row in self.trainer.radius_history()]
+
+    def radius_history(self) -> np.ndarray:
+        """(entries, layers): ρ(W_h) of each layer per entry of ``trainer.history`` (its "step"); its max
+        over layers is ``trainer.history["spectral_radius"]``."""
+        return self.trainer.radius_history()
+
+    def record(self, snaps: list[Snapshot]) -> None:
+        """Add the updates of one frame to the replay (older frames drop their grads)."""
+        if snaps:
+            self._replay.replace_items(_without_grads)
+        for snap in snaps:
+            self._replay.append(snap.step, snap)
 
     def reset(self) -> None:
         """Back to step 0: the same initial weights (same seed), no recorded snapshots, paused."""
         self.trainer.reset()
-        self.snapshots = []
-        self.radii = []
+        self._replay = EvenlyThinned(MAX_RECORDED)
         self.playing = False
 
 
@@ -572,10 +740,7 @@ def advance(session: TrainingSession, steps: int | None = None) -> list[Snapshot
     Stops playing when the run diverges (the trainer keeps the last finite weights).
     """
     snaps = session.trainer.step(session.steps_per_frame if steps is None else steps)
-    session.snapshots.extend(snaps)
-    del session.snapshots[:-MAX_RECORDED]
-    if session.trainer.layers > 1:
-        session.radii.extend(s.radii for s in snaps)
+    session.record(snaps)
     if session.trainer.diverged:
         session.playing = False
     return snaps

@@ -329,3 +329,13 @@ def test_sweep_figure_for_a_lower_layer_names_its_source(stacked):
     top = ft.sweep_figure(backward_sweep_layer(stacked.trainer.params, 2, task.x_test, task.y_test, task.loss,
                                                task.mask_test))
     assert "from the output" in top.frames[0].layout.title.text and "(output at t)" in top.frames[1].layout.title.text
+
+
+def test_curves_use_the_update_numbers_of_a_thinned_history():
+    """After a long run the history is thinned: the x of every curve is history["step"], not 1..len."""
+    history = {"step": np.array([2, 4, 8]), "loss": np.array([1.0, 0.5, 0.25]),
+               "spectral_radius": np.array([0.9, 1.0, 1.1]), "accuracy": np.array([0.1, 0.2, 0.3]),
+               "grad_norm": np.array([1.0, 1.0, 1.0])}
+    assert list(ft.loss_figure(history, "mse").data[0].x) == [2, 4, 8]
+    assert list(ft.radius_figure(history).data[0].x) == [2, 4, 8]
+    assert list(ft.history_table(history).index) == [2, 4, 8]

@@ -56,3 +56,19 @@ def test_validation():
         mse(np.zeros((1, 2, 1)), np.zeros((1, 2, 1)), mask=np.zeros((1, 2)))
     with pytest.raises(ValueError, match="0..1"):
         softmax_xent(np.zeros((1, 2, 2)), np.array([[0, 2]]))
+
+
+@pytest.mark.parametrize("name", ["mse", "xent"])
+def test_sum_reduction_is_the_mean_times_the_count(name):
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=(2, 5, 3))
+    target = np.eye(3)[rng.integers(0, 3, size=(2, 5))]
+    mask = np.ones((2, 5))
+    mask[:, 0] = 0.0
+    count = mask.sum() * (3 if name == "mse" else 1)
+    mean, dmean = loss_and_grad(name, y, target, mask)
+    total, dtotal = loss_and_grad(name, y, target, mask, reduction="sum")
+    assert total == pytest.approx(mean * count, rel=1e-14)
+    np.testing.assert_allclose(dtotal, dmean * count, rtol=1e-13, atol=1e-15)
+    with pytest.raises(ValueError, match="reduction"):
+        loss_and_grad(name, y, target, mask, reduction="max")

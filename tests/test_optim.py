@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnviz.optim import Adam, clip_by_global_norm, global_norm, make_optimizer
+from rnnviz.optim import Adagrad, Adam, clip_by_global_norm, clip_by_value, clip_scale, global_norm, make_optimizer
 
 # f(p) = 0.5 * sum_i a_i (p_i - c_i)^2, an ill-conditioned bowl (condition number 10).
 A = {"w": np.array([[1.0, 4.0], [0.5, 2.0]]), "b": np.array([3.0, 5.0])}
@@ -70,3 +70,27 @@ def test_validation(name, lr, match):
         make_optimizer(name, lr)
     with pytest.raises(ValueError, match="clip"):
         clip_by_global_norm({"a": np.ones(2)}, -1.0)
+
+
+def test_clip_factor_is_torchs():
+    g = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}
+    clipped, norm = clip_by_global_norm(g, 5.0)  # at the bound: torch still scales by 5 / (5 + 1e-6)
+    assert norm == 5.0 and clip_scale(norm, 5.0) == 5.0 / (5.0 + 1e-6) < 1.0
+    assert np.array_equal(clipped["a"], g["a"] * (5.0 / (5.0 + 1e-6)))
+    assert clip_scale(norm, 10.0) == 1.0 and clip_scale(norm, None) == 1.0 and clip_scale(float("inf"), 1.0) == 1.0
+
+
+def test_clip_by_value():
+    g = {"a": np.array([-7.0, 2.0]), "b": np.array([[5.0]])}
+    clipped, hit = clip_by_value(g, 5.0)
+    assert hit and np.array_equal(clipped["a"], [-5.0, 2.0]) and np.array_equal(clipped["b"], [[5.0]])
+    assert not clip_by_value({"b": g["b"]}, 5.0)[1]  # exactly at the bound is not cut
+    assert clip_by_value(g, None)[0]["a"][0] == -7.0
+
+
+def test_adagrad_eps_inside_sqrt_is_min_char_rnns():
+    p, g = {"w": np.array([1.0, 2.0])}, {"w": np.array([1e-5, 3.0])}
+    new = Adagrad(0.1, eps=1e-8, eps_inside_sqrt=True).update(p, g)
+    np.testing.assert_array_equal(new["w"], p["w"] - 0.1 * g["w"] / np.sqrt(g["w"] ** 2 + 1e-8))
+    torch_like = Adagrad(0.1).update(p, g)
+    np.testing.assert_array_equal(torch_like["w"], p["w"] - 0.1 * g["w"] / (np.abs(g["w"]) + 1e-10))

@@ -37,13 +37,13 @@ def test_advance_matches_a_plain_trainer_and_reset_restores_the_start():
     assert again[0].loss == first[0].loss
 
 
-def test_advance_keeps_only_the_last_recorded_snapshots(monkeypatch):
+def test_advance_keeps_evenly_thinned_snapshots(monkeypatch):
     import rnnviz.training as training
 
     monkeypatch.setattr(training, "MAX_RECORDED", 4)
     session = TrainingSession.build(SETTINGS)
     advance(session, 7)
-    assert [s.step for s in session.snapshots] == [4, 5, 6, 7]
+    assert [s.step for s in session.snapshots] == [1, 3, 5, 7]  # spread over the run, the latest kept
     assert MAX_RECORDED >= 100
 
 

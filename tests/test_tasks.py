@@ -110,3 +110,14 @@ def test_chars_sampling_uses_vocabulary():
         task.sample(params, seed_char="Z")
     with pytest.raises(ValueError, match="chars"):
         make_task("sine").sample(params)
+
+
+def test_sample_chars_from_a_carried_state():
+    task = make_task("chars", B=2, T=5)
+    rng = np.random.default_rng(0)
+    V = len(task.vocab)
+    params = RNNParams(W_x=rng.normal(size=(4, V)), W_h=rng.normal(size=(4, 4)) * 0.5, b=np.zeros(4),
+                       W_y=rng.normal(size=(V, 4)), b_y=np.zeros(V))
+    zeros = sample_chars(params, task.vocab, 0, 30, np.random.default_rng(1), h0=np.zeros(4))
+    assert zeros == sample_chars(params, task.vocab, 0, 30, np.random.default_rng(1))
+    assert zeros != sample_chars(params, task.vocab, 0, 30, np.random.default_rng(1), h0=np.full(4, 0.9))

@@ -78,10 +78,18 @@ def _empty_note(fig: go.Figure, text: str) -> go.Figure:
 
 # --- training page: curves over updates ---
 
+def _update_numbers(history: dict, count: int) -> np.ndarray:
+    """The update number of each history entry: history["step"] once a long run has been thinned, else 1..count."""
+    steps = history.get("step")
+    if steps is not None and len(steps) == count:
+        return np.asarray(steps, dtype=np.int64)
+    return np.arange(1, count + 1)
+
+
 def loss_figure(history: dict, loss: str) -> go.Figure:
     """Training loss per update on a log axis (dark gray); accuracy (green, right axis, 0..1) for "xent"."""
     values = np.asarray(history.get("loss", []), dtype=np.float64)
-    steps = np.arange(1, len(values) + 1)
+    steps = _update_numbers(history, len(values))
     data = [go.Scatter(x=steps, y=positive(values), mode="lines", name=f"loss ({loss})",
                        line=dict(color=LOSS_COLOR, width=2),
                        hovertemplate="loss after update %{x} = %{y:.4f}<extra></extra>")]
@@ -113,7 +121,7 @@ def history_table(history: dict, layer_radii=None) -> pd.DataFrame:
     if radii is not None and radii.ndim == 2 and radii.shape[1] > 1 and len(radii) == steps:
         for i in range(radii.shape[1]):
             columns[f"spectral_radius layer {i + 1}"] = radii[:, i]
-    return pd.DataFrame(columns, index=pd.Index(np.arange(1, steps + 1), name="update"))
+    return pd.DataFrame(columns, index=pd.Index(_update_numbers(history, steps), name="update"))
 
 
 LAYER_DASHES = ("solid", "dash", "dot", "dashdot")
@@ -126,10 +134,10 @@ def radius_figure(history: dict, layer_radii=None) -> go.Figure:
     (solid, dashed, dotted: layer 1, 2, 3) instead of the single line of history["spectral_radius"].
     """
     values = np.asarray(history.get("spectral_radius", []), dtype=np.float64)
-    steps = np.arange(1, len(values) + 1)
+    steps = _update_numbers(history, len(values))
     radii = None if layer_radii is None else np.asarray(layer_radii, dtype=np.float64)
     if radii is not None and radii.ndim == 2 and radii.shape[1] > 1:
-        steps = np.arange(1, len(radii) + 1)
+        steps = _update_numbers(history, len(radii))
         data = [go.Scatter(x=steps, y=radii[:, i], mode="lines", name=f"ρ(W_h), layer {i + 1}",
                            line=dict(color=COLORS["h"], width=2, dash=LAYER_DASHES[i % len(LAYER_DASHES)]),
                            hovertemplate=f"layer {i + 1}: ρ(W_h) after update %{{x}} = %{{y:.4f}}<extra></extra>")
@@ -407,7 +415,7 @@ def replay_figure(snapshots, history: dict) -> go.Figure:
     fig.add_trace(go.Scatter(x=ts, y=positive(first.dh_norms), mode="lines+markers", name="‖∂L/∂h_t‖",
                              line=dict(color=COLORS["grad"], width=2), marker=dict(size=5),
                              hovertemplate="‖∂L/∂h_%{x}‖ = %{y:.4e}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=np.arange(1, len(losses) + 1), y=positive(losses), mode="lines", name="loss",
+    fig.add_trace(go.Scatter(x=_update_numbers(history, len(losses)), y=positive(losses), mode="lines", name="loss",
                              line=dict(color=LOSS_COLOR, width=1.5),
                              hovertemplate="loss after update %{x} = %{y:.4f}<extra></extra>"), row=1, col=2)
     fig.add_trace(go.Scatter(x=[first.step], y=[first.loss], mode="markers", name="this update",

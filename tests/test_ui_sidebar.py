@@ -1,4 +1,4 @@
-"""The shared sidebar (rnnviz.widgets) through AppTest: labels, ranges, output layer, knobs, editors, upload,
+"""The network sidebar (rnnviz.ui.sidebar) through AppTest: labels, ranges, output layer, knobs, editors, upload,
 share link, overflow, warnings and session isolation."""
 
 from __future__ import annotations
@@ -10,14 +10,16 @@ import pytest
 from apptest_utils import SIM_PAGES, chart, fmt, no_exception, open_app, shown_h, warnings_shown
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import presets, widgets
+from rnnviz import presets
 from rnnviz.engine import forward
 from rnnviz.query import from_query, to_query
 from rnnviz.state import LIMITS, default_state
+from rnnviz.ui import sidebar
+from rnnviz.ui.session import Keys
 
 
 def state_of(at):
-    return at.session_state["rnnviz_state"]
+    return at.session_state[Keys.STATE]
 
 
 # --------------------------------------------------------------------------- sliders: labels, ranges, output layer
@@ -111,12 +113,12 @@ def test_data_editors_are_captioned_with_their_shapes(big):
 def _editor_script():
     import streamlit as st
 
-    from rnnviz import widgets
+    from rnnviz.ui import page, session, sidebar
 
-    widgets.get_state()
-    st.button("apply", key="apply", on_click=widgets._on_editor,
+    session.get_state()
+    st.button("apply", key="apply", on_click=sidebar.apply_editor_edits,
               args=(st.session_state.get("edit_name", "W_h"), "fake_edits"))
-    widgets.show_warnings()
+    page.show_warnings()
 
 
 @pytest.mark.parametrize("name, edits, check", [
@@ -162,7 +164,7 @@ def test_upload_csv_good_big_and_garbage():
     np.testing.assert_array_equal(state_of(at).x, [[1.0], [-2.0], [0.5]])
     assert at.query_params["x"] == "1;-2;0.5"
     good = state_of(at)
-    big = b"1\n" * (widgets.UPLOAD_CAP_BYTES // 2 + 10)
+    big = b"1\n" * (sidebar.UPLOAD_CAP_BYTES // 2 + 10)
     at.sidebar.file_uploader(key="rnnviz_upload").set_value(("big.csv", big, "text/csv")).run()
     no_exception(at)
     assert state_of(at) == good

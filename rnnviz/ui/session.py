@@ -1,0 +1,210 @@
+"""State <-> session <-> URL: the one place that names the session's keys and writes the address bar.
+
+One rule keeps widgets and state from drifting apart: the ``SimState`` in session state is the truth.
+Before a widget is drawn it is given the state's value, unless the browser holds that value already
+(``sync_widget``); a widget change runs an ``on_change`` callback that builds a new, validated state.
+The URL is written from the state on every run, and read back only when it carries a state this
+session did not write (a shared link, a page link with query parameters).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+from rnnviz import presets
+from rnnviz.query import QUERY_KEYS, from_query, to_query
+from rnnviz.state import SimState, validate_state
+from rnnviz.ui import compat
+
+
+class Keys:
+    """Every st.session_state key rnnviz uses (widget keys included when code reads them back)."""
+
+    # the simulator's state and what comes with it
+    STATE = "rnnviz_state"
+    WARNINGS = "rnnviz_warnings"
+    WRITTEN_QUERY = "rnnviz_written_query"  # the queries this session wrote to the URL, newest last
+    EDITOR_GEN = "rnnviz_editor_gen"  # bumped to redraw data editors from the state
+    SYNCED = "rnnviz_synced"  # widget key -> (page, shape) it was last pushed to the browser for
+    PRESET = "rnnviz_preset"  # the preset selectbox: a preset's name, or None for a network opened from a link
+    ORIGIN = "rnnviz_origin"  # the state Reset returns to: the chosen preset's, or the link's
+    # main-area controls of the simulator pages
+    DECIMALS = "rnnviz_lesson_rounding"
+    T = "rnnviz_t"
+    PREV = "rnnviz_prev"
+    NEXT = "rnnviz_next"
+    LAYERS = "sim_layers"
+    LAYERS_KEPT = "sim_layers_value"  # survives page switches (a widget's own key is dropped when not drawn)
+    # sidebar widgets
+    RESET = "rnnviz_reset"
+    ACTIVATION = "rnnviz_act"
+    KNOB_RHO = "rnnviz_knob_rho"
+    KNOB_SEED = "rnnviz_knob_seed"
+    INPUT_KIND = "rnnviz_input_kind"
+    INPUT_SEED = "rnnviz_input_seed"
+    PASTE = "rnnviz_paste"
+    UPLOAD = "rnnviz_upload"
+    # the PyTorch page
+    WEIGHTS_UPLOAD = "pytorch_upload"
+    WEIGHTS_RESULT = "pytorch_import_result"  # (ok, messages) of the last upload, shown once
+    # the training page
+    TRAINING = "training_session"
+    GRADCHECK = "training_gradcheck"
+    VIEW_LAYER = "tr_view_layer"  # the layer (1-based) the per-layer views show; defaults to the top layer
+    VIEW_LAYER_OF = "tr_view_layer_of"  # the layer count VIEW_LAYER was chosen for
+    FRAME_RATE = "tr_fps"
+
+    @staticmethod
+    def size(field: str) -> str:
+        """The sidebar's number input for n, d, k or T."""
+        return f"rnnviz_size_{field}"
+
+    @staticmethod
+    def entry(name: str, index: tuple[int, ...]) -> str:
+        """The sidebar's slider for one entry of W_h, W_x, b, W_y, b_y, x or h0."""
+        return f"rnnviz_{name}_" + "_".join(map(str, index))
+
+    @staticmethod
+    def editor(name: str) -> str:
+        """The data editor of one array; a new key (so a fresh editor) whenever the state was replaced."""
+        return f"rnnviz_editor_{name}_{st.session_state.get(Keys.EDITOR_GEN, 0)}"
+
+    @staticmethod
+    def knob(action: str) -> str:
+        return f"rnnviz_knob_{action}"
+
+
+WRITTEN_KEEP = 32
+
+
+# --------------------------------------------------------------------------- the state
+
+def get_state() -> SimState:
+    """The session's state; a URL that carries a state the app did not write replaces it."""
+    incoming = _sim_query(st.query_params.to_dict())
+    # A rerun the browser sent before our last URL write reached it carries an older query of ours:
+    # that is not a shared link, and reading it would undo the change that triggered the rerun.
+    written = st.session_state.get(Keys.WRITTEN_QUERY, [])
+    if Keys.STATE not in st.session_state or (incoming and incoming not in written):
+        state, warnings = from_query({key: st.query_params.get_all(key) for key in st.query_params})
+        store_state(state, warnings)
+        set_origin(state)
+    return st.session_state[Keys.STATE]
+
+
+def current_state() -> SimState:
+    """The state as it is now (in callbacks, after get_state ran once this session)."""
+    return st.session_state[Keys.STATE]
+
+
+def store_state(state: SimState, warnings: list[str] | None = None) -> None:
+    """Replace the state (from a callback or a page action); the warnings replace the shown ones."""
+    st.session_state[Keys.STATE] = state
+    st.session_state[Keys.WARNINGS] = list(warnings or [])
+    st.session_state[Keys.EDITOR_GEN] = st.session_state.get(Keys.EDITOR_GEN, 0) + 1
+
+
+def update_state(**parts) -> None:
+    """Validate edited parts against the current state and store the result with its warnings."""
+    state, warnings = validate_state(base=current_state(), **parts)
+    store_state(state, warnings)
+
+
+def set_step(t: int) -> None:
+    """Move to step t (clamped to 1..T); the warnings stay: stepping is not a fix of the link."""
+    state = current_state()
+    store_state(state.replace(t=int(min(max(t, 1), state.T))), warnings())
+
+
+def warnings() -> list[str]:
+    return st.session_state.get(Keys.WARNINGS, [])
+
+
+def add_warning(message: str) -> None:
+    st.session_state.setdefault(Keys.WARNINGS, []).append(message)
+
+
+# --------------------------------------------------------------------------- where the network came from
+
+def set_origin(state: SimState) -> None:
+    """Remember where the network came from; a link that spells out a preset selects that preset."""
+    st.session_state[Keys.ORIGIN] = state
+    network = state.replace(t=1)  # the selected step is not part of a preset
+    st.session_state[Keys.PRESET] = next(
+        (name for name in presets.PRESETS if presets.make_preset(name) == network), None)
+
+
+def origin() -> SimState | None:
+    return st.session_state.get(Keys.ORIGIN)
+
+
+def chosen_preset() -> str | None:
+    return st.session_state.get(Keys.PRESET)
+
+
+# --------------------------------------------------------------------------- the URL
+
+def _sim_query(query) -> dict[str, str]:
+    return {key: query[key] for key in QUERY_KEYS if key in query}
+
+
+def write_url(state: SimState) -> None:
+    """Mirror the state in the address bar so the link can be shared."""
+    query = to_query(state)
+    written = [q for q in st.session_state.get(Keys.WRITTEN_QUERY, []) if q != query]
+    st.session_state[Keys.WRITTEN_QUERY] = (written + [query])[-WRITTEN_KEEP:]
+    if _sim_query(st.query_params.to_dict()) != query:
+        st.query_params.from_dict(query)
+
+
+def share_url(state: SimState, landing: bool = False) -> str:
+    """The link that opens ``state``: on this page, or (``landing``) on the app's landing page at "/"."""
+    try:
+        page_url = st.context.url or ""
+    except Exception:  # st.context.url is missing outside a browser session
+        page_url = ""
+    return link(page_url, to_query(state), landing)
+
+
+def link(page_url: str, query: dict[str, str], landing: bool = False) -> str:
+    """``page_url`` (or the app's root, for ``landing``) with ``query``; relative ("./?...") when the host is
+    unknown (no browser session, as in AppTest).  ``;`` and ``,`` stay unescaped so the link is readable."""
+    text = urlencode(query, safe=",;")
+    parts = urlsplit(page_url)
+    if not parts.netloc:
+        return f"./?{text}"
+    path = parts.path.rsplit("/", 1)[0] + "/" if landing else parts.path
+    return f"{parts.scheme}://{parts.netloc}{path}?{text}"
+
+
+# --------------------------------------------------------------------------- widgets <-> state
+
+def sync_widget(key: str, value, shape=()) -> None:
+    """Give a widget the state's value, but only when the browser does not already hold it.
+
+    Assigning st.session_state[key] makes Streamlit push the value to the browser (set_value), which
+    snaps back a slider the user has already moved further while this run was in flight.  The value
+    is pushed when it differs from the widget's, and whenever the widget is new to the browser: another
+    page (widget ids are per page) or other parameters (``shape``: a slider's range).
+    """
+    mark = (compat.page_script_hash(), shape)
+    synced = st.session_state.setdefault(Keys.SYNCED, {})
+    if key not in st.session_state or st.session_state[key] != value or synced.get(key) != mark:
+        st.session_state[key] = value
+    synced[key] = mark
+
+
+def get(key: str, default=None):
+    """A session value: a widget's (in its callback) or one the app stored (a cached object, a result)."""
+    return st.session_state.get(key, default)
+
+
+def put(key: str, value) -> None:
+    """Store a session value; for a widget key, before the widget is drawn (its value on this run)."""
+    st.session_state[key] = value
+
+
+def pop(key: str, default=None):
+    return st.session_state.pop(key, default)

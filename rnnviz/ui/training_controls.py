@@ -1,0 +1,240 @@
+"""The training page's widgets: the settings form (sidebar), the run controls, the layer picker, the
+read-outs above the live charts, and the session's TrainingSession.
+
+The choices and parsing behind them are Streamlit-free, in rnnviz/training_setup.py.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz import tasks as task_lib
+from rnnviz import training_setup as setup
+from rnnviz.figures import training as ft
+from rnnviz.training import MAX_HIDDEN, TrainingSession, advance, gradient_check_layer, layer_radii
+from rnnviz.ui import session as ui_session
+from rnnviz.ui.page import numbers
+from rnnviz.ui.session import Keys
+
+# --------------------------------------------------------------------------- settings form (sidebar)
+
+
+def read_settings() -> dict | None:
+    """Trainer keyword arguments from the sidebar, or None (with a message) when the inputs cannot train."""
+    st.markdown("### Training")
+    task = _read_task()
+    if task is None:
+        return None
+    hidden = st.slider("Hidden size n", 1, MAX_HIDDEN, 16, key="tr_hidden")
+    layers = st.slider("Layers (stacked)", 1, setup.MAX_PAGE_LAYERS, 1, key="tr_layers",
+                       help="nn.RNN's num_layers: layer l reads layer l−1's h_t; the output layer sits on the top "
+                            "layer. Every layer has n hidden units.")
+    activation = st.radio("Activation", ["tanh", "relu"], key="tr_act", horizontal=True)
+    init_radius = None
+    if st.toggle("Rescale the initial W_h", key="tr_init_on",
+                 help="Off: W_h ~ N(0, 1/n) as drawn (spectral radius about 1)."):
+        init_radius = st.slider("Initial spectral radius ρ(W_h)", 0.05, 3.0, 0.9, 0.05, key="tr_init")
+    optimizer = st.selectbox("Optimizer", list(setup.OPTIMIZERS), index=1, format_func=setup.OPTIMIZERS.get,
+                             key="tr_opt")
+    lr = read_learning_rate()
+    clip = None
+    if st.toggle("Clip the gradient's global norm", value=True, key="tr_clip_on"):
+        clip = st.number_input("Clip threshold", 0.001, 1e4, 1.0, 0.1, key="tr_clip", format="%g")
+    window = st.number_input("Truncated BPTT window (0 = full)", 0, task_lib.MAX_T, 0, 1, key="tr_window",
+                             help="Gradients stop at chunk boundaries of this many steps.")
+    batch = st.number_input("Batch size (0 = all 32 sequences)", 0, 32, 0, 1, key="tr_batch")
+    seed = st.number_input("Seed", 0, 2**31 - 1, 0, 1, key="tr_seed",
+                           help="Same seed and settings give the same initial weights and the same run.")
+    return dict(task=task[0], task_options=task[1], hidden=int(hidden), layers=int(layers), activation=activation,
+                init_radius=init_radius, optimizer=optimizer, lr=float(lr), clip=clip,
+                bptt_window=int(window) or None, batch_size=int(batch) or None, seed=int(seed))
+
+
+def _read_task() -> tuple[str, dict | None] | None:
+    """(task, task_options) from the task picker and its own inputs; None (with a message) for a bad text."""
+    choice = st.selectbox("Task", list(setup.TASKS), format_func=setup.TASKS.get, key="tr_task")
+    delay = text = None
+    if choice == "echo":
+        delay = st.slider("Echo delay (steps)", 1, 15, 2, key="tr_delay",
+                          help="Output the input from this many steps ago; longer = harder to learn.")
+    if choice == "chars":
+        text = st.text_area("Text to learn", task_lib.DEFAULT_TEXT, key="tr_text", height=140,
+                            max_chars=task_lib.MAX_TEXT,
+                            help=f"2 to {task_lib.MAX_VOCAB} distinct characters, at most {task_lib.MAX_TEXT} "
+                                 "characters in all.")
+    try:
+        return setup.task_options(choice, delay=delay, text=text)
+    except ValueError as exc:
+        st.error(f"Text: {exc}.")
+        return None
+
+
+def read_learning_rate() -> float:
+    """The slider's value, or the typed one when it is a valid number (else an error and the slider's)."""
+    slider = st.select_slider("Learning rate", setup.LR_CHOICES, value=setup.DEFAULT_LR, key="tr_lr",
+                              format_func=lambda v: f"{v:g}", help="Log-spaced steps; type any other value below.")
+    typed = st.text_input("…or type a learning rate", key="tr_lr_text", placeholder="e.g. 0.005", max_chars=30,
+                          help=f"A number in (0, {setup.MAX_LR:g}]; empty = use the slider.")
+    lr = setup.parse_learning_rate(typed, slider)
+    if lr.error:
+        st.error(lr.error)
+    if lr.warning:
+        st.warning(lr.warning)
+    return lr.value
+
+
+def get_session(settings: dict) -> TrainingSession | None:
+    """The session's trainer, rebuilt (same seed -> same initial weights) when the settings changed."""
+    session = ui_session.get(Keys.TRAINING)
+    if session is not None and session.settings == settings:
+        return session
+    try:
+        session = TrainingSession.build(settings)
+    except ValueError as exc:
+        st.error(f"These settings cannot train: {exc}.")
+        return None
+    ui_session.put(Keys.TRAINING, session)
+    ui_session.pop(Keys.GRADCHECK)
+    return session
+
+
+def live_session() -> TrainingSession:
+    """The session's TrainingSession (inside the live fragment and callbacks)."""
+    return ui_session.get(Keys.TRAINING)
+
+
+# --------------------------------------------------------------------------- run controls
+
+def _play() -> None:
+    live_session().playing = True
+
+
+def _pause() -> None:
+    live_session().playing = False
+
+
+def _step() -> None:
+    session = live_session()
+    session.playing = False
+    advance(session, 1)
+
+
+def _reset() -> None:
+    live_session().reset()
+    ui_session.pop(Keys.GRADCHECK)
+
+
+def transport(session: TrainingSession) -> None:
+    """Play / pause / step / reset and the frame size, in one row above the live view."""
+    cols = st.columns([1, 1, 1, 1, 3, 3], vertical_alignment="bottom")
+    diverged = session.trainer.diverged
+    cols[0].button("▶", key="tr_play", help="Play", on_click=_play, disabled=diverged or session.playing,
+                   width="stretch")
+    cols[1].button("❚❚", key="tr_pause", help="Pause", on_click=_pause, disabled=not session.playing,
+                   width="stretch")
+    cols[2].button("+1", key="tr_step", help="Step: one update", on_click=_step, disabled=diverged,
+                   width="stretch")
+    cols[3].button("↺", key="tr_reset", help="Reset: back to step 0, same initial weights", on_click=_reset,
+                   width="stretch")
+    session.steps_per_frame = cols[4].slider("Updates per frame (while playing)", 1, 50, 5, key="tr_spf")
+    cols[5].select_slider("Frames per second", setup.FRAME_RATES, value=setup.DEFAULT_FRAME_RATE,
+                          key=Keys.FRAME_RATE,
+                          help="How often the live charts redraw while playing. On a slow device, if the charts "
+                               "flicker or stay blank while playing, pick fewer frames.")
+
+
+def frame_seconds() -> float:
+    return 1.0 / ui_session.get(Keys.FRAME_RATE, setup.DEFAULT_FRAME_RATE)
+
+
+# --------------------------------------------------------------------------- stacked layers: which one to show
+
+def view_layer(session: TrainingSession) -> int:
+    """The layer (0-based) the per-layer views show: the picker's choice, the top layer by default."""
+    return setup.shown_layer(ui_session.get(Keys.VIEW_LAYER), ui_session.get(Keys.VIEW_LAYER_OF),
+                             session.trainer.layers)
+
+
+def layer_picker(session: TrainingSession) -> None:
+    """For stacked layers: pick the layer shown by the gradient/weight heatmaps, the sweep and the check."""
+    L = session.trainer.layers
+    if L == 1:
+        return
+    ui_session.put(Keys.VIEW_LAYER, view_layer(session) + 1)
+    ui_session.put(Keys.VIEW_LAYER_OF, L)
+    st.segmented_control("Layer shown in the per-layer views", list(range(1, L + 1)), key=Keys.VIEW_LAYER,
+                         required=True, format_func=lambda l: f"layer {l}" + (" (top)" if l == L else ""),
+                         help="The gradient and weight heatmaps, the backward sweep and the gradient check show "
+                              "one layer; loss, predictions and ‖∂L/∂h_t‖ are the whole network's.")
+
+
+# --------------------------------------------------------------------------- read-outs and the gradient check
+
+def live_metrics(session: TrainingSession, evaluation: dict) -> None:
+    """Update count, losses, accuracy and ρ(W_h) in one row; a divergence explained below it."""
+    tr = session.trainer
+    last = session.snapshots[-1] if session.snapshots else None
+    cols = st.columns(5)
+    cols[0].metric("Update", f"{tr.steps_done}")
+    cols[1].metric("Training loss", "—" if last is None else f"{last.loss:.4f}",
+                   help="Measured on the batch just before the last update.")
+    cols[2].metric("Held-out loss", f"{evaluation['loss']:.4f}", help="On the held-out sequence, current weights.")
+    if evaluation["accuracy"] is not None:
+        cols[3].metric("Held-out accuracy", f"{evaluation['accuracy']:.4f}")
+    radii = layer_radii(tr.params)
+    if tr.layers == 1:
+        cols[4].metric("ρ(W_h)", f"{radii[0]:.4f}")
+    else:
+        cols[4].metric("max ρ(W_h) over layers", f"{max(radii):.4f}",
+                       help="; ".join(f"layer {i + 1}: {r:.4f}" for i, r in enumerate(radii)))
+    if tr.diverged:
+        st.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start again.",
+                 icon=":material/error:")
+
+
+def _gradient_check(layer: int) -> None:
+    """Button callback (a callback survives the rerun that page_setup may trigger; a button's return value does
+    not): the check for one layer (0-based) at the current weights, stored for the section to show."""
+    tr = live_session().trainer
+    task = tr.task
+    results = gradient_check_layer(tr.params, layer, task.x_test, task.y_test, task.loss, mask=task.mask_test)
+    ui_session.put(Keys.GRADCHECK, (tr.steps_done, layer, tr.layers, results))
+
+
+def gradient_check(session: TrainingSession) -> None:
+    """The check's button for the layer in view, and the result of the last check (kept until the weights
+    or settings change)."""
+    L, layer = session.trainer.layers, view_layer(session)
+    st.button("Check BPTT against finite differences" + (f", layer {layer + 1}" if L > 1 else ""),
+              key="tr_gradcheck", on_click=_gradient_check, args=(layer,))
+    stored = ui_session.get(Keys.GRADCHECK)
+    if stored is None:
+        which = f" of layer {layer + 1} (the other layers held fixed)" if L > 1 else ""
+        st.caption(f"Compares BPTT's gradient for a few weights{which} with (L(w+ε) − L(w−ε)) / 2ε, ε = 1e-5, "
+                   "on the held-out sequence at the current weights.")
+        return
+    step, checked, layers, results = stored
+    st.caption(setup.gradient_check_caption(step, checked, layers))
+    st.dataframe(ft.gradient_check_table(results), width="stretch", column_config={
+        "BPTT": st.column_config.NumberColumn(format="%.6e"),
+        "finite difference": st.column_config.NumberColumn(format="%.6e"),
+        "relative error": st.column_config.NumberColumn(format="%.2e")})
+
+
+def live_numbers(session: TrainingSession, table, caption: str | None = None) -> None:
+    """A live chart's numbers, drawn only while paused: tables re-sent several times a second cost the
+    browser more than all the charts, and they are read (or copied) with training stopped anyway."""
+    if not session.playing:
+        numbers(table, caption)
+
+
+def matrix_numbers(session: TrainingSession, grads: dict, params) -> None:
+    """The shown layer's gradients and weights as tables, drawn only while paused (see live_numbers)."""
+    if session.playing:
+        return
+    with st.expander("Numbers"):
+        for name in ("W_h", "W_x", "b"):
+            st.caption(ft.GRAD_LABELS[name])
+            st.dataframe(ft.matrix_table(grads[name], ft.GRAD_LABELS[name]), width="stretch")
+            st.caption(name)
+            st.dataframe(ft.matrix_table(getattr(params, name), name), width="stretch")
