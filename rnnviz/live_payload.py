@@ -25,7 +25,8 @@ from _plotly_utils.utils import to_typed_array_spec
 
 from rnnviz.figures import training as ft
 from rnnviz.figures.style import colorbar, positive, symmetric_max
-from rnnviz.training import TrainingSession, backward_sweep_layer, layer_grads, layer_list, loss_grads
+from rnnviz.training import TrainingSession, backward_sweep_layer, layer_grads, layer_list, layer_radii
+from rnnviz.training_setup import current_gradients
 
 MATRICES = ("W_h", "W_x", "b")
 HISTORY_CHARTS = ("loss", "radius")
@@ -66,16 +67,6 @@ def packed(values, dtype=np.float32) -> dict:
 
 # --------------------------------------------------------------------------- the session's current numbers
 
-def current_gradients(session: TrainingSession):
-    """(flat grads, dh_norms, step) of the last update, or of the current weights before any update (step None)."""
-    if session.snapshots:
-        snap = session.snapshots[-1]
-        return snap.grads, snap.dh_norms, snap.step
-    tr, task = session.trainer, session.trainer.task
-    _, _, grads, dh_norms = loss_grads(tr.params, task.x, task.y, task.loss, task.mask, tr.bptt_window)
-    return grads, dh_norms, None
-
-
 def run_key(session: TrainingSession, layer: int) -> str:
     """Identifies what the browser's charts belong to: a delta only applies to a view of the same run."""
     text = f"{sorted(session.settings.items())!r}|layer={layer}|trainer={id(session.trainer)}"
@@ -107,8 +98,6 @@ def metrics(session: TrainingSession, evaluation: dict) -> list[dict]:
 
 
 def _initial_radii(session: TrainingSession) -> list[float]:
-    from rnnviz.training import layer_radii
-
     return layer_radii(session.trainer.params)
 
 
@@ -157,17 +146,20 @@ def matrix_update(values) -> dict:
 
 
 def history_extend(session: TrainingSession, since: int) -> dict:
-    """The loss (and accuracy) and ρ(W_h) values of the updates after `since` (x = since+1 .. steps_done):
-    {chart: {"traces": [trace index, ...], "y": [float64 typed-array spec per trace]}}."""
+    """The loss (and accuracy) and ρ(W_h) points of the updates after `since` (the history's own "step"s, so a
+    thinned long run stays right): {chart: {"traces": [trace index, ...], "x": steps, "y": [values per trace]}}
+    with float64 typed-array specs for the values."""
     tr = session.trainer
     history = tr.history
-    loss = {"traces": [0], "y": [packed(positive(history["loss"][since:]), np.float64)]}
+    new = history["step"] > since
+    x = packed(history["step"][new], np.int32)
+    loss = {"traces": [0], "x": x, "y": [packed(positive(history["loss"][new]), np.float64)]}
     if tr.task.loss == "xent":
         loss["traces"].append(1)
-        loss["y"].append(packed(history["accuracy"][since:], np.float64))
-    radii = session.radius_history()[since:]
+        loss["y"].append(packed(history["accuracy"][new], np.float64))
+    radii = session.radius_history()[new]
     columns = range(radii.shape[1]) if tr.layers > 1 else range(1)
-    radius = {"traces": list(columns), "y": [packed(radii[:, i], np.float64) for i in columns]}
+    radius = {"traces": list(columns), "x": x, "y": [packed(radii[:, i], np.float64) for i in columns]}
     return {"loss": loss, "radius": radius}
 
 
@@ -213,7 +205,6 @@ def live_frame(session: TrainingSession, layer: int, since: int | None = None, n
     frame = {"kind": "full" if full else "delta", "run": run_key(session, layer),
              "base": 0 if full else int(since), "step": tr.steps_done,
              "metrics": metrics(session, evaluation),
-             "diverged": tr.divergence_reason if tr.diverged else None,
              "sample": (task.sample(tr.params, seed_char=0, length=200, rng=np.random.default_rng(tr.seed))
                         if task.vocab is not None else None)}
     if full:

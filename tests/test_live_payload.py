@@ -15,7 +15,7 @@ from rnnviz.losses import loss_and_grad
 from rnnviz.training import TrainingSession, advance, backward_sweep_layer, layer_grads, layer_list
 
 ft = lp.ft
-DTYPES = {"f4": np.float32, "f8": np.float64}
+DTYPES = {"f4": np.float32, "f8": np.float64, "i4": np.int32}
 
 
 def unpack(spec) -> np.ndarray:
@@ -67,7 +67,8 @@ def test_delta_appends_exactly_the_new_loss_and_radius_points():
     assert frame["kind"] == "delta" and frame["base"] == 3 and frame["step"] == 6
     history = s.trainer.history
     loss = frame["extend"]["loss"]
-    assert loss["traces"] == [0] and np.array_equal(unpack(loss["y"][0]), history["loss"][3:])
+    assert loss["traces"] == [0] and unpack(loss["x"]).tolist() == [4, 5, 6]
+    assert np.array_equal(unpack(loss["y"][0]), history["loss"][3:])
     radius = frame["extend"]["radius"]
     assert np.array_equal(unpack(radius["y"][0]), history["spectral_radius"][3:])
     assert "figures" not in frame
@@ -146,13 +147,18 @@ def test_deltas_are_small_at_the_defaults():
     assert delta < 8_000 < full  # a few kB per frame; the figures only once
 
 
-def test_diverged_runs_say_why_in_every_frame():
-    s = session(lr=100.0, clip=None, optimizer="sgd")
-    for _ in range(30):
-        advance(s)
-    assert s.trainer.diverged
-    frame = roundtrip(lp.live_frame(s, 0, since=0))
-    assert frame["diverged"] == s.trainer.divergence_reason
+def test_delta_of_a_thinned_history_sends_the_kept_updates_after_since(monkeypatch):
+    monkeypatch.setattr("rnnviz.training.MAX_HISTORY", 4)
+    s = session()
+    for _ in range(3):
+        advance(s)  # 9 updates, kept at evenly spaced updates
+    history = s.trainer.history
+    assert len(history["step"]) < 9
+    frame = roundtrip(lp.live_frame(s, 0, since=4))
+    loss = frame["extend"]["loss"]
+    assert unpack(loss["x"]).tolist() == history["step"][history["step"] > 4].tolist()
+    assert unpack(loss["x"])[-1] == 9
+    assert np.array_equal(unpack(loss["y"][0]), history["loss"][history["step"] > 4])
 
 
 # --------------------------------------------------------------------------- the chain payload

@@ -4,7 +4,6 @@
 
 const HTML = `<div class="rv-live">
   <div class="rv-metrics"></div>
-  <div class="rv-diverged" hidden></div>
   <div class="rv-row rv-two">
     <div class="rv-chart" data-chart="loss"><div class="rv-plot"></div><div class="rv-note"></div></div>
     <div class="rv-chart" data-chart="radius"><div class="rv-plot"></div><div class="rv-note"></div></div>
@@ -31,8 +30,6 @@ const CSS = `.rv-live { font-family: var(--st-font, sans-serif); color: var(--st
 .rv-live .rv-metrics { display: flex; flex-wrap: wrap; gap: 1rem 2.5rem; margin: 0.25rem 0 0.75rem; }
 .rv-live .rv-metric-label { font-size: 0.875rem; opacity: 0.75; }
 .rv-live .rv-metric-value { font-size: 1.9rem; line-height: 1.2; font-variant-numeric: tabular-nums; }
-.rv-live .rv-diverged { background: #fde8e8; color: #7d1a1a; border-radius: 0.5rem; padding: 0.75rem 1rem;
-  margin-bottom: 0.75rem; }
 .rv-live .rv-row { display: grid; gap: 1rem; }
 .rv-live .rv-two { grid-template-columns: 1fr 1fr; }
 .rv-live .rv-mats { grid-template-columns: 3fr 3fr 1fr; }
@@ -121,15 +118,16 @@ function applyFull(st, frame) {
 }
 
 function applyDelta(st, frame) {
-  const skip = st.step - frame.base;  // points this view has already
-  const count = frame.step - st.step;
   for (const [name, ext] of Object.entries(frame.extend || {})) {
-    if (count <= 0) break;
+    const steps = plainArray(ext.x);
+    const keep = steps.map((x, i) => (x > st.step ? i : -1)).filter((i) => i >= 0);  // points this view lacks
+    if (!keep.length) continue;
     const p = pendingOf(st, name);
-    const xs = Array.from({ length: count }, (_, i) => st.step + 1 + i);
-    const ys = ext.y.map((y) => plainArray(y).slice(skip));
     if (!p.extend) p.extend = { traces: ext.traces, x: ext.traces.map(() => []), y: ext.traces.map(() => []) };
-    ext.traces.forEach((_, i) => { p.extend.x[i].push(...xs); p.extend.y[i].push(...ys[i]); });
+    ext.traces.forEach((_, i) => {
+      const ys = plainArray(ext.y[i]);
+      for (const j of keep) { p.extend.x[i].push(steps[j]); p.extend.y[i].push(ys[j]); }
+    });
   }
   for (const [name, upd] of Object.entries(frame.set || {})) {
     const p = pendingOf(st, name);
@@ -214,10 +212,6 @@ function drawText(st) {
     box.append(label, value);
     return box;
   }));
-  const diverged = st.root.querySelector(".rv-diverged");
-  diverged.hidden = !frame.diverged;
-  diverged.textContent = frame.diverged ? "Training diverged. " + frame.diverged +
-    " Press Reset (↺) or change the settings to start again." : "";
   const sample = st.root.querySelector(".rv-sample");
   sample.hidden = frame.sample == null;
   if (frame.sample != null) sample.querySelector("pre").textContent = frame.sample;
