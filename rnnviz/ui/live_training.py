@@ -1,17 +1,22 @@
 """The training page's live charts: created once in the browser, then updated in place frame after frame.
 
-    live_view(session, layer, key="tr_live", notes={...})   # inside the page's playing fragment
+    live_view(session, layer, key="tr_live", notes={...}, pause_key="tr_pause")   # in the playing fragment
+    live_figure(fig, key="lab_fig_jac")   # any one figure that follows a slider, updated in place
 
 A custom component (``st.components.v2``, mounted in the page, no iframe) holds the metrics row and the ten
 live Plotly charts (loss, ρ(W_h), ‖∂L/∂h_t‖, predictions, gradient and weight heatmaps).  The first frame of a
 view is "full" (every figure, built by the same builders as the static charts); while playing, each frame is a
-"delta" (``rnnviz.live_payload``): points appended, the latest lines and matrices replaced, applied with
-``Plotly.react`` in one animation frame -- no chart is ever hidden or re-created, and charts scrolled out of
-view are brought up to date only when they scroll back in (IntersectionObserver).  A browser that missed a
-frame (or mounted the view afresh) asks for a full frame with the ``resync`` trigger.
+"delta" (``rnnviz.live_payload``): points appended (Plotly.extendTraces), the latest lines and matrices
+replaced (Plotly.restyle), all in one animation frame -- no chart is ever hidden or re-created.  Charts
+scrolled out of view are brought up to date (Plotly.react) only when they scroll back in (IntersectionObserver).
+A delta repeats the points of the last OVERLAP frames, so a browser that rendered only the last of several quick
+updates still continues; one that lacks more (a fresh mount) asks for a full frame with the ``resync`` trigger.
+Pressing the page's Pause freezes the view at once, before the server hears of it.
 
+The code is ``assets/*.js``, served once (Streamlit's component file route, like plotly.js in
+``rnnviz.ui.plotly_js``) and imported by a few lines of inline JS: each frame's message carries only data.
 The browser keeps counters for tests and benchmarks: ``window.__rnnvizLive[key]`` = {step, frames (redraws
-that showed a new update), creates (charts created), reacts, resyncs}.
+that showed a new update), creates (charts created), reacts, updates, resyncs, drawMs, msByChart}.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from streamlit.components.v1 import declare_component
 
 from rnnviz.live_payload import LIVE_CHARTS, encode, jsonable, live_frame, run_key
 from rnnviz.training import TrainingSession
+from rnnviz.ui import session as ui_session
 from rnnviz.ui.plotly_js import LOADER_JS, serve_plotly_js
 
-SENT = "__sent"  # session-state suffix: (run, [updates of the last frames sent])
+SENT = "__sent"  # session value named after the view's key: (run, [updates of the last frames sent])
 OVERLAP = 3  # a delta's points start at the update of the 3rd-last frame sent: up to 2 frames may go unseen
 
 ASSETS = Path(__file__).parent / "assets"
@@ -69,7 +75,7 @@ def live_figure(figure, key: str) -> None:
 
 
 def _ask_full(key: str) -> None:
-    st.session_state.pop(key + SENT, None)
+    ui_session.pop(key + SENT)
 
 
 def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes: dict | None = None,
@@ -84,7 +90,7 @@ def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes:
     serve_assets()
     run = run_key(session, layer)
     steps = session.trainer.steps_done
-    sent_run, sent = st.session_state.get(key + SENT) or (None, [])
+    sent_run, sent = ui_session.get(key + SENT) or (None, [])
     since = None
     if session.playing and sent_run == run and sent and sent[-1] <= steps:
         since = sent[0]
@@ -93,7 +99,7 @@ def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes:
         frame["pause"] = f".st-key-{pause_key} button"
     _COMPONENT(key=key, data=encode(frame), on_resync_change=lambda: _ask_full(key))
     kept = sent if since is not None else []
-    st.session_state[key + SENT] = (run, (kept + [steps])[-OVERLAP:])
+    ui_session.put(key + SENT, (run, (kept + [steps])[-OVERLAP:]))
 
 
 __all__ = ["LIVE_CHARTS", "live_figure", "live_view"]
