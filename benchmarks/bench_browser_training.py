@@ -2,12 +2,14 @@
 
     python benchmarks/bench_browser_training.py                 # defaults, n=64, 3 layers; 20 s of play each
     python benchmarks/bench_browser_training.py --seconds 10 --configs defaults
+    python benchmarks/bench_browser_training.py --target app    # the live view alone (tests/browser/...app.py)
 
-For each configuration it starts `streamlit run tests/browser/live_training_app.py` (the training page's live
-view: the same TrainingSession, the same component, a run_every fragment at the chosen frames per second), opens
-it in Debian's headless Chromium (software rendering), presses Play for --seconds and samples the page from
-inside (tests/browser/test_live_training.py's SAMPLER_JS: every 50 ms at most, on animation frames), then
-presses Pause, +1 and Reset.  It prints:
+For each configuration it opens the training page (`streamlit run app.py`, /training; or with --target app
+tests/browser/live_training_app.py, the same live view without the rest of the page) in Debian's headless
+Chromium (software rendering), sets the sidebar (n=64: "Hidden size n" to its end; 3 layers: "Layers
+(stacked)" to its end), presses Play for --seconds at the default 4 frames/s and 5 updates per frame, samples
+the page from inside (tests/browser/test_live_training.py's SAMPLER_JS: every 50 ms at most, on animation
+frames), then presses Pause, +1 and Reset.  It prints:
 
 - visible: the fraction of samples in which every live chart was drawn and visible (not removed, not hidden);
 - frames/s drawn: counter changes per second while playing, against the frames-per-second setting;
@@ -29,34 +31,63 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.browser.harness import StreamlitServer, goto, launch_browser, new_app_page  # noqa: E402
+from tests.browser.harness import (  # noqa: E402
+    StreamlitServer,
+    goto,
+    launch_browser,
+    move_slider,
+    new_app_page,
+    slider,
+)
 from tests.browser.test_live_training import APP, SAMPLER_JS, counter, open_live  # noqa: E402
 
-CONFIGS = {"defaults": "", "n64": "n=64", "layers3": "layers=3"}
+CONFIGS = {"defaults": {}, "n64": {"n": 64}, "layers3": {"layers": 3}}
+SLIDERS = {"n": "Hidden size n", "layers": "Layers (stacked)"}
 FPS = 4
 SPF = 5
+# The buttons: the training page's (by key) or the test app's (by name).
+BUTTONS = {"page": {name: f".st-key-{key} button" for name, key in
+                    (("Play", "tr_play"), ("Pause", "tr_pause"), ("+1", "tr_step"), ("Reset", "tr_reset"))},
+           "app": {name: f".st-key-{key} button" for name, key in
+                   (("Play", "play"), ("Pause", "pause"), ("+1", "step"), ("Reset", "reset"))}}
+TARGET = "page"
 
 
 def press(page, name: str) -> float:
     """Click a button; return the page's clock (ms) at the press, as the sampler saw it."""
-    page.get_by_role("button", name=name, exact=True).click()
+    page.locator(BUTTONS[TARGET][name]).first.click()
     return page.evaluate("() => window.__rvSampler.clicks[window.__rvSampler.clicks.length - 1][0]")
+
+
+def open_config(page, url: str, config: dict) -> None:
+    """The live view with `config`: query parameters of the test app, or the page's sidebar sliders."""
+    if TARGET == "app":
+        query = "&".join(f"{k}={v}" for k, v in {**config, "fps": FPS, "spf": SPF}.items())
+        open_live(page, url, query)
+        return
+    goto(page, url, "/training")
+    for name in config:  # 64 is the end of "Hidden size n", 3 the end of "Layers (stacked)"
+        slider(page, SLIDERS[name]).focus()
+        slider(page, SLIDERS[name]).press("End")
+        page.wait_for_timeout(300)
+        move_slider(page, SLIDERS[name], 0)
+    open_live(page, url, None, navigate=False)
 
 
 def changes_after(page, t0: float) -> list:
     return [c for c in page.evaluate("() => window.__rvSampler.counter") if c[0] > t0]
 
 
-def wait_for(page, predicate, timeout_s: float = 30.0) -> None:
+def wait_for(page, predicate, timeout_s: float = 120.0) -> None:
     page.wait_for_function(predicate, timeout=timeout_s * 1000)
 
 
-def run_config(browser, url: str, query: str, seconds: float) -> dict:
+def run_config(browser, url: str, config: dict, seconds: float) -> dict:
     page = new_app_page(browser)
     received = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(len(p))))
     try:
-        open_live(page, url, "&".join(q for q in (query, f"fps={FPS}", f"spf={SPF}") if q))
+        open_config(page, url, config)
         page.wait_for_timeout(500)
         page.evaluate(SAMPLER_JS)  # a fresh sampler: only the play is measured
         bytes0 = sum(received)
@@ -91,17 +122,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--target", default="page", choices=["page", "app"])
     args = parser.parse_args()
+    global TARGET
+    TARGET = args.target
     from playwright.sync_api import sync_playwright
 
     rows = []
-    with StreamlitServer(app=APP) as server, sync_playwright() as pw:
+    with StreamlitServer(app=APP if TARGET == "app" else "app.py") as server, sync_playwright() as pw:
         browser = launch_browser(pw)
         goto(new_app_page(browser), server.url)  # warm the server (imports) once
         for name in args.configs:
             rows.append((name, run_config(browser, server.url, CONFIGS[name], args.seconds)))
         browser.close()
-    print(f"\nlive training view, {args.seconds:.0f} s of play at {FPS} frames/s, {SPF} updates/frame "
+    where = "the training page" if TARGET == "page" else "the live view alone"
+    print(f"\n{where}, {args.seconds:.0f} s of play at {FPS} frames/s, {SPF} updates/frame "
           "(headless Chromium, software rendering)")
     head = f"{'config':<10}{'visible':>9}{'removed':>9}{'frames/s':>10}{'of set':>8}{'timer':>7}" \
            f"{'Pause ms':>10}{'(frames)':>9}{'+1 ms':>8}{'Reset ms':>10}{'kB/frame':>10}"

@@ -111,8 +111,10 @@ def counter(page) -> int:
     return int(page.locator(".rv-live .rv-metric[data-label='Update'] .rv-metric-value").inner_text())
 
 
-def open_live(page, url: str, query: str = "") -> None:
-    goto(page, url, "/", query or None)
+def open_live(page, url: str, query: str | None = "", navigate: bool = True) -> None:
+    """Open the test app (with `query`), wait for every live chart, start the sampler."""
+    if navigate:
+        goto(page, url, "/", query or None)
     page.wait_for_function("() => { const p = [...document.querySelectorAll('.rv-live .rv-plot')];"
                            " return p.length >= 10 && p.every((d) => d.querySelector('.main-svg')); }",
                            timeout=60_000)
