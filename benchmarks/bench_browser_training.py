@@ -31,14 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.browser.harness import (  # noqa: E402
-    StreamlitServer,
-    goto,
-    launch_browser,
-    move_slider,
-    new_app_page,
-    slider,
-)
+from tests.browser.harness import StreamlitServer, launch_browser, new_app_page, slider  # noqa: E402
 from tests.browser.test_live_training import APP, SAMPLER_JS, counter, open_live  # noqa: E402
 
 CONFIGS = {"defaults": {}, "n64": {"n": 64}, "layers3": {"layers": 3}}
@@ -59,18 +52,26 @@ def press(page, name: str) -> float:
     return page.evaluate("() => window.__rvSampler.clicks[window.__rvSampler.clicks.length - 1][0]")
 
 
+# What shows that the page's live view is at a configuration: W_h is 64 x 64, or three ρ lines.
+READY = {"n": "(d) => d.w_W_h._fullData[0].z.length === 64", "layers": "(d) => d.radius.data.length === 3"}
+
+
 def open_config(page, url: str, config: dict) -> None:
     """The live view with `config`: query parameters of the test app, or the page's sidebar sliders."""
     if TARGET == "app":
         query = "&".join(f"{k}={v}" for k, v in {**config, "fps": FPS, "spf": SPF}.items())
         open_live(page, url, query)
         return
-    goto(page, url, "/training")
+    page.goto(url + "/training", wait_until="domcontentloaded")
+    wait_for(page, "() => { const p = [...document.querySelectorAll('.rv-live .rv-plot')];"
+                   " return p.length >= 10 && p.every((d) => d.querySelector('.main-svg')); }")
     for name in config:  # 64 is the end of "Hidden size n", 3 the end of "Layers (stacked)"
         slider(page, SLIDERS[name]).focus()
         slider(page, SLIDERS[name]).press("End")
-        page.wait_for_timeout(300)
-        move_slider(page, SLIDERS[name], 0)
+        wait_for(page, "() => { const d = {}; document.querySelectorAll('.rv-live .rv-chart').forEach((c) => {"
+                       " d[c.dataset.chart] = c.querySelector('.rv-plot'); }); try { return (%s)(d); }"
+                       " catch (e) { return false; } }" % READY[name])
+    page.wait_for_timeout(1000)
     open_live(page, url, None, navigate=False)
 
 
@@ -131,7 +132,10 @@ def main() -> int:
     rows = []
     with StreamlitServer(app=APP if TARGET == "app" else "app.py") as server, sync_playwright() as pw:
         browser = launch_browser(pw)
-        goto(new_app_page(browser), server.url)  # warm the server (imports) once
+        warm = new_app_page(browser)  # warm the server (imports) once
+        warm.goto(server.url, wait_until="domcontentloaded")
+        warm.wait_for_timeout(3000)
+        warm.context.close()
         for name in args.configs:
             rows.append((name, run_config(browser, server.url, CONFIGS[name], args.seconds)))
         browser.close()
