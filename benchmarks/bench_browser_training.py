@@ -52,10 +52,6 @@ def press(page, name: str) -> float:
     return page.evaluate("() => window.__rvSampler.clicks[window.__rvSampler.clicks.length - 1][0]")
 
 
-# What shows that the page's live view is at a configuration: W_h is 64 x 64, or three ρ lines.
-READY = {"n": "(d) => d.w_W_h._fullData[0].z.length === 64", "layers": "(d) => d.radius.data.length === 3"}
-
-
 def open_config(page, url: str, config: dict) -> None:
     """The live view with `config`: query parameters of the test app, or the page's sidebar sliders."""
     if TARGET == "app":
@@ -66,11 +62,10 @@ def open_config(page, url: str, config: dict) -> None:
     wait_for(page, "() => { const p = [...document.querySelectorAll('.rv-live .rv-plot')];"
                    " return p.length >= 10 && p.every((d) => d.querySelector('.main-svg')); }")
     for name in config:  # 64 is the end of "Hidden size n", 3 the end of "Layers (stacked)"
+        run = page.evaluate("() => window.__rnnvizLive.tr_live.run")
         slider(page, SLIDERS[name]).focus()
         slider(page, SLIDERS[name]).press("End")
-        wait_for(page, "() => { const d = {}; document.querySelectorAll('.rv-live .rv-chart').forEach((c) => {"
-                       " d[c.dataset.chart] = c.querySelector('.rv-plot'); }); try { return (%s)(d); }"
-                       " catch (e) { return false; } }" % READY[name])
+        wait_for(page, f"() => window.__rnnvizLive.tr_live.run !== {run!r}")  # the view of the new network
     page.wait_for_timeout(1000)
     open_live(page, url, None, navigate=False)
 
@@ -138,6 +133,7 @@ def main() -> int:
         warm.context.close()
         for name in args.configs:
             rows.append((name, run_config(browser, server.url, CONFIGS[name], args.seconds)))
+            print(name, {k: round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
         browser.close()
     where = "the training page" if TARGET == "page" else "the live view alone"
     print(f"\n{where}, {args.seconds:.0f} s of play at {FPS} frames/s, {SPF} updates/frame "

@@ -114,6 +114,7 @@ function applyFull(st, frame) {
   for (const name of Object.keys(st.models)) pendingOf(st, name).react = true;
   st.notes = frame.notes || {};
   st.run = frame.run;
+  st.stats.run = frame.run;
   st.step = frame.step;
 }
 
