@@ -17,7 +17,8 @@ frames), then presses Pause, +1 and Reset.  It prints:
   (within 75 ms of its previous firing) -- how free the page's main thread stays;
 - Pause / +1 / Reset: ms from the press to the last counter change (Pause; 0 = nothing drawn after the press)
   or to the counter showing the new update (+1, Reset);
-- kB/frame: websocket bytes received while playing per server frame (updates done / updates per frame).
+- server: live frames the server sent per second (websocket messages carrying the live view);
+- kB/frame: websocket bytes received while playing per live frame; (view): of which the live view's message.
 
 The machine is shared: figures vary with its load; run it when it is otherwise idle.
 """
@@ -44,6 +45,7 @@ BUTTONS = {"page": {name: f".st-key-{key} button" for name, key in
            "app": {name: f".st-key-{key} button" for name, key in
                    (("Play", "play"), ("Pause", "pause"), ("+1", "step"), ("Reset", "reset"))}}
 TARGET = "page"
+LIVE_KEYS = {"page": b"tr_live", "app": b"-live"}  # in the websocket message that carries a live frame
 
 
 def press(page, name: str) -> float:
@@ -80,18 +82,21 @@ def wait_for(page, predicate, timeout_s: float = 120.0) -> None:
 
 def run_config(browser, url: str, config: dict, seconds: float) -> dict:
     page = new_app_page(browser)
-    received = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(len(p))))
+    received = []  # (bytes, carries the live view's frame)
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: received.append(
+        (len(p), isinstance(p, bytes) and LIVE_KEYS[TARGET] in p))))
     try:
         open_config(page, url, config)
         page.wait_for_timeout(500)
         page.evaluate(SAMPLER_JS)  # a fresh sampler: only the play is measured
-        bytes0 = sum(received)
+        seen0 = len(received)
         start_step = counter(page)
         t_play = press(page, "Play")
         page.wait_for_timeout(seconds * 1000)
         s = page.evaluate("() => window.__rvSampler")
-        play_bytes = sum(received) - bytes0
+        playing = received[seen0:]
+        live_msgs = [n for n, live in playing if live]
+        play_bytes = sum(n for n, _ in playing)
         t_pause = press(page, "Pause")
         page.wait_for_timeout(2000)
         after = changes_after(page, t_pause)
@@ -105,11 +110,13 @@ def run_config(browser, url: str, config: dict, seconds: float) -> dict:
         wait_for(page, f"() => window.__rvSampler.counter.some(c => c[0] > {t_reset} && c[1] === 0)")
         reset_ms = next(c[0] for c in changes_after(page, t_reset) if c[1] == 0) - t_reset
         elapsed_ms = s["counter"][-1][0] - t_play if s["counter"] else seconds * 1000
-        server_frames = max(1, (steps - start_step) / SPF)
+        server_frames = max(1, len(live_msgs))
         return {"visible": s["allVisible"] / max(1, s["samples"]), "removed": len(s["removed"]),
                 "fps": len(drawn) / (elapsed_ms / 1000), "timer": min(1.0, s["onTime"] / (seconds * 1000 / 50)),
                 "pause_ms": pause_ms, "frames_after_pause": len(after), "step_ms": step_ms, "reset_ms": reset_ms,
-                "kb_frame": play_bytes / server_frames / 1000, "updates": steps - start_step}
+                "kb_frame": play_bytes / server_frames / 1000,
+                "kb_view": sum(live_msgs) / server_frames / 1000, "server_fps": len(live_msgs) / seconds,
+                "updates": steps - start_step, "hidden": s["hiddenWhat"]}
     finally:
         page.context.close()
 
@@ -133,18 +140,18 @@ def main() -> int:
         warm.context.close()
         for name in args.configs:
             rows.append((name, run_config(browser, server.url, CONFIGS[name], args.seconds)))
-            print(name, {k: round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
+            print(name, rows[-1][1], flush=True)
         browser.close()
     where = "the training page" if TARGET == "page" else "the live view alone"
     print(f"\n{where}, {args.seconds:.0f} s of play at {FPS} frames/s, {SPF} updates/frame "
           "(headless Chromium, software rendering)")
-    head = f"{'config':<10}{'visible':>9}{'removed':>9}{'frames/s':>10}{'of set':>8}{'timer':>7}" \
-           f"{'Pause ms':>10}{'(frames)':>9}{'+1 ms':>8}{'Reset ms':>10}{'kB/frame':>10}"
+    head = f"{'config':<10}{'visible':>9}{'removed':>9}{'frames/s':>10}{'of set':>8}{'server':>8}{'timer':>7}" \
+           f"{'Pause ms':>10}{'(frames)':>9}{'+1 ms':>8}{'Reset ms':>10}{'kB/frame':>10}{'(view)':>8}"
     print(head)
     for name, r in rows:
         print(f"{name:<10}{r['visible']:>9.1%}{r['removed']:>9d}{r['fps']:>10.2f}{r['fps'] / FPS:>8.0%}"
-              f"{r['timer']:>7.0%}{r['pause_ms']:>10.0f}{r['frames_after_pause']:>9d}{r['step_ms']:>8.0f}"
-              f"{r['reset_ms']:>10.0f}{r['kb_frame']:>10.1f}")
+              f"{r['server_fps']:>8.2f}{r['timer']:>7.0%}{r['pause_ms']:>10.0f}{r['frames_after_pause']:>9d}"
+              f"{r['step_ms']:>8.0f}{r['reset_ms']:>10.0f}{r['kb_frame']:>10.1f}{r['kb_view']:>8.1f}")
     return 0
 
 

@@ -23,7 +23,8 @@ SAMPLER_JS = """
 () => {
   const S = window.__rvSampler = { samples: 0, hidden: 0, hiddenWhat: {}, allVisible: 0, removed: [],
                                    counter: [], mismatch: [], fires: 0, started: performance.now(), clicks: [] };
-  const CHART = ".rv-live, .rv-plot, .plot-container";
+  // The live views' charts only (the page's other Plotly charts are Streamlit's own, re-created by design).
+  const CHART = ".rv-live, .rv-live .rv-plot, .rv-live .plot-container, .rv-figure, .rv-figure .plot-container";
   new MutationObserver((records) => {
     for (const r of records) for (const n of r.removedNodes) {
       if (n.nodeType === 1 && (n.matches(CHART) || n.querySelector(CHART))) S.removed.push(n.className || n.tagName);
