@@ -2,7 +2,10 @@
 #   docker build -t rnnviz .
 #   docker run --rm -p 8501:8501 rnnviz          # then open http://localhost:8501
 # Optional PyTorch bridge page with real torch: docker build --build-arg WITH_TORCH=1 -t rnnviz .
-FROM python:3.11-slim
+# Base image pinned by digest: the multi-arch index of python:3.11.16-slim-trixie (= python:3.11-slim
+# when recorded, 2026-08-18).  A tag can move; a digest cannot.  To update: `docker buildx imagetools
+# inspect python:3.11-slim` and copy the index digest here.
+FROM python:3.11.16-slim-trixie@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -20,22 +23,23 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so code changes don't reinstall them.
-COPY requirements.txt requirements-torch.txt ./
-RUN pip install -r requirements.txt
+# Dependencies first, so code changes don't reinstall them.  requirements.lock pins every package
+# (including transitive ones) to one version and sha256: a changed or substituted file is refused.
+COPY requirements.lock requirements-torch.txt ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 ARG WITH_TORCH=0
 RUN if [ "$WITH_TORCH" = "1" ]; then pip install -r requirements-torch.txt; fi
 
-COPY . .
-
-# The app writes nothing to disk (all state lives in the URL / the session): run unprivileged.
+# The app writes nothing to disk (all state lives in the URL / the session): run unprivileged, with
+# the code owned by root so the app user cannot modify it.
 RUN useradd --create-home --uid 10001 rnnviz
-USER rnnviz
+COPY . .
+USER 10001:10001
 
 EXPOSE 8501
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD curl --fail http://localhost:8501/_stcore/health || exit 1
 
-# .streamlit/config.toml (copied above) holds the public-demo settings; no file watcher in a container.
-ENTRYPOINT ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0", "--server.fileWatcherType=none"]
+# .streamlit/config.toml (copied above) holds the public-demo settings, fileWatcherType = "none" included.
+ENTRYPOINT ["streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]

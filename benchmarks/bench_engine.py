@@ -20,6 +20,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from rnnviz._memory import keep_freed_memory  # noqa: E402
 from rnnviz.engine import RNNParams, backward, forward  # noqa: E402
 
 CONFIGS = [  # (B, T, d, n), label
@@ -94,12 +95,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
+    # Reuse freed array buffers instead of page-faulting them in again every pass (opt-in, this
+    # benchmark process only; see rnnviz/_memory.py).
+    tuned = keep_freed_memory()
     try:
         import torch  # noqa: F401
         reference, ref_case = "torch nn.RNN (CPU, float64, 1 thread)", torch_case
     except ImportError:
         reference, ref_case = "per-example Python loop (torch not installed)", loop_case
-    print(f"reference: {reference}; numpy {np.__version__}; forward+backward, best of {args.repeat}")
+    print(f"reference: {reference}; numpy {np.__version__}; forward+backward, best of {args.repeat}; "
+          f"glibc mallopt tuning {'on' if tuned else 'off'}")
     print(f"{'(B, T, d, n)':>20} {'engine ms':>10} {'ref ms':>10} {'ratio':>7}  config")
     for (B, T, d, n), label in CONFIGS:
         rng = np.random.default_rng(0)

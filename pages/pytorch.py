@@ -3,6 +3,8 @@
 import streamlit as st
 
 from rnnviz import stacking, torch_bridge, weights_io
+from rnnviz.text import excerpt
+from rnnviz.ui import messages as show
 from rnnviz.ui import session
 from rnnviz.ui.page import page
 from rnnviz.ui.session import Keys
@@ -14,10 +16,11 @@ def _on_upload() -> None:
         return
     state, messages = weights_io.load_weights(upload.getvalue(), upload.name, base=session.current_state())
     if state is None:
+        session.put(Keys.WARNINGS, [])  # an earlier upload's notes do not belong under this file's errors
         session.put(Keys.WEIGHTS_RESULT, (False, messages))
         return
     session.store_state(state, messages)  # the run that follows this callback shows the new network everywhere
-    session.put(Keys.WEIGHTS_RESULT, (True, [f"Loaded {upload.name}: n = {state.n}, d = {state.d}, "
+    session.put(Keys.WEIGHTS_RESULT, (True, [f"Loaded {excerpt(upload.name, 60)}: n = {state.n}, d = {state.d}, "
                                              f"k = {state.k}, T = {state.T}, {state.activation}."]))
 
 
@@ -30,10 +33,10 @@ result = session.pop(Keys.WEIGHTS_RESULT)
 if result is not None:
     ok, messages = result
     if ok:
-        st.success(messages[0], icon=":material/upload_file:")
+        show.success(messages[0], icon=":material/upload_file:")
     else:
         for message in messages:
-            st.error(message, icon=":material/error:")
+            show.error(message)
 
 layers = int(st.number_input(
     "Layers (nn.RNN num_layers)", 1, stacking.MAX_LAYERS, 1, 1, key="pytorch_layers",
@@ -51,18 +54,17 @@ with side:
     st.subheader("Same numbers in PyTorch?")
     if torch_bridge.torch_available():
         with st.spinner("Running nn.RNN…"):
-            diff = torch_bridge.compare_with_torch(state, layers)
-        st.metric("largest |PyTorch − rnnviz|", f"{diff:.1e}",
-                  help="Over every h_t of the top layer, h_T of every layer and every y_t, both in float64.")
-        if torch_bridge.overflows(state, layers):
-            st.info("This network overflows to infinity in float64 (relu with a spectral radius above 1 over a "
-                    "long sequence); PyTorch overflows at the same places, so those entries are compared as equal.",
-                    icon=":material/info:")
-        if diff < 1e-12:
-            st.success("Equal up to floating-point round-off: the code above is this network.",
-                       icon=":material/check_circle:")
+            check = torch_bridge.cross_check(state, layers)
+        st.metric("largest relative difference", f"{check.gap:.1e}",
+                  help="|PyTorch − rnnviz| over every h_t of the top layer, h_T of every layer and every y_t, both "
+                       "in float64, relative to the largest entry of that h_t or y_t (and at least 1).")
+        agrees, verdict, notes = torch_bridge.summary(check)
+        for note in notes:
+            show.info(note)
+        if agrees:
+            show.success(verdict)
         else:
-            st.warning("The outputs differ by more than round-off.", icon=":material/warning:")
+            show.warn(verdict)
     else:
         st.info("PyTorch is not installed here, so the code was not run. To check it yourself: "
                 "`pip install -r requirements-torch.txt` (a CPU build), then run the code.",

@@ -16,6 +16,7 @@ from rnnviz.live_payload import chain_payload
 from rnnviz.query import to_query
 from rnnviz.training import TrainingSession, backward_sweep_layer
 from rnnviz.training import simulator_state as make_simulator_state
+from rnnviz.ui import messages as show
 from rnnviz.ui import training_controls as controls
 from rnnviz.ui.live_chain import chain_view
 from rnnviz.ui.page import numbers, page
@@ -64,7 +65,7 @@ def simulator_section(session: TrainingSession) -> None:
     st.subheader("Open these weights in the simulator")
     state, reason = make_simulator_state(session.trainer)
     if state is None:
-        st.warning(f"These weights cannot go to the simulator: {reason}", icon=":material/warning:")
+        show.warn(f"These weights cannot go to the simulator: {reason}")
         return
     try:
         st.page_link(CELL_PAGE, label="Open these weights in the cell step-through", icon=":material/open_in_new:",
@@ -85,7 +86,7 @@ if settings is None:
 session = controls.get_session(settings)
 if session is None:
     st.stop()
-st.info(session.trainer.task.description, icon=":material/task:")
+show.info(session.trainer.task.description, icon=":material/task:")
 controls.transport(session)
 controls.layer_picker(session)
 

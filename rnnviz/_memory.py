@@ -5,6 +5,11 @@ each forward/backward pass page-faults its ~MBs of arrays in again: about a thir
 engine's time at the lesson's PyTorch size (measured with benchmarks/bench_engine.py).
 Raising the mmap and trim thresholds lets those buffers be reused from the heap.  Applies
 only on glibc (Linux); elsewhere, or with RNNVIZ_NO_MALLOPT=1, it does nothing.
+
+Opt-in only: call `keep_freed_memory()` from a benchmark process that gains from it
+(benchmarks/bench_engine.py).  Never from the package import or the Streamlit server: the
+raised trim threshold keeps up to 128 MB of freed heap per process, so a server that trained a
+few large networks would never give that memory back to the system (issue 15).
 """
 
 import ctypes

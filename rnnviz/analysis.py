@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine import RNNParams, Trace, _activation_slope, forward
+from rnnviz.engine import RNNParams, Trace, activation_slope, forward
 
 # |h| above this counts as saturated: tanh' = 1 - h^2 < 0.1 there, so gradients barely pass.
 SATURATION_THRESHOLD = 0.95
@@ -35,7 +35,14 @@ def eigenvalues(W) -> np.ndarray:
 
 
 def spectral_radius(W) -> float:
-    """max |lambda_i(W)|: above 1 the linearised recurrence h -> W_h h grows, below 1 it decays."""
+    """max |lambda_i(W)|: above 1 the linearised recurrence h -> W_h h grows, below 1 it decays.
+
+    Raises ValueError for a matrix that is not square, empty or not finite."""
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
+        raise ValueError(f"spectral radius needs a square matrix, got shape {W.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("spectral radius needs finite values")
     return float(np.abs(eigenvalues(W)).max())
 
 
@@ -207,7 +214,7 @@ def _linearised_ripple(params: RNNParams, trace: Trace, t: int, e: np.ndarray, e
     """eps * ||dh_s/dx_t e|| for s = 0..T, propagating v_s = f'(a_s) * (W_h v_{s-1})."""
     T = trace.pre.shape[0]
     out = np.zeros(T + 1)
-    slopes = _activation_slope(trace.activation, trace.pre, trace.h[1:])
+    slopes = activation_slope(trace.activation, trace.pre, trace.h[1:])
     v = slopes[t - 1] * (params.W_x @ e)
     out[t] = np.linalg.norm(v)
     for s in range(t + 1, T + 1):
@@ -253,7 +260,7 @@ def jacobian_norms(params: RNNParams, trace: Trace, t_end: int | None = None, no
     t_end = T if t_end is None else t_end
     if not 0 <= t_end <= T:
         raise ValueError(f"t_end={t_end} is outside 0..{T}")
-    slopes = _activation_slope(trace.activation, trace.pre, trace.h[1:])
+    slopes = activation_slope(trace.activation, trace.pre, trace.h[1:])
     out = np.full(T + 1, np.nan)
     M = np.eye(params.n)
     out[t_end] = np.linalg.norm(M, NORMS[norm])

@@ -208,7 +208,7 @@ def _activate(activation: str, a: np.ndarray, out: np.ndarray) -> None:
         np.maximum(a, 0.0, out=out)
 
 
-def _activation_slope(activation: str, a: np.ndarray, h: np.ndarray) -> np.ndarray:
+def activation_slope(activation: str, a: np.ndarray, h: np.ndarray) -> np.ndarray:
     """f'(a_t) for all steps at once: tanh' = 1 - h², relu' = [a > 0] (0 at the kink, as PyTorch)."""
     if activation == "tanh":
         slope = np.square(h)
@@ -333,7 +333,7 @@ def _backward_layer(p: RNNParams, tr: Trace, dy=None, dh=None) -> Grads:
         else:
             dh_total[1:] += dh_tm
     # dL/da_t = dL/dh_t * f'(a_t); the slopes are computed for all steps at once, in place.
-    dpre = _activation_slope(p.activation, pres, hs[1:])  # (T, B, n)
+    dpre = activation_slope(p.activation, pres, hs[1:])  # (T, B, n)
     W_h = p.W_h
     dhnext = np.zeros((B, n), p.dtype)  # what h_t receives from step t+1 (through W_h)
     for t in range(T - 1, -1, -1):

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 import numpy as np
 
 from rnnviz import analysis
 from rnnviz.engine import RNNParams
-from rnnviz.query import NUMBER_PATTERN as _NUMBER
+from rnnviz.query import NUMBER_PATTERN
 from rnnviz.state import LIMITS, SimState, default_state, lesson_inputs, resized
-from rnnviz.state import UNSAFE_CHARS as _SAFE
+from rnnviz.text import excerpt
 
 __all__ = [
     "INPUT_KINDS",
@@ -41,9 +42,7 @@ __all__ = [
     "orthogonal_matrix",
     "parse_inputs",
     "random_matrix",
-    "resize_state",
     "scale_to_spectral_radius",
-    "spectral_radius",
     "zeros",
 ]
 
@@ -90,18 +89,9 @@ def orthogonal_matrix(n: int, seed=0) -> np.ndarray:
     return q * signs
 
 
-def spectral_radius(W) -> float:
-    """The largest |eigenvalue| of a square matrix."""
-    W = np.asarray(W, dtype=np.float64)
-    if W.ndim != 2 or W.shape[0] != W.shape[1] or W.shape[0] == 0:
-        raise ValueError(f"spectral radius needs a square matrix, got shape {W.shape}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("spectral radius needs finite values")
-    return analysis.spectral_radius(W)
-
 
 def scale_to_spectral_radius(W, rho: float, name: str = "W_h") -> tuple[np.ndarray, str | None]:
-    """(W * rho / spectral_radius(W), None), or (a copy of W, warning) when that is impossible.
+    """(W * rho / analysis.spectral_radius(W), None), or (a copy of W, warning) when that is impossible.
 
     Impossible: W's spectral radius is (numerically) 0 — the zero matrix, or a nilpotent
     one such as a strictly triangular matrix — or the result would have a value larger
@@ -111,7 +101,7 @@ def scale_to_spectral_radius(W, rho: float, name: str = "W_h") -> tuple[np.ndarr
     if not math.isfinite(rho) or rho < 0:
         raise ValueError(f"rho must be a finite number >= 0, got {rho}")
     W = np.array(W, dtype=np.float64)
-    current = spectral_radius(W)
+    current = analysis.spectral_radius(W)
     scale = np.max(np.abs(W)) if W.size else 0.0
     if current <= 1e-12 * max(scale, 1e-300) or current == 0.0:
         return W, (f"{name}: its spectral radius is 0 (all zeros, or nilpotent), so it cannot be scaled "
@@ -192,22 +182,81 @@ def make_inputs(kind: str, T: int, d: int, seed=0, **options) -> np.ndarray:
 
 _MAX_INPUT_BYTES = 200_000
 _SPLIT = re.compile(r"[,;\s]+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # line numbers as an editor counts them
+_NON_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+_QUOTES = "\"'`"
 
 
 def parse_inputs(text, d: int) -> tuple[np.ndarray | None, list[str]]:
     """Inputs from pasted or uploaded CSV text: (x of shape (T, d), warnings), or (None, warnings).  Never raises.
 
-    One step per line; numbers split by commas, semicolons or whitespace; blank lines and
-    lines starting with '#' skipped; a first line that is not all numbers is a header and
-    skipped.  A single line of numbers with d=1 is read as T steps.  Rejected (None and a
-    message): more than 200 kB, more than LIMITS.T steps, a word or non-finite number in a
-    data line, a number with |value| > LIMITS.max_abs, lines of different lengths.  Lines
-    of a different width than d are cut or zero-padded to d, with a warning.
+    One step per line; numbers split by commas, semicolons or whitespace; blank lines skipped.
+    Lines starting with '#' are comments: skipped, with a warning that names them.  The first
+    line is a header (skipped, with a warning that shows it) only when every token in it is a
+    column name: it begins with a letter or '_' (quotes around it allowed), is not nan/inf/infinity
+    and holds no control character.  Anything else in the first line is data, so a mistyped first
+    value (``nan``, ``１``, ``1e5x``, ``1\\x00``) is an error with its line number, never a dropped row.
+    A single line of numbers with d=1 is read as T steps.  Rejected (None and a message): more than
+    200 kB, more than LIMITS.T steps, a word or non-finite number in a data line, a number with
+    |value| > LIMITS.max_abs, lines of different lengths.  Lines of a different width than d are cut
+    or zero-padded to d, with a warning.  Messages are plain text (shown escaped by the page); the
+    user's text in them is one line and shortened (:func:`rnnviz.text.excerpt`).
     """
     try:
         return _parse_inputs(text, d)
     except Exception as exc:  # a safety net: never raise
         return None, [f"x: the data could not be read ({type(exc).__name__})."]
+
+
+def _is_column_name(token: str) -> bool:
+    word = token.strip(_QUOTES)
+    return (bool(word) and (word[0].isalpha() or word[0] == "_") and not _NON_FINITE.fullmatch(word)
+            and not any(unicodedata.category(c).startswith("C") for c in word))
+
+
+def _not_a_number(number: int, token: str, tokens: list[str], first: bool) -> str:
+    names = [tok for tok in tokens if _is_column_name(tok)] if first else []
+    if names:  # a first line that mixes column names with something else
+        other = next(tok for tok in tokens if not _is_column_name(tok))
+        return (f"x: line {number} is neither a header nor data: '{excerpt(names[0], 20)}' is a column name but "
+                f"'{excerpt(other, 20)}' is not (a header holds only names that begin with a letter, a data line "
+                "only numbers); it was not read.")
+    if NUMBER_PATTERN.fullmatch(token):
+        return (f"x: line {number} has a number {len(token):,} characters long, more than the limit of "
+                f"{LIMITS.max_token}; it was not read.")
+    if _NON_FINITE.fullmatch(token):
+        why = "which is not a finite number"
+    elif any(unicodedata.category(c) == "Nd" and not c.isascii() for c in token):
+        why = "which is not a number (write the digits 0-9)"
+    elif any(unicodedata.category(c).startswith("C") for c in token):
+        why = "which is not a number (it holds a control character)"
+    else:
+        why = "which is not a number"
+    return f"x: line {number} has '{excerpt(token, 20)}', {why}; it was not read."
+
+
+def _content_lines(text: str) -> tuple[list[tuple[int, str, list[str]]], list[int]]:
+    """(line number, line, tokens) of every line that is not blank or a comment, and the comments' line numbers."""
+    lines, comments = [], []
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        line = line.strip().lstrip("\ufeff").strip()
+        if line.startswith("#"):
+            comments.append(number)
+        elif line:
+            lines.append((number, line, [tok for tok in _SPLIT.split(line) if tok]))
+    return lines, comments
+
+
+def _skipped_warnings(comments: list[int], header: tuple[int, str] | None) -> list[str]:
+    warnings = []
+    if comments:
+        shown = ", ".join(str(n) for n in comments[:5]) + (", …" if len(comments) > 5 else "")
+        lines = "line" if len(comments) == 1 else f"{len(comments)} lines"
+        warnings.append(f"x: skipped {lines} starting with # as comments ({shown}).")
+    if header is not None:
+        warnings.append(f"x: line {header[0]} was read as a header (column names) and skipped: "
+                        f"“{excerpt(header[1], 60)}”.")
+    return warnings
 
 
 def _parse_inputs(text, d) -> tuple[np.ndarray | None, list[str]]:
@@ -222,34 +271,30 @@ def _parse_inputs(text, d) -> tuple[np.ndarray | None, list[str]]:
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or not 1 <= d <= LIMITS.d:
         return None, [f"x: the input size d must be a whole number from 1 to {LIMITS.d}."]
     d = int(d)
-    lines = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip().lstrip("\ufeff")
-        if line and not line.startswith("#"):
-            lines.append((number, [tok for tok in _SPLIT.split(line) if tok]))
-    if lines and not all(_NUMBER.fullmatch(tok) for tok in lines[0][1]):
-        lines = lines[1:]  # a header row
+    lines, comments = _content_lines(text)
+    header = None
+    if lines and all(_is_column_name(tok) for tok in lines[0][2]):
+        header = lines.pop(0)[:2]
+    warnings = _skipped_warnings(comments, header)
     if not lines:
-        return None, ["x: no numbers found; write one step per line, numbers separated by commas."]
+        return None, warnings + ["x: no numbers found; write one step per line, numbers separated by commas."]
     if len(lines) > LIMITS.T:
         return None, [f"x: the data has {len(lines)} steps, more than the limit of {LIMITS.T}; it was not read."]
-    width = len(lines[0][1])
+    width = len(lines[0][2])
     rows = []
-    for number, tokens in lines:
+    for index, (number, _, tokens) in enumerate(lines):
         if len(tokens) != width:
             return None, [f"x: line {number} has {len(tokens)} numbers but the first data line has {width}; "
                           "it was not read."]
         for tok in tokens:
-            if not _NUMBER.fullmatch(tok) or len(tok) > LIMITS.max_token:
-                shown = _SAFE.sub("?", tok[:20])
-                return None, [f"x: line {number} has '{shown}', which is not a number; it was not read."]
+            if not NUMBER_PATTERN.fullmatch(tok) or len(tok) > LIMITS.max_token:
+                return None, [_not_a_number(number, tok, tokens, first=index == 0 and header is None)]
         row = [float(tok) for tok in tokens]
         if not all(math.isfinite(v) and abs(v) <= LIMITS.max_abs for v in row):
             return None, [f"x: line {number} has a number outside -{LIMITS.max_abs:g} to {LIMITS.max_abs:g}; "
                           "it was not read."]
         rows.append(row)
     x = np.array(rows, dtype=np.float64)
-    warnings = []
     if x.shape[0] == 1 and d == 1 and width > 1:
         x = x.T
         if x.shape[0] > LIMITS.T:
@@ -266,17 +311,6 @@ def _parse_inputs(text, d) -> tuple[np.ndarray | None, list[str]]:
 
 
 # --------------------------------------------------------------------------- resizing and presets
-
-def resize_state(state: SimState, n: int | None = None, d: int | None = None, k: int | None = None,
-                 T: int | None = None, seed: int = 0) -> SimState:
-    """``state`` with new sizes, keeping the top-left block of every array.
-
-    New weight entries: seeded N(0, (0.5/sqrt(fan_in))²) values (``np.random.default_rng([seed, i])``,
-    i fixed per array); new bias, h0 and input entries: zeros.  k from 0 to > 0 creates a seeded
-    W_y and zero b_y; k = 0 removes the output layer; t is clipped to the new T.
-    Raises ValueError for sizes outside ``LIMITS``.
-    """
-    return resized(state, n=n, d=d, k=k, T=T, seed=seed)
 
 
 def _positive_matrix(n, rng) -> np.ndarray:
@@ -297,7 +331,7 @@ def make_preset(name: str, n: int | None = None, d: int | None = None, k: int | 
         state = default_state()
         if (n, d, k, T) == (None, None, None, None):
             return state
-        return resize_state(state, n, d, k, T, seed)
+        return resized(state, n, d, k, T, seed)
     n = _PRESET_N if n is None else int(n)
     d = _PRESET_D if d is None else int(d)
     k = 0 if k is None else int(k)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from rnnviz.analysis import spectral_radius
-from rnnviz.engine import ACTIVATIONS, RNNParams, _activation_slope, backward, forward
+from rnnviz.engine import ACTIVATIONS, RNNParams, activation_slope, backward, forward
 from rnnviz.losses import accuracy, loss_and_grad, softmax
 from rnnviz.optim import Adagrad, clip_by_global_norm, clip_by_value, clip_scale, global_norm, make_optimizer
 from rnnviz.pacing import update_cost
@@ -579,7 +579,7 @@ def _sweep_frames(p: RNNParams, tr, dh: np.ndarray, above: np.ndarray) -> list[S
     """One layer's frames t = T..0: dh (T+1, n) the engine's dL/dh_t, above (T, n) what reaches h_t directly."""
     T, n = tr.pre.shape
     from_output = np.vstack([np.zeros((1, n), p.dtype), above])  # (T+1, n)
-    slopes = _activation_slope(p.activation, tr.pre, tr.h[1:])  # (T, n) f'(a_t), the engine's own
+    slopes = activation_slope(p.activation, tr.pre, tr.h[1:])  # (T, n) f'(a_t), the engine's own
     frames = []
     for t in range(T, -1, -1):
         slope = slopes[t - 1] if t >= 1 else None
@@ -693,6 +693,7 @@ class TrainingSession:
     settings: dict
     steps_per_frame: int = 5
     playing: bool = False
+    released: bool = False  # set by release(): the trainer is gone, build again from ``settings``
     _replay: EvenlyThinned = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -726,6 +727,14 @@ class TrainingSession:
             self._replay.replace_items(_without_grads)
         for snap in snaps:
             self._replay.append(snap.step, snap)
+
+    def release(self) -> None:
+        """Give the memory back (an idle run, ``rnnviz.idle``): drop the trainer and the recorded updates.
+        ``settings`` stay, so the same run can be built again (training is deterministic)."""
+        self.trainer = None
+        self._replay = EvenlyThinned(MAX_RECORDED)
+        self.playing = False
+        self.released = True
 
     def reset(self) -> None:
         """Back to step 0: the same initial weights (same seed), no recorded snapshots, paused."""

@@ -10,6 +10,7 @@ import math
 from typing import NamedTuple
 
 from rnnviz import tasks as task_lib
+from rnnviz.text import excerpt
 from rnnviz.training import TrainingSession, loss_grads
 
 LR_CHOICES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -39,9 +40,10 @@ def parse_learning_rate(typed: str, slider: float) -> LearningRate:
     try:
         value = float(typed)
     except ValueError:
-        return LearningRate(slider, f"Learning rate: '{typed[:30]}' is not a number; using the slider's {slider:g}.")
+        return LearningRate(slider, f"Learning rate: '{excerpt(typed, 30)}' is not a number; "
+                                    f"using the slider's {slider:g}.")
     if not math.isfinite(value) or value <= 0 or value > MAX_LR:
-        return LearningRate(slider, f"Learning rate: {typed[:30]} is outside (0, {MAX_LR:g}]; "
+        return LearningRate(slider, f"Learning rate: {excerpt(typed, 30)} is outside (0, {MAX_LR:g}]; "
                                     f"using the slider's {slider:g}.")
     if value > 1:
         return LearningRate(value, warning=f"Learning rate {value:g} is very large: expect the run to diverge "

@@ -47,13 +47,16 @@ import numpy as np
 from rnnviz.engine import ACTIVATIONS, RNNParams, to_torch_state_dict
 from rnnviz.stacking import MAX_LAYERS, stacked_network
 from rnnviz.state import LIMITS, SimState, validate_state
+from rnnviz.text import excerpt
 
 FORMAT = "rnnviz-weights"
 VERSION = 1
 MAX_BYTES = 1_000_000  # uploads above this are refused (the app's server cap is 1 MB too)
 _MAX_NPZ_MEMBERS = 64
 _MAX_NPZ_UNPACKED = 8_000_000  # bytes of arrays an npz may unpack to (the largest valid state is ~0.2 MB)
-_LAYER_KEY = re.compile(r"(weight|bias)_(ih|hh)_l(\d+)")
+# A layer index of at most 3 digits without leading zeros: anything else is an unknown key, not a crash in int().
+_LAYER_KEY = re.compile(r"(weight|bias)_(ih|hh)_l(0|[1-9][0-9]{0,2})")
+_MAX_INT_DIGITS = 300  # a JSON integer longer than this is beyond float64 (and int() of it is slow)
 _LINEAR = ("linear.weight", "linear.bias")
 _EXTRA = ("x", "h0", "activation")
 
@@ -104,24 +107,72 @@ def _shape_text(shape) -> str:
     return str(tuple(int(s) for s in shape))
 
 
+class _OutOfRange:
+    """A JSON number beyond float64 (``1e400``, a 4,000-digit integer), kept as the file wrote it."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _json_int(text: str):
+    return _OutOfRange(text) if len(text) > _MAX_INT_DIGITS else int(text)
+
+
+def _json_float(text: str):
+    value = float(text)
+    return value if np.isfinite(value) else _OutOfRange(text)
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object; a key given twice is refused (json.loads would silently keep the last value)."""
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _Refused(f"the key \"{excerpt(key, 40)}\" appears twice in one object; each name may appear "
+                           "only once (which of the values was meant?)")
+        obj[key] = value
+    return obj
+
+
+def _describe(value, limit: int = 20) -> str:
+    """A JSON value as the file wrote it, one short line, for a message."""
+    if isinstance(value, _OutOfRange):
+        return excerpt(value.text, limit)
+    try:
+        return excerpt(json.dumps(value, default=str), limit)
+    except (TypeError, ValueError, RecursionError):
+        return type(value).__name__
+
+
 def _nested_numbers(name: str, value, depth: int = 0) -> np.ndarray:
-    """Nested JSON lists of numbers -> float64 array; refuses strings, bools, null, ragged lists."""
+    """Nested JSON lists of numbers -> float64 array; refuses strings, bools, null, ragged lists, huge numbers."""
+    label = excerpt(name, 40)
+
     def check(v, level):
+        if isinstance(v, _OutOfRange):
+            raise _Refused(f"{label}: the number {excerpt(v.text, 24)} is too large (the limit is "
+                           f"{LIMITS.max_abs:g})")
         if isinstance(v, bool) or v is None or isinstance(v, (str, dict)):
-            raise _Refused(f"{name}: expected numbers, found {json.dumps(v)[:20]}")
+            raise _Refused(f"{label}: expected numbers, found {_describe(v)}")
         if isinstance(v, list):
             if level >= 2:
-                raise _Refused(f"{name}: nested more than 2 levels deep (expected a vector or a matrix)")
+                raise _Refused(f"{label}: nested more than 2 levels deep (expected a vector or a matrix)")
             for item in v:
                 check(item, level + 1)
         elif not isinstance(v, (int, float)):
-            raise _Refused(f"{name}: expected numbers, found {type(v).__name__}")
+            raise _Refused(f"{label}: expected numbers, found {type(v).__name__}")
+        elif isinstance(v, int) and abs(v) > LIMITS.max_abs:  # also ints beyond float64, which np.array refuses
+            raise _Refused(f"{label}: the number {excerpt(str(v), 24)} is too large (the limit is "
+                           f"{LIMITS.max_abs:g})")
 
     check(value, depth)
     try:
         arr = np.array(value, dtype=np.float64)
-    except (ValueError, OverflowError):
-        raise _Refused(f"{name}: the rows have different lengths (a matrix needs equal rows)") from None
+    except ValueError:
+        raise _Refused(f"{label}: the rows have different lengths (a matrix needs equal rows)") from None
     return arr
 
 
@@ -154,7 +205,7 @@ def _check_size(word: str, value: int, limit: int, name: str) -> None:
 def _build(arrays: dict[str, np.ndarray], activation, notes: list[str]) -> Loaded:
     """Validated layers from PyTorch-named arrays (plus optional x / h0)."""
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
-        raise _Refused(f"activation: {json.dumps(activation)[:20] if not isinstance(activation, np.ndarray) else '?'}"
+        raise _Refused(f"activation: {_describe(activation) if not isinstance(activation, np.ndarray) else '?'}"
                        f" is not one of {', '.join(ACTIVATIONS)}")
     sd, unknown = {}, []
     for name, arr in arrays.items():
@@ -164,7 +215,7 @@ def _build(arrays: dict[str, np.ndarray], activation, notes: list[str]) -> Loade
         else:
             unknown.append(name)
     if unknown:
-        shown = ", ".join(unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        shown = ", ".join(excerpt(name, 40) for name in unknown[:5]) + (" …" if len(unknown) > 5 else "")
         notes.append(f"Ignored unknown entries: {shown}.")
     indices = sorted({int(_LAYER_KEY.fullmatch(k).group(3)) for k in sd if _LAYER_KEY.fullmatch(k)})
     if not indices:
@@ -235,7 +286,7 @@ def _parse_json(data: bytes) -> Loaded:
     except UnicodeDecodeError:
         raise _Refused("not JSON: the file is not UTF-8 text") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_int=_json_int, parse_float=_json_float)
     except json.JSONDecodeError as exc:
         raise _Refused(f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
@@ -247,16 +298,16 @@ def _parse_json(data: bytes) -> Loaded:
         raise _Refused(f"missing key{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
                        f"(see the schema: format, version, activation, state_dict)")
     if doc["format"] != FORMAT:
-        raise _Refused(f"format is {json.dumps(doc['format'])[:40]}, expected \"{FORMAT}\"")
+        raise _Refused(f"format is {_describe(doc['format'], 40)}, expected \"{FORMAT}\"")
     if doc["version"] != VERSION or isinstance(doc["version"], bool):
-        raise _Refused(f"version {json.dumps(doc['version'])[:20]} is not supported (this app reads version {VERSION})")
+        raise _Refused(f"version {_describe(doc['version'])} is not supported (this app reads version {VERSION})")
     sd = doc["state_dict"]
     if not isinstance(sd, dict):
         raise _Refused("state_dict: expected an object of name: nested lists of numbers")
     notes = []
     unknown = sorted(set(doc) - {"format", "version", "activation", "state_dict", "x", "h0"})
     if unknown:
-        notes.append(f"Ignored unknown top-level keys: {', '.join(unknown[:5])}.")
+        notes.append(f"Ignored unknown top-level keys: {', '.join(excerpt(key, 40) for key in unknown[:5])}.")
     arrays = {}
     for name, value in list(sd.items()) + [(key, doc[key]) for key in ("x", "h0") if key in doc]:
         arrays[name] = _nested_numbers(name, value)
@@ -273,7 +324,7 @@ def _npz_member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
             else:
                 shape, _, dtype = np.lib.format.read_array_header_2_0(f)
         except Exception:
-            raise _Refused(f"{info.filename}: not a NumPy .npy array") from None
+            raise _Refused(f"{excerpt(info.filename, 40)}: not a NumPy .npy array") from None
     return shape, dtype
 
 
@@ -290,21 +341,23 @@ def _parse_npz(data: bytes) -> Loaded:
     headers = {}
     for info in infos:
         if not info.filename.endswith(".npy"):
-            raise _Refused(f"{info.filename}: not a .npy array (an .npz holds only .npy files)")
+            raise _Refused(f"{excerpt(info.filename, 40)}: not a .npy array (an .npz holds only .npy files)")
+        if info.filename[:-4] in headers:
+            raise _Refused(f"the archive holds {excerpt(info.filename, 40)} twice (which one was meant?)")
         shape, dtype = _npz_member_header(zf, info)
-        name = info.filename[:-4]
+        name = excerpt(info.filename[:-4], 40)  # for the messages
         if dtype.hasobject:
             raise _Refused(f"{name}: holds Python objects (a pickle); refused: only plain number arrays are loaded")
         if int(np.prod(shape)) > LIMITS.max_numbers:
             raise _Refused(f"{name}: {int(np.prod(shape))} numbers, more than the limit of {LIMITS.max_numbers}")
-        headers[name] = (shape, dtype)
+        headers[info.filename[:-4]] = (shape, dtype)
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             loaded = {name: npz[name] for name in npz.files}
     except ValueError as exc:
         if "pickle" in str(exc).lower():
             raise _Refused("holds Python objects (a pickle); refused: only plain number arrays are loaded") from None
-        raise _Refused(f"could not read the arrays ({exc})") from None
+        raise _Refused(f"could not read the arrays ({excerpt(exc, 120)})") from None
     activation = "tanh"
     notes = []
     act = loaded.pop("rnnviz.activation", loaded.pop("activation", None))
@@ -318,7 +371,7 @@ def _parse_npz(data: bytes) -> Loaded:
     for name, arr in loaded.items():
         key = name[len("rnnviz."):] if name.startswith("rnnviz.") else name
         if arr.dtype.kind not in "iuf":
-            raise _Refused(f"{name}: expected numbers, found an array of {arr.dtype}")
+            raise _Refused(f"{excerpt(name, 40)}: expected numbers, found an array of {arr.dtype}")
         arrays[key] = arr
     return _build(arrays, activation, notes)
 
@@ -337,9 +390,14 @@ def read_weights(data: bytes, filename: str = "") -> tuple[Loaded | None, list[s
             return _parse_npz(bytes(data)), []
         return _parse_json(bytes(data)), []
     except _Refused as refused:
-        return None, [f"{filename or 'the file'}: {refused}"]
+        return None, [f"{_file_label(filename)}: {refused}"]
     except Exception as exc:  # a safety net: importing must never raise
-        return None, [f"{filename or 'the file'}: could not be read ({type(exc).__name__})"]
+        return None, [f"{_file_label(filename)}: could not be read ({type(exc).__name__})"]
+
+
+def _file_label(filename) -> str:
+    """The uploaded file's name for a message: one line, shortened (plain text; the page escapes it)."""
+    return excerpt(filename, 60) if filename else "the file"
 
 
 def load_weights(data: bytes, filename: str = "", base: SimState | None = None) -> tuple[SimState | None, list[str]]:
@@ -369,4 +427,4 @@ def load_weights(data: bytes, filename: str = "", base: SimState | None = None) 
             T=None if loaded.x is None else loaded.x.shape[0])
         return state, notes + warnings
     except Exception as exc:  # a safety net
-        return None, [f"{filename or 'the file'}: could not be loaded ({type(exc).__name__})"]
+        return None, [f"{_file_label(filename)}: could not be loaded ({type(exc).__name__})"]

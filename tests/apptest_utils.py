@@ -144,8 +144,16 @@ def chain_h_text(spec: dict) -> dict[int, list[str]]:
     return out
 
 
+def shown(body: str) -> str:
+    """What a reader sees of a message's markdown body: backslash escapes resolved, invisible word joiners gone.
+
+    Messages show user-derived text escaped (rnnviz/ui/messages.py, rnnviz/text.py), so tests read them so.
+    """
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", body).replace("\u2060", "")
+
+
 def warnings_shown(at: AppTest) -> list[str]:
-    return [element.value for element in at.warning]
+    return [shown(element.value) for element in at.warning]
 
 
 def no_exception(at: AppTest) -> None:

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from rnnviz.query import QUERY_KEYS, from_query, to_query
 from rnnviz.state import LIMITS, SimState
 
-RUN_SECONDS = 15  # one page run; AppTest itself gives up (raises) after its timeout
+RUN_SECONDS = 60  # a "must not hang" guard for one page run (generous: CI machines are shared), not a timing measure
 MAX_FIELDS, MAX_CHARS = 1000, 512 * 1024  # streamlit.runtime.state.query_params limits (1.67)
 
 TOKENS = ["0", "1", "-1", "0.5", "-0.25", "2", "nan", "NaN", "inf", "-inf", "Infinity", "1e308", "-1e308",

@@ -24,7 +24,7 @@ from apptest_utils import (
 from rnnviz import presets
 from rnnviz.engine import forward
 from rnnviz.query import from_query, to_query
-from rnnviz.state import LIMITS, default_state
+from rnnviz.state import LIMITS, default_state, resized
 
 CHART_KEYS = {
     "pages/cell.py": {"cell_tanh"},
@@ -94,7 +94,7 @@ def test_every_page_at_the_largest_size_from_a_preset_and_sizes():
     no_exception(at)
     state = at.session_state["rnnviz_state"]
     assert (state.n, state.T) == (64, 500)
-    assert state == presets.resize_state(presets.make_preset("long memory"), n=64, T=500)
+    assert state == resized(presets.make_preset("long memory"), n=64, T=500)
     at.slider(key="rnnviz_t").set_value(250).run()
     state = state.replace(t=250)
     tr = engine(state)

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
-from apptest_utils import chart, decode, open_app
+from apptest_utils import chart, decode, open_app, shown
 
 from rnnviz.live_payload import LIVE_CHARTS
 from rnnviz.query import from_query, to_query
@@ -189,7 +189,7 @@ def test_absurd_learning_rate_is_a_message_not_an_exception(page, typed, words):
     at = page
     at.text_input(key="tr_lr_text").input(typed).run()
     assert not at.exception
-    assert any("Learning rate" in e.value and words in e.value for e in at.error)
+    assert any("Learning rate" in shown(e.value) and words in shown(e.value) for e in at.error)
     assert at.session_state["training_session"].trainer.lr == 0.01  # fell back to the slider
 
 
@@ -198,20 +198,20 @@ def test_bad_chars_text_is_a_message_and_chars_explains_the_simulator_limit(page
     at.selectbox(key="tr_task").select("chars").run()
     assert not at.exception
     assert len(live(at)["sample"]) == 200  # text sampled from the model, in the live view
-    assert any("cannot go to the simulator" in w.value and "d=" in w.value for w in at.warning)
+    assert any("cannot go to the simulator" in shown(w.value) and "d=" in shown(w.value) for w in at.warning)
     at.text_area(key="tr_text").input("a" * 60).run()
     assert not at.exception
-    assert any("Text:" in e.value and "2 distinct characters" in e.value for e in at.error)
+    assert any("Text:" in shown(e.value) and "2 distinct characters" in shown(e.value) for e in at.error)
     at.text_area(key="tr_text").input("ab").run()  # too short for T = 25
     assert not at.exception
-    assert any("cannot train" in e.value and "T+1" in e.value for e in at.error)
+    assert any("cannot train" in shown(e.value) and "T+1" in shown(e.value) for e in at.error)
 
 
 def test_bptt_window_too_long_is_explained(page):
     at = page
     at.number_input(key="tr_window").set_value(100).run()  # sine sequences have T = 40
     assert not at.exception
-    assert any("bptt_window" in e.value for e in at.error)
+    assert any("bptt_window" in shown(e.value) for e in at.error)
 
 
 def test_divergence_is_explained_and_keeps_the_last_finite_weights(page):
@@ -219,12 +219,12 @@ def test_divergence_is_explained_and_keeps_the_last_finite_weights(page):
     at.selectbox(key="tr_opt").select("sgd").run()
     at.toggle(key="tr_clip_on").set_value(False).run()
     at.text_input(key="tr_lr_text").input("50").run()
-    assert any("very large" in w.value for w in at.warning)
+    assert any("very large" in shown(w.value) for w in at.warning)
     play_until(at, lambda s: not s.playing)
     assert not at.exception
     session = at.session_state["training_session"]
     assert session.trainer.diverged and not session.playing
-    message = next(e.value for e in at.error if "diverged" in e.value)
+    message = next(shown(e.value) for e in at.error if "diverged" in shown(e.value))
     assert "last finite" in message and "lr=50" in message and "clipping is off" in message.lower()
     assert np.isfinite(session.trainer.params.W_h).all()
     assert at.button(key="tr_play").disabled and at.button(key="tr_step").disabled
@@ -271,7 +271,7 @@ def test_stacked_pages_run_with_every_view_and_default_to_the_top_layer(stacked_
     assert {"tr_fig_sweep", "tr_fig_replay"} <= set(keys) and set(live(at)["figures"]) == set(LIVE_CHARTS)
     assert at.button_group(key="tr_view_layer").value == L
     assert not at.error
-    assert any("simulator shows one layer" in w.value for w in at.warning)  # "open in simulator" explains L > 1
+    assert any("simulator shows one layer" in shown(w.value) for w in at.warning)  # "open in simulator" explains L > 1
     assert "top layer" in live_chart(at, "dh")["layout"]["title"]["text"]
     assert "top layer's ∂L/∂h" in live(at)["notes"]["dh"]  # the chart's caption
     top = session.trainer.params[-1]

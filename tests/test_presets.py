@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markup_check import assert_inert, visible
 
+from rnnviz.analysis import spectral_radius
 from rnnviz.engine import backward, forward
 from rnnviz.presets import (
     INPUT_KINDS,
@@ -15,13 +17,12 @@ from rnnviz.presets import (
     orthogonal_matrix,
     parse_inputs,
     random_matrix,
-    resize_state,
     scale_to_spectral_radius,
-    spectral_radius,
     zeros,
 )
 from rnnviz.query import from_query, to_query
-from rnnviz.state import LIMITS, SimState, default_state
+from rnnviz.state import LIMITS, SimState, default_state, resized
+from rnnviz.text import excerpt, to_markdown
 
 # --------------------------------------------------------------------------- presets
 
@@ -179,19 +180,74 @@ def test_inputs_bad_arguments_raise_value_error(args, options):
 
 @pytest.mark.parametrize("text, d, expected", [
     ("1,2\n3,4\n", 2, [[1, 2], [3, 4]]),
-    ("a,b\n1,2\n3,4", 2, [[1, 2], [3, 4]]),  # header skipped
-    ("x1;x2\r\n1;2\r\n", 2, [[1, 2]]),
     ("1 2\n\n  3\t4  \n", 2, [[1, 2], [3, 4]]),
-    ("# comment\n1\n-2.5e-1\n", 1, [[1], [-0.25]]),
+    ("1\n-2.5e-1\n", 1, [[1], [-0.25]]),
     ("2,-1", 1, [[2], [-1]]),  # one line with d=1: steps
-    ("\ufeffx\n2\n-1\n", 1, [[2], [-1]]),
-    (b"x\n2\n-1\n", 1, [[2], [-1]]),
+    ("\ufeff2\n-1\n", 1, [[2], [-1]]),
+    (b"2\r\n-1\r\n", 1, [[2], [-1]]),
 ])
 def test_parse_inputs_good(text, d, expected):
     x, warnings = parse_inputs(text, d)
     assert warnings == []
     np.testing.assert_array_equal(x, expected)
     assert x.dtype == np.float64
+
+
+@pytest.mark.parametrize("text, d, expected, warnings", [
+    ("a,b\n1,2\n3,4", 2, [[1, 2], [3, 4]], ["x: line 1 was read as a header (column names) and skipped: “a,b”."]),
+    ("x1,x2\n1,2", 2, [[1, 2]], ["x: line 1 was read as a header (column names) and skipped: “x1,x2”."]),
+    ("\n\nx1;x2\r\n1;2\r\n", 2, [[1, 2]], ["x: line 3 was read as a header (column names) and skipped: “x1;x2”."]),
+    ('"h_t", \'_u\', ｘ, Infinite\n1,2,3,4', 4, [[1, 2, 3, 4]], None),
+    ("\ufeffx\n2\n-1\n", 1, [[2], [-1]], ["x: line 1 was read as a header (column names) and skipped: “x”."]),
+    (b"x\n2\n-1\n", 1, [[2], [-1]], ["x: line 1 was read as a header (column names) and skipped: “x”."]),
+    ("# comment\n1\n-2.5e-1\n", 1, [[1], [-0.25]], ["x: skipped line starting with # as comments (1)."]),
+    ("#a\n1\n#b\n#c\n#d\n#e\n#f\n2", 1, [[1], [2]],
+     ["x: skipped 6 lines starting with # as comments (1, 3, 4, 5, 6, …)."]),
+    ("# units\nt\n1\n", 1, [[1]], ["x: skipped line starting with # as comments (1).",
+                                     "x: line 2 was read as a header (column names) and skipped: “t”."]),
+])
+def test_parse_inputs_warns_for_every_skipped_line(text, d, expected, warnings):
+    x, got = parse_inputs(text, d)
+    np.testing.assert_array_equal(x, expected)
+    if warnings is None:
+        assert len(got) == 1 and got[0].startswith("x: line 1 was read as a header")
+    else:
+        assert got == warnings
+
+
+def test_parse_inputs_header_warning_shows_the_line_as_plain_text():
+    header = "x**BOLD**, img![p](http://host/p.png), c:red[x]"
+    x, warnings = parse_inputs(header + "\n1,2,3", 3)
+    np.testing.assert_array_equal(x, [[1, 2, 3]])
+    assert warnings == [f"x: line 1 was read as a header (column names) and skipped: “{header}”."]
+    shown = to_markdown(warnings[0])  # what the page renders (rnnviz/ui/messages.py)
+    assert_inert(shown)
+    assert visible(shown) == warnings[0]
+    x, warnings = parse_inputs("x\ty" + "z" * 100 + "\n1,2", 2)
+    shortened = "x y" + "z" * 57 + "… (103 characters)"  # 60 characters kept, the tab made a space
+    assert warnings == [f"x: line 1 was read as a header (column names) and skipped: “{shortened}”."]
+
+
+@pytest.mark.parametrize("text, words", [
+    # A mistyped first value is a data error with its line number, never a header that drops the row.
+    ("nan\n1\n2", "line 1 has 'nan', which is not a finite number"),
+    ("-inf\n1\n2", "line 1 has '-inf', which is not a finite number"),
+    ("Infinity\n1\n2", "line 1 has 'Infinity', which is not a finite number"),
+    ("１\n1\n2", "line 1 has '１', which is not a number (write the digits 0-9)"),
+    ("1e5x\n1\n2", "line 1 has '1e5x', which is not a number"),
+    ("1\x00\n2\n", "line 1 has '1␀', which is not a number (it holds a control character)"),
+    ("x\x00\n2\n", "line 1 has 'x␀', which is not a number (it holds a control character)"),
+    (b"1\x00\n2\n", "line 1 has '1␀'"),
+    ("1,2\n3,nan", "line 2 has 'nan', which is not a finite number"),
+    ("x,1e5x\n1,2", "line 1 is neither a header nor data: 'x' is a column name but '1e5x' is not"),
+    ("time,1\n2,3", "line 1 is neither a header nor data: 'time' is a column name but '1' is not"),
+])
+def test_parse_inputs_number_like_first_line_is_an_error(text, words):
+    d = 2 if "," in (text if isinstance(text, str) else text.decode()) else 1
+    x, warnings = parse_inputs(text, d)
+    assert x is None
+    assert len(warnings) == 1 and warnings[0].startswith("x: ") and warnings[0].endswith("it was not read.")
+    assert words in warnings[0]
 
 
 def test_parse_inputs_width_mismatch_fits_to_d():
@@ -205,18 +261,32 @@ def test_parse_inputs_width_mismatch_fits_to_d():
 
 @pytest.mark.parametrize("text, d, words", [
     ("", 1, "no numbers"), ("a,b\n", 1, "no numbers"), ("1,2\n3\n", 2, "line 2 has 1 numbers"),
-    ("1\nfoo\n", 1, "'foo', which is not a number"), ("1\nnan\n", 1, "not a number"), ("1\n1e400\n", 1, "outside"),
+    ("1\nfoo\n", 1, "'foo', which is not a number"), ("1\nnan\n", 1, "not a finite number"),
+    ("1\n1e400\n", 1, "outside"),
     ("1\n2e6\n", 1, "outside"), ("\n".join(["1"] * (LIMITS.T + 1)), 1, "more than the limit of 500"),
     (",".join(["1"] * (LIMITS.T + 1)), 1, "more than the limit of 500"), ("1" * 200_001, 1, "larger than 200 kB"),
     ("é" * 100_001, 1, "larger than 200 kB"), (None, 1, "expected text"), (12, 1, "expected text"),
     ("1\n2", 0, "input size d"), ("1\n2", LIMITS.d + 1, "input size d"), ("1\n2", "2", "input size d"),
-    ("1\n<b>x</b>", 1, "'?b?x??b?'"),
+    ("1\n<b>x</b>", 1, "'<b>x</b>'"),
+    pytest.param("1\n" + "9" * 5000, 1, "line 2 has a number 5,000 characters long, more than the limit of 64",
+                 id="5000-digits"),
+    pytest.param("1\n" + "x" * 5000, 1, "'xxxxxxxxxxxxxxxxxxxx… (5,000 characters)'", id="5000-letters"),
 ])
 def test_parse_inputs_bad(text, d, words):
     x, warnings = parse_inputs(text, d)
     assert x is None
-    assert len(warnings) == 1 and warnings[0].startswith("x: ") and warnings[0].endswith(".")
-    assert words in warnings[0]
+    assert warnings[-1].startswith("x: ") and warnings[-1].endswith(".")
+    assert words in warnings[-1]
+
+
+@pytest.mark.parametrize("text", ["1\n![p](http://h/p.png)", "1\n**BOLD**", "1\n:material/warning:", "1\n$x$",
+                                  "1\n[a](http://h/a)"])
+def test_parse_inputs_shows_bad_tokens_as_plain_text(text):
+    x, warnings = parse_inputs(text, 1)
+    token = text.split("\n")[1]
+    assert x is None and warnings == [f"x: line 2 has '{excerpt(token, 20)}', which is not a number; it was not read."]
+    assert_inert(to_markdown(warnings[0]))
+    assert visible(to_markdown(warnings[0])) == warnings[0]
 
 
 @settings(max_examples=150, deadline=None)
@@ -230,12 +300,34 @@ def test_parse_inputs_never_raises(text, d):
     assert all(w.startswith("x: ") for w in warnings)
 
 
+_LINE = st.one_of(
+    st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=2).map(lambda r: ",".join(repr(v) for v in r)),
+    st.sampled_from(["nan,1", "１,2", "1e5x,3", "1\x00,4", "a,b", "x1,x2", "# note", "", "  ", "inf,-inf", "t,5"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINE, min_size=1, max_size=12))
+def test_parse_inputs_never_drops_a_line_silently(lines):
+    """Every line that is not blank is a row of x, or is named in a warning, or the data is refused."""
+    x, warnings = parse_inputs("\n".join(lines), 2)
+    if x is None:
+        return
+    content = [i for i, line in enumerate(lines, start=1) if line.strip()]
+    comments = [i for i in content if lines[i - 1].strip().startswith("#")]
+    headers = [int(w.split()[2]) for w in warnings if "was read as a header" in w]
+    assert x.shape[0] + len(comments) + len(headers) == len(content)
+    assert headers in ([], [min(set(content) - set(comments))])
+    if comments:
+        assert any("as comments" in w for w in warnings)
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.lists(st.floats(-1e6, 1e6), min_size=3, max_size=3), min_size=1, max_size=30))
 def test_parse_inputs_reads_what_was_written(rows):
     text = "a,b,c\n" + "\n".join(",".join(repr(v) for v in row) for row in rows)
     x, warnings = parse_inputs(text, 3)
-    assert warnings == []
+    assert warnings == ["x: line 1 was read as a header (column names) and skipped: “a,b,c”."]
     np.testing.assert_array_equal(x, rows)
 
 
@@ -302,7 +394,7 @@ def test_scale_to_spectral_radius_zero_and_nilpotent():
 
 def test_resize_keeps_top_left_and_fills_seeded():
     s = make_preset("vanishing", n=3, T=5)
-    big = resize_state(s, n=5, d=2, T=8, seed=1)
+    big = resized(s, n=5, d=2, T=8, seed=1)
     assert (big.n, big.d, big.T) == (5, 2, 8)
     np.testing.assert_array_equal(big.params.W_h[:3, :3], s.params.W_h)
     np.testing.assert_array_equal(big.params.W_x[:3, :1], s.params.W_x)
@@ -312,25 +404,25 @@ def test_resize_keeps_top_left_and_fills_seeded():
     np.testing.assert_array_equal(big.x[5:], 0)
     np.testing.assert_array_equal(big.x[:, 1], 0)
     assert np.all(big.params.W_h[3:] != 0) and np.all(np.abs(big.params.W_h[3:]) < 3)
-    assert resize_state(s, n=5, d=2, T=8, seed=1) == big
-    assert resize_state(s, n=5, d=2, T=8, seed=2) != big
-    small = resize_state(big, n=3, d=1, T=5)
+    assert resized(s, n=5, d=2, T=8, seed=1) == big
+    assert resized(s, n=5, d=2, T=8, seed=2) != big
+    small = resized(big, n=3, d=1, T=5)
     assert small == s  # shrinking back restores the original
-    assert resize_state(s) == s
+    assert resized(s) == s
 
 
 def test_resize_output_layer_and_t():
     s = default_state().replace(t=2)
-    with_out = resize_state(s, k=2)
+    with_out = resized(s, k=2)
     assert with_out.k == 2 and with_out.params.W_y.shape == (2, 2)
     assert np.all(with_out.params.W_y != 0) and np.all(with_out.params.b_y == 0)
-    assert resize_state(with_out, k=0).params.W_y is None
-    assert resize_state(with_out, k=0) == s
-    assert resize_state(s, T=1).t == 1
+    assert resized(with_out, k=0).params.W_y is None
+    assert resized(with_out, k=0) == s
+    assert resized(s, T=1).t == 1
     with pytest.raises(ValueError):
-        resize_state(s, T=LIMITS.T + 1)
+        resized(s, T=LIMITS.T + 1)
     with pytest.raises(ValueError):
-        resize_state(s, n=0)
+        resized(s, n=0)
 
 
 @pytest.mark.parametrize("name", [name for name in PRESETS if name != "lesson"])

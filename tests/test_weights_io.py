@@ -2,6 +2,7 @@
 
 import io
 import json
+import warnings
 import zipfile
 
 import numpy as np
@@ -304,3 +305,112 @@ def test_the_limits_used_are_the_app_limits():
     assert len(weights_io.to_npz(biggest)) < weights_io.MAX_BYTES
     loaded, notes = weights_io.load_weights(weights_io.to_json(biggest).encode(), "big.json")
     assert loaded == biggest.replace(t=1) and notes == []
+
+
+# --------------------------------------------------------------------------- issue 16: messages that misled
+
+
+def _with_raw_number(key: str, raw: str) -> bytes:
+    """A weight file whose bias_ih_l0[0] is written as ``raw`` (JSON text that json.dumps cannot produce)."""
+    text = as_bytes(sd_with(bias_ih_l0=[12345.5, 0, 0, 0])).decode()
+    assert text.count("12345.5") == 1
+    return text.replace("12345.5", raw).encode()
+
+
+@pytest.mark.parametrize("raw, shown", [
+    pytest.param("9" * 4000, "9" * 24 + "… (4,000 characters)", id="4000-digits"),
+    pytest.param("-" + "9" * 5000, "-" + "9" * 23 + "… (5,001 characters)", id="5000-digits"),  # > int()'s 4300
+    pytest.param("9" * 200, "9" * 24 + "… (200 characters)", id="200-digits"),
+    pytest.param("1e400", "1e400", id="1e400"),
+    pytest.param("-1" + "0" * 400 + ".5", "-1" + "0" * 22 + "… (404 characters)", id="long-float"),
+])
+def test_a_huge_number_is_called_too_large(raw, shown):
+    state, messages = weights_io.load_weights(_with_raw_number("bias_ih_l0", raw), "f.json")
+    assert state is None
+    assert messages == [f"f.json: bias_ih_l0: the number {shown} is too large (the limit is 1e+06)"]
+
+
+def test_a_huge_version_or_activation_is_described_not_a_crash():
+    text = as_bytes(doc(version=12345, activation="tanh")).decode().replace("12345", "7" * 5000)
+    state, messages = weights_io.load_weights(text.encode(), "v.json")
+    assert state is None and messages[0].startswith("v.json: version 77777777777777777777… (5,000 characters) is not")
+    text = as_bytes(doc(activation=12345)).decode().replace("12345", "1e999")
+    state, messages = weights_io.load_weights(text.encode(), "a.json")
+    assert state is None and messages == ["a.json: activation: 1e999 is not one of tanh, relu"]
+
+
+def test_a_layer_key_with_a_huge_index_is_an_unknown_key_shortened():
+    key = "weight_ih_l" + "7" * 5000
+    state, notes = weights_io.load_weights(as_bytes(sd_with(**{key: [[1.0]]})), "k.json", base=STATES["lesson"])
+    assert state is not None
+    unknown = [note for note in notes if note.startswith("Ignored unknown entries")]
+    assert unknown == ["Ignored unknown entries: weight_ih_l77777777777777777777777777777… (5,011 characters)."]
+    for odd in ("weight_ih_l01", "weight_hh_l1000", "bias_ih_l١"):  # leading zero, 4 digits, a non-ASCII digit
+        state, notes = weights_io.load_weights(as_bytes(sd_with(**{odd: [1.0]})), "k.json")
+        assert state is not None and any(odd in note for note in notes if note.startswith("Ignored")), odd
+    state, messages = weights_io.load_weights(as_bytes(sd_with(**{key: "bad"})), "k.json")
+    assert state is None and messages == [
+        "k.json: weight_ih_l77777777777777777777777777777… (5,011 characters): expected numbers, found \"bad\""]
+
+
+@pytest.mark.parametrize("text, key", [
+    ('{"format": "rnnviz-weights", "format": "rnnviz-weights", "version": 1}', "format"),
+    ('{"state_dict": {"weight_ih_l0": [[1]], "weight_ih_l0": [[2]]}}', "weight_ih_l0"),
+    ('{"x": [[1]], "h0": {"a": 1, "a": 2}}', "a"),
+])
+def test_duplicate_json_keys_are_refused(text, key):
+    state, messages = weights_io.load_weights(text.encode(), "dup.json")
+    assert state is None
+    assert messages == [f'dup.json: the key "{key}" appears twice in one object; each name may appear only once '
+                        "(which of the values was meant?)"]
+
+
+def test_a_real_file_with_a_key_given_twice_is_refused():
+    good = as_bytes(doc()).decode()
+    first = good.index('"weight_hh_l0"')
+    twice = good[:first] + '"weight_hh_l0": [[0]], ' + good[first:]
+    assert weights_io.load_weights(good.encode(), "g.json")[0] is not None
+    state, messages = weights_io.load_weights(twice.encode(), "t.json")
+    assert state is None and '"weight_hh_l0" appears twice' in messages[0]
+
+
+def test_an_npz_member_given_twice_is_refused():
+    buf = io.BytesIO()
+    arrays = {k: np.array(v) for k, v in doc()["state_dict"].items()}
+    with zipfile.ZipFile(buf, "w") as zf, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns "Duplicate name", and writes it
+        for name, arr in list(arrays.items()) + [("bias_ih_l0", arrays["bias_ih_l0"] + 1)]:
+            member = io.BytesIO()
+            np.save(member, arr)
+            zf.writestr(f"{name}.npy", member.getvalue())
+    state, messages = weights_io.load_weights(buf.getvalue(), "d.npz")
+    assert state is None and messages == ["d.npz: the archive holds bias_ih_l0.npy twice (which one was meant?)"]
+
+
+MARKUP = ["![p](http://h/p.png)", "[Log in again](http://h/phish)", "**BOLD**", "<img src=x>", ":red[x]",
+          "$x$", "`c`", ":material/warning:", "www.h.example", "a@h.example", "line\nbreak"]
+
+
+@pytest.mark.parametrize("markup", MARKUP)
+def test_user_text_in_weight_messages_renders_as_plain_text(markup):
+    """File name, unknown keys, format and activation reach the page as plain text (rnnviz/ui/messages.py)."""
+    from markup_check import assert_inert, visible
+
+    from rnnviz.text import to_markdown
+
+    cases = [
+        weights_io.load_weights(b"", f"{markup}.json")[1],
+        weights_io.load_weights(as_bytes(sd_with(**{markup: [1.0]})), "k.json")[1],
+        weights_io.load_weights(as_bytes(doc(**{markup: 1})), "top.json")[1],
+        weights_io.load_weights(as_bytes(doc(format=markup)), f"{markup}.json")[1],
+        weights_io.load_weights(as_bytes(doc(activation=markup)), "a.json")[1],
+        weights_io.load_weights(as_bytes(sd_with(**{markup: markup})), "v.json")[1],
+        weights_io.load_weights(npz_bytes(**{markup.replace("/", "_"): np.zeros(1)}), f"{markup}.npz")[1],
+    ]
+    for messages in cases:
+        assert messages
+        for text in messages:
+            assert "\n" not in text
+            shown = to_markdown(text)
+            assert_inert(shown)
+            assert visible(shown) == text

@@ -7,4 +7,6 @@
 - ``sidebar``: the network sidebar.
 - ``training_controls``: the training page's settings form, run controls and layer picker.
 - ``compat``: every touch of Streamlit internals, with the version it was checked on.
+- ``messages``: warn/error/info/success/caption: every message that can carry user text (plain text unless
+  ``rnnviz.text.Markdown``).
 """

@@ -12,7 +12,7 @@ import streamlit as st
 from rnnviz import stacking
 from rnnviz.engine import Trace, forward
 from rnnviz.state import SimState
-from rnnviz.ui import compat, session, simulator_controls
+from rnnviz.ui import compat, messages, session, simulator_controls
 from rnnviz.ui.sidebar import network_sidebar
 
 PAGE_TITLE = "rnnviz: vanilla RNNs, step by step"
@@ -28,7 +28,7 @@ def page_setup() -> None:
 def show_warnings() -> None:
     """What the state needed fixing (a link's bad values, a rejected edit), until the next change."""
     for message in session.warnings():
-        st.warning(message, icon=":material/warning:")
+        messages.warn(message)  # plain text unless Markdown: a link's or a file's text never renders as markup
 
 
 def page(title: str, caption: str | None = None, sidebar: bool = True) -> SimState | None:
@@ -77,7 +77,7 @@ def stacked(state: SimState, trace: Trace, layers: int):
     try:
         return stacking.stacked_traces(state, layers)
     except OverflowError as exc:
-        st.error(str(exc), icon=":material/error:")
+        messages.error(str(exc))
         st.stop()
 
 

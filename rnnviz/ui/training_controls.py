@@ -15,6 +15,7 @@ from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
 from rnnviz.pacing import PACER
 from rnnviz.training import MAX_HIDDEN, TrainingSession, advance, gradient_check_layer, layer_grads, layer_list
+from rnnviz.ui import messages
 from rnnviz.ui import session as ui_session
 from rnnviz.ui.live_training import live_view
 from rnnviz.ui.page import numbers
@@ -71,7 +72,7 @@ def _read_task() -> tuple[str, dict | None] | None:
     try:
         return setup.task_options(choice, delay=delay, text=text)
     except ValueError as exc:
-        st.error(f"Text: {exc}.")
+        messages.error(f"Text: {exc}.")
         return None
 
 
@@ -83,9 +84,9 @@ def read_learning_rate() -> float:
                           help=f"A number in (0, {setup.MAX_LR:g}]; empty = use the slider.")
     lr = setup.parse_learning_rate(typed, slider)
     if lr.error:
-        st.error(lr.error)
+        messages.error(lr.error)  # holds the typed text: shown as plain text
     if lr.warning:
-        st.warning(lr.warning)
+        messages.warn(lr.warning)
     return lr.value
 
 
@@ -97,7 +98,7 @@ def get_session(settings: dict) -> TrainingSession | None:
     try:
         session = TrainingSession.build(settings)
     except ValueError as exc:
-        st.error(f"These settings cannot train: {exc}.")
+        messages.error(f"These settings cannot train: {exc}.")
         return None
     ui_session.put(Keys.TRAINING, session)
     ui_session.pop(Keys.GRADCHECK)
@@ -200,8 +201,8 @@ def live_section(session: TrainingSession) -> None:
     live_view(session, layer, key=LIVE_KEY, notes=live_notes(L, layer, setup.current_gradients(session)[2]),
               pause_key="tr_pause")
     if tr.diverged:
-        st.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start again.",
-                 icon=":material/error:")
+        messages.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start "
+                       "again.")
     if session.playing:
         return
     layer_history = session.radius_history() if L > 1 else None

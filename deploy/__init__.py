@@ -1,0 +1,1 @@
+"""Local multi-replica deployment: deploy/cluster.py (nginx + N Streamlit replicas)."""
