@@ -13,7 +13,10 @@ const CSS = `.rv-chain { font-family: var(--st-font, sans-serif); color: var(--s
   margin-top: 0.4rem; white-space: pre-wrap; }
 .rv-chain .rv-chain-legend { display: flex; align-items: center; gap: 0.4rem; font-size: 0.8rem; opacity: 0.85; }
 .rv-chain .rv-chain-legend span.bar { width: 8rem; height: 0.7rem; border-radius: 0.2rem;
-  background: linear-gradient(to right, #fae8ff, #c026d3, #4a044e); }`;
+  background: linear-gradient(to right, #fae8ff, #c026d3, #4a044e); }
+/* Streamlit fades an element while a rerun is on its way; a live view keeps showing the truth (it applies
+   each frame itself), so it is never faded. */
+[data-testid="stElementContainer"]:has(.rv-chain) { opacity: 1 !important; transition: none !important; }`;
 
 const GRAD = "#c026d3";
 const MUTED = "#6b7280";

@@ -3,10 +3,19 @@
 // element's identity), which blanks it while a slider moves; this keeps the drawn chart until the new one is in.
 
 const STATES = new WeakMap();
+const CSS = `/* Streamlit fades an element while a rerun is on its way; a live view keeps showing the truth (it applies
+   each frame itself), so it is never faded. */
+[data-testid="stElementContainer"]:has(.rv-figure) { opacity: 1 !important; transition: none !important; }`;
 const CONFIG = { displaylogo: false, responsive: true };
 
 export default function (component, loadPlotly) {
   const { data, parentElement } = component;
+  if (!document.getElementById("rv-figure-style")) {
+    const style = document.createElement("style");
+    style.id = "rv-figure-style";
+    style.textContent = CSS;
+    document.head.appendChild(style);
+  }
   let div = parentElement.querySelector(".rv-figure");
   if (!div) {
     div = document.createElement("div");

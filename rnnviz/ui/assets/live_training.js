@@ -39,7 +39,10 @@ const CSS = `.rv-live { font-family: var(--st-font, sans-serif); color: var(--st
 .rv-live .rv-sample pre { white-space: pre-wrap; font-family: var(--st-code-font, monospace);
   background: var(--st-code-background-color, #f5f5f5); padding: 0.75rem; border-radius: 0.5rem; }
 .rv-live .rv-sample-title { font-weight: 600; }
-@media (max-width: 640px) { .rv-live .rv-two, .rv-live .rv-mats { grid-template-columns: 1fr; } }`;
+@media (max-width: 640px) { .rv-live .rv-two, .rv-live .rv-mats { grid-template-columns: 1fr; } }
+/* Streamlit fades an element while a rerun is on its way; a live view keeps showing the truth (it applies
+   each frame itself), so it is never faded. */
+[data-testid="stElementContainer"]:has(.rv-live) { opacity: 1 !important; transition: none !important; }`;
 
 const STATES = new WeakMap();
 const CONFIG = { displaylogo: false, responsive: true };
