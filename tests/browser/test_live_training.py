@@ -216,7 +216,7 @@ def test_the_chain_plays_the_backward_pass_in_the_browser(live_url, page):
     assert f"{payload['norms'][T]:.4e}" in box
     sent = probe_sent(page)
     page.locator(".rv-chain-play").click()
-    page.wait_for_function("() => window.__rnnvizChain.chain.k >= 3")
+    page.wait_for_function("() => window.__rnnvizChain.chain.k >= 3", timeout=90_000)
     page.locator(".rv-chain-play").click()
     k = page.evaluate("() => window.__rnnvizChain.chain.k")
     page.wait_for_timeout(600)
