@@ -2,21 +2,26 @@
 
 import streamlit as st
 
-from rnnviz import explain, figures, latex
+from rnnviz import explain, figures, latex, live_state
 from rnnviz.analysis import step_terms
+from rnnviz.figures.style import table_view
 from rnnviz.state import default_state
+from rnnviz.ui import live_drag
 from rnnviz.ui.page import numbers, simulator_page
 
 state, trace, t, decimals = simulator_page(
     "Cell step-through",
     "One step of h_t = f(W_h h_(t-1) + W_x x_t + b), with every number computed by the engine. "
-    "Move any slider in the sidebar and every number below changes.")
+    "Change the network (sidebar; on a phone, the Network controls button) and every number below changes.")
 
 terms = step_terms(state.params, trace, t)
 p = state.params
+net, live = live_drag.live_page(state)
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader(f"Step t = {t} of {state.T}")
+    st.header(f"Step t = {t} of {state.T}")
+    numbers_html, numbers_bindings = live_state.step_numbers([trace], t, p.activation, decimals)
+    live_drag.live_html(numbers_html, net, numbers_bindings, key="cell_numbers", live=live)
     for line in latex.derivation(terms, t, p.activation, decimals, W_h=p.W_h, W_x=p.W_x, W_y=p.W_y, b_y=p.b_y):
         st.latex(line)
     lesson = default_state()
@@ -35,12 +40,13 @@ with left:
                        "It reproduces every printed number but h₂[2]: the lesson's 0.389 is the exact 0.3888 "
                        "rounded, while tanh(0.410) = 0.388.")
 with right:
-    st.plotly_chart(figures.tanh_curve_figure(trace, t, decimals=decimals), width="stretch",
-                    key="cell_tanh")
+    live_drag.live_figure(figures.tanh_curve_figure(trace, t, decimals=decimals), net,
+                          live_state.tanh_curve_bindings(t, state.n, p.activation, decimals), key="cell_tanh",
+                          live=live)
     st.caption("Points near the flat ends of the curve are saturated: there the slope f′(a) is almost 0, "
                "so the input barely moves h and gradients barely flow back.")
 
-st.subheader("Dimensions")
+st.header("Dimensions")
 dims, count = st.columns([3, 2], gap="large")
 with dims:
     st.dataframe(explain.dimension_table(p), hide_index=True, width="stretch")
@@ -51,4 +57,5 @@ with count:
     st.caption(f"The same {p.num_params} numbers are used at all T = {state.T} steps: "
                "the count does not depend on the sequence length.")
 
-numbers(figures.step_table(p, trace).round(decimals), title="Numbers: every step as a table")
+numbers(table_view(figures.step_table(p, trace).round(decimals), decimals),
+        title="Numbers: x, a, h (and y) at every step")

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz import presets
+from rnnviz import live_state, presets
 from rnnviz.analysis import eigenvalues, jacobian_norms, spectral_radius
 from rnnviz.engine import RNNParams, forward
 from rnnviz.figures import lab as ft
+from rnnviz.figures.style import table_view
 from rnnviz.training import Trainer
+from rnnviz.ui import live_drag
 from rnnviz.ui.live_training import live_figure
 from rnnviz.ui.page import numbers, page
 from rnnviz.ui.session import update_state
@@ -46,6 +48,27 @@ def curve(p, x, h0):
     return gain(p.W_x, p.W_h, p.b, p.activation, x, h0)
 
 
+RHO_RANGE = (0.05, 3.0, 0.05)  # the ρ slider: min, max, step
+
+
+def rho_frames(W_x, W_h, b, activation, x, h0, W_h_network) -> tuple[dict, dict]:
+    """The rescaled curve and eigenvalues at every ρ slider position, from the engine: the live preview while
+    the ρ slider is dragged (live drag, issue 11).  60 curves cost ~10 reruns' worth of work, so they are
+    prepared off the script thread once per network (``live_drag.prepared``); no streamlit in here."""
+    p = RNNParams(W_x=W_x, W_h=W_h, b=b, activation=activation)
+    lam = eigenvalues(W_h_network)
+    jac, eig = {}, {}
+    for rho_value in live_state.slider_positions(*RHO_RANGE):
+        scaled_h, problem = presets.scale_to_spectral_radius(W_h_network, rho_value)
+        if problem:
+            continue
+        q = p.replace(W_h=scaled_h)
+        jac[rho_value] = live_state.jacobian_patch(1, f"W_h rescaled (ρ = {rho_value:.2f})",
+                                                   jacobian_norms(q, forward(q, x, h0)))
+        eig[rho_value] = live_state.eigenvalue_patch(2, "rescaled", eigenvalues(scaled_h), others=[lam])
+    return live_state.frames_payload("lab_rho", 2, jac), live_state.frames_payload("lab_rho", 2, eig)
+
+
 state = page(
     "Vanishing / exploding lab",
     "Backpropagation through time multiplies by diag(f'(a_t))·W_h once per step back: the spectral radius "
@@ -76,7 +99,7 @@ norms = curve(chain_params, x, h0)
 rho = spectral_radius(params.W_h)
 current_label = f"current W_h (ρ = {rho:.4f})"
 
-st.subheader("The gradient's gain through time")
+st.header("The gradient's gain through time")
 left, right = st.columns([3, 2])
 with left:
     live_figure(ft.jacobian_figure([(current_label, norms)]), key="lab_fig_jac")
@@ -86,13 +109,26 @@ with right:
     lam = eigenvalues(params.W_h)
     live_figure(ft.eigenvalue_figure([("current W_h", lam)]), key="lab_fig_eig")
     st.caption("Eigenvalues inside the dotted unit circle shrink a signal each step, outside it they grow it.")
-numbers(ft.jacobian_table([(current_label, norms)]))
-numbers(ft.eigenvalue_table([("current W_h", lam)]))
+numbers(table_view(ft.jacobian_table([(current_label, norms)])), title="Numbers: ‖∂h_T/∂h_t‖ for the current W_h")
+numbers(table_view(ft.eigenvalue_table([("current W_h", lam)])), title="Numbers: eigenvalues of W_h")
 
 # --- rescaling W_h
-st.subheader("Rescale W_h: watch decay turn into growth")
-target = st.slider("Spectral radius ρ for W_h", 0.05, 3.0, 1.5, 0.05, key="lab_rho",
+st.header("Rescale W_h: watch decay turn into growth")
+RHO_LABEL = "Spectral radius ρ for W_h"
+target = st.slider(RHO_LABEL, *RHO_RANGE[:2], 1.5, RHO_RANGE[2], key="lab_rho",
                    help="W_h is multiplied by one number so its largest |eigenvalue| becomes ρ.")
+frames = (None, None)
+if live_state.live_enabled(state.n, len(x)):
+    frame_args = (chain_params.W_x, chain_params.W_h, chain_params.b, chain_params.activation, x, h0, params.W_h)
+    ready = live_drag.prepared("lab_rho:" + live_drag.array_key(*frame_args), rho_frames, *frame_args)
+    if ready is not None:
+        frames = tuple({**payload, "settled": f"{target:.2f}"} for payload in ready)
+        live_drag.drag_bridge({}, knobs={RHO_LABEL: ("lab_rho", target)})
+    else:
+        st.caption("The curves below follow the ρ slider while it is dragged from the next update on "
+                   "(their values at every ρ are being computed); until then they update on release.")
+else:
+    st.caption(live_state.release_note())
 scaled, message = presets.scale_to_spectral_radius(params.W_h, target)
 if message:
     st.warning(message, icon=":material/warning:")
@@ -102,19 +138,20 @@ chosen_label = f"W_h rescaled (ρ = {target:.2f})"
 curves = [(current_label, norms), (chosen_label, chosen_norms)]
 left, right = st.columns([3, 2])
 with left:
-    live_figure(ft.jacobian_figure(curves, "‖∂h_T/∂h_t‖: current W_h vs rescaled"), key="lab_fig_rescaled")
+    live_drag.live_figure(ft.jacobian_figure(curves, "‖∂h_T/∂h_t‖: current W_h vs rescaled"), key="lab_fig_rescaled",
+                          frames=frames[0])
     st.caption("Solid is the network as it is, dashed the rescaled W_h; with tanh, growth is capped once the "
                "units saturate (f' → 0).")
 with right:
     sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
-    live_figure(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled")
+    live_drag.live_figure(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled", frames=frames[1])
     st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
-numbers(ft.jacobian_table(curves))
+numbers(table_view(ft.jacobian_table(curves)), title="Numbers: ‖∂h_T/∂h_t‖, current vs rescaled W_h")
 st.button("Apply to the network", key="lab_apply", on_click=update_state, kwargs={"W_h": scaled},
           disabled=message is not None, help="Write the rescaled W_h into the sidebar's network (all pages).")
 
 # --- tanh vs relu
-st.subheader("tanh vs relu, same weights")
+st.header("tanh vs relu, same weights")
 act_cols = st.columns(2)
 act_curves = []
 act_x, act_h0 = (presets.make_inputs("random", len(x), state.d, seed=0), state.h0) if kind == "linear" else (x, h0)
@@ -128,10 +165,10 @@ for col, activation in zip(act_cols, ("tanh", "relu"), strict=True):
 st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
            "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero)."
            + (" Along random inputs N(0, 1) (at h = 0 relu' would be 0)." if kind == "linear" else ""))
-numbers(ft.jacobian_table(act_curves))
+numbers(table_view(ft.jacobian_table(act_curves)), title="Numbers: ‖∂h_T/∂h_t‖ with tanh and relu")
 
 # --- clipping
-st.subheader("What clipping does")
+st.header("What clipping does")
 ccols = st.columns(4)
 lr = ccols[0].select_slider("Learning rate (SGD)", [0.03, 0.1, 0.3, 1.0], value=0.3, key="lab_clip_lr")
 init_radius = ccols[1].select_slider("Initial ρ(W_h)", [0.5, 0.9, 1.2, 1.5, 2.0], value=1.2, key="lab_clip_rho")
@@ -143,9 +180,14 @@ live_figure(ft.clipping_figure([(label, run["history"]) for label, run in runs.i
 st.caption(f"Same task, seed and learning rate: clipping rescales any gradient longer than {CLIP:g} to length "
            f"{CLIP:g}, so one huge gradient cannot throw the weights away.")
 for label, run in runs.items():
-    if run["diverged"]:
-        st.error(f"{label}: {run['reason']}", icon=":material/error:")
+    if run["diverged"] and label == "no clipping":  # the outcome this demo exists to show, not a fault
+        st.info(f"**{label}: the run blew up after {run['steps']} updates, as this demo expects.** Without "
+                "clipping one exploding gradient is applied in full and throws the weights to non-finite "
+                f"values; clipped, the same run keeps every step at length ≤ {CLIP:g}.", icon=":material/info:")
+    elif run["diverged"]:
+        st.warning(f"{label}: {run['reason']}", icon=":material/warning:")
     else:
         st.success(f"{label}: finished {run['steps']} updates, final loss {run['history']['loss'][-1]:.4f}.",
                    icon=":material/check:")
-numbers(ft.clipping_table([(label, run["history"]) for label, run in runs.items()]))
+numbers(table_view(ft.clipping_table([(label, run["history"]) for label, run in runs.items()])),
+        title="Numbers: loss and gradient norm per update")

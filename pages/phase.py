@@ -2,13 +2,16 @@
 
 import streamlit as st
 
-from rnnviz import figures
+from rnnviz import figures, live_state
 from rnnviz.analysis import pca_projection, ripple
+from rnnviz.figures.style import table_view
+from rnnviz.ui import live_drag
 from rnnviz.ui.page import numbers, simulator_page
 
 state, trace, t, decimals = simulator_page("Phase portrait & ripple")
 
 projection = pca_projection(trace.h)
+net, live = live_drag.live_page(state)
 notes = {
     "identity": "the plane of h[1], h[2] itself",
     "pca": "n > 2: a fixed PCA projection of h_0 … h_T",
@@ -16,14 +19,15 @@ notes = {
 }
 portrait, ripple_col = st.columns(2, gap="large")
 with portrait:
-    st.plotly_chart(figures.phase_portrait_figure(projection.coords, projection.labels, t,
-                                                  title_note=notes[projection.method], decimals=decimals),
-                    width="stretch", key="phase_portrait")
+    live_drag.live_figure(figures.phase_portrait_figure(projection.coords, projection.labels, t,
+                                                        title_note=notes[projection.method], decimals=decimals),
+                          net, live_state.phase_bindings(t, state.T, projection.mean, projection.components),
+                          key="phase_portrait", live=live)
     box = " inside the dashed [−1, 1]² box tanh allows" if projection.method == "identity" else ""
     st.caption(f"The hidden state moves from h_0 (light) to h_{state.T} (dark){box}; "
                f"the ring marks h_{t}. Each arrow is one application of the same cell.")
-    numbers(figures.phase_table(projection.coords, projection.labels).round(decimals),
-                    title="Numbers: the trajectory")
+    numbers(table_view(figures.phase_table(projection.coords, projection.labels).round(decimals), decimals),
+            title="Numbers: the trajectory")
 
 with ripple_col:
     eps = st.select_slider("Nudge size ε", options=[1e-4, 1e-3, 1e-2, 1e-1], value=1e-3, key="phase_eps",
@@ -34,8 +38,8 @@ with ripple_col:
                               key="phase_unit")
         unit = None if choice == "all inputs" else int(choice[2:-1])
     result = ripple(state.params, state.x, state.h0, t, eps=eps, unit=unit, trace=trace)
-    st.plotly_chart(figures.ripple_figure(result.delta, t, eps, linearised=result.linearised), width="stretch",
-                    key="ripple")
+    live_drag.live_figure(figures.ripple_figure(result.delta, t, eps, linearised=result.linearised), net,
+                          live_state.ripple_bindings(t, state.T, eps, state.d, unit), key="ripple", live=live)
     st.caption(f"Nudge x_{t} by ε and rerun: how far does each later h_s move? A falling line is memory fading "
                "(vanishing); a flat or rising one is memory that persists (or explodes). Pick t above.")
-    numbers(figures.ripple_table(result), title="Numbers: the ripple")
+    numbers(table_view(figures.ripple_table(result)), title="Numbers: the ripple")

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from rnnviz import stacking, torch_bridge, weights_io
+from rnnviz import torch_bridge, weights_io
 from rnnviz.text import excerpt
 from rnnviz.ui import messages as show
 from rnnviz.ui import session
 from rnnviz.ui.page import page
 from rnnviz.ui.session import Keys
+from rnnviz.ui.simulator_controls import layers_input
 
 
 def _on_upload() -> None:
@@ -21,7 +22,7 @@ def _on_upload() -> None:
         return
     session.store_state(state, messages)  # the run that follows this callback shows the new network everywhere
     session.put(Keys.WEIGHTS_RESULT, (True, [f"Loaded {excerpt(upload.name, 60)}: n = {state.n}, d = {state.d}, "
-                                             f"k = {state.k}, T = {state.T}, {state.activation}."]))
+                                             f"k = {state.k}, T = {state.T}, L = {state.L}, {state.activation}."]))
 
 
 state = page(
@@ -38,20 +39,17 @@ if result is not None:
         for message in messages:
             show.error(message)
 
-layers = int(st.number_input(
-    "Layers (nn.RNN num_layers)", 1, stacking.MAX_LAYERS, 1, 1, key="pytorch_layers",
-    help="Stack copies of the hidden layer: layer 1 is the sidebar's network; layers 2.. get seeded n × n "
-         f"weights N(0, (0.5/√n)²) (seed {stacking.STACK_SEED}) and zero biases; the output layer sits on top."))
+layers = layers_input("pytorch_layers", "Layers (nn.RNN num_layers)")
 if layers > 1:
-    st.caption(f"Layer l reads layer l−1's hidden states h_t as its input. Layers 2..{layers} are added here for "
-               "the code only; the simulator pages show one layer.")
+    st.caption(f"Layer l reads layer l−1's hidden states h_t as its input. Layers 2..{layers} are the simulator's "
+               "stacked layers: edit them in the sidebar (Weights → layer to edit); the link carries them.")
 
 code_col, side = st.columns([3, 2], gap="large")
 with code_col:
-    st.subheader("Code")
-    st.code(torch_bridge.torch_code(state, layers), language="python", line_numbers=False)
+    st.header("Code")
+    st.code(torch_bridge.torch_code(state, layers), language="python", line_numbers=False, wrap_lines=True)
 with side:
-    st.subheader("Same numbers in PyTorch?")
+    st.header("Same numbers in PyTorch?")
     if torch_bridge.torch_available():
         with st.spinner("Running nn.RNN…"):
             check = torch_bridge.cross_check(state, layers)
@@ -70,7 +68,7 @@ with side:
                 "`pip install -r requirements-torch.txt` (a CPU build), then run the code.",
                 icon=":material/info:")
 
-    st.subheader("Download the weights")
+    st.header("Download the weights")
     suffix = "" if layers == 1 else f"-{layers}layers"
     st.download_button("Weights as JSON", weights_io.to_json(state, layers), file_name=f"rnnviz-weights{suffix}.json",
                        mime="application/json", key="pytorch_dl_json", icon=":material/download:",
@@ -88,8 +86,8 @@ with side:
             "`rnn.load_state_dict({k: torch.from_numpy(v) for k, v in np.load(f).items() "
             "if not k.startswith(('rnnviz.', 'linear.'))})`.")
 
-    st.subheader("Load weights")
+    st.header("Load weights")
     st.file_uploader("A JSON or .npz file in this format (or an nn.RNN state dict saved with np.savez)",
                      type=["json", "npz"], key=Keys.WEIGHTS_UPLOAD, on_change=_on_upload,
                      help=f"At most {weights_io.MAX_BYTES // 1000:,} kB, sizes within n ≤ 64, d ≤ 16, k ≤ 16, T ≤ 500. "
-                          "A nonzero bias_hh is folded into b; a stacked file loads its first layer.")
+                          "A nonzero bias_hh is folded into b; a stacked file loads every layer.")

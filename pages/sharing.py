@@ -23,7 +23,7 @@ state = page(
 p = state.params
 
 # --- 1. parameter count against T
-st.subheader("Parameters against sequence length")
+st.header("Parameters against sequence length")
 T_max = st.slider("Longest sequence shown, T_max", 10, 500, 100, 10, key="sharing_T_max")
 counts = sharing.param_counts(p.n, p.d, p.k, T_max)
 live_figure(figures_extra.param_count_figure(counts, p.n, p.d, p.k), key="sharing_counts")
@@ -38,7 +38,7 @@ with right:
     st.metric(f"unshared ÷ shared at T = {T_max}", f"{T_max}×")
 
 # --- 2. trained on T, run on 10 x T
-st.subheader("Trained on T steps, run on 10 × T")
+st.header("Trained on T steps, run on 10 × T")
 st.caption("A small RNN (its own network, not the sidebar's) learns to predict the next value of a sine wave "
            "from sequences T steps long. The same weights then run on new waves ten times longer.")
 cols = st.columns(4)
@@ -53,7 +53,8 @@ m[0].metric(f"error on steps 1..{result.T}", f"{result.error_train_length:.4g}",
             help="Mean squared error over the training length, on new waves")
 m[1].metric(f"error on steps {result.T + 1}..{result.T_long}", f"{result.error_beyond:.4g}",
             delta=f"{result.error_ratio:.2f}× the training-length error",
-            delta_color="off", help="Steps the network never saw in training")
+            delta_color="off", help="Steps the network never saw in training",
+            delta_arrow="up" if result.error_ratio > 1 else "down" if result.error_ratio < 1 else "off")
 m[2].metric("baseline (predict x_t)", f"{result.baseline_error:.4g}",
             help="What no learning gets: repeat the current value")
 live_figure(figures_extra.length_prediction_figure(result), key="sharing_pred")
@@ -68,5 +69,5 @@ else:
                "within it. Shared weights make long sequences *possible*, not automatically good: with very "
                "short training sequences the network can learn dynamics that only hold for T steps. "
                "Try a longer T.", icon=":material/info:")
-with st.expander("Numbers"):
+with st.expander("Numbers: errors within and beyond the training length"):
     st.dataframe(result.summary(), hide_index=True, width="stretch")

@@ -36,7 +36,7 @@ def backward_sweep(settings_key: str, step: int, layer: int, _session: TrainingS
 
 def backward_section(session: TrainingSession) -> None:
     L, layer = session.trainer.layers, controls.view_layer(session)
-    st.subheader("The backward pass, step by step" + (f" (layer {layer + 1} of {L})" if L > 1 else ""))
+    st.header("The backward pass, step by step" + (f" (layer {layer + 1} of {L})" if L > 1 else ""))
     steps = setup.recorded_steps(session)
     chosen = steps[-1]
     if len(steps) > 1:
@@ -54,7 +54,7 @@ def backward_section(session: TrainingSession) -> None:
 
 
 def replay_section(session: TrainingSession) -> None:
-    st.subheader("Replay the recorded updates")
+    st.header("Replay the recorded updates")
     st.plotly_chart(ft.replay_figure(session.snapshots, session.trainer.history), key="tr_fig_replay")
     st.caption("Drag the slider or press ▶ to scrub through recorded updates (no recomputation): watch the "
                "gradient's profile over t change as the network learns.")
@@ -62,7 +62,7 @@ def replay_section(session: TrainingSession) -> None:
 
 
 def simulator_section(session: TrainingSession) -> None:
-    st.subheader("Open these weights in the simulator")
+    st.header("Open these weights in the simulator")
     state, reason = make_simulator_state(session.trainer)
     if state is None:
         show.warn(f"These weights cannot go to the simulator: {reason}")
@@ -88,6 +88,7 @@ if session is None:
     st.stop()
 show.info(session.trainer.task.description, icon=":material/task:")
 controls.transport(session)
+controls.share_run(session)
 controls.layer_picker(session)
 
 
@@ -106,7 +107,7 @@ st.divider()
 if session.playing:
     st.caption("Pause to refresh the sections below with the latest weights.")
 backward_section(session)
-st.subheader("Gradient check")
+st.header("Gradient check")
 controls.gradient_check(session)
 replay_section(session)
 simulator_section(session)

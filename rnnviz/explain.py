@@ -30,10 +30,11 @@ def dimension_table(params: RNNParams) -> pd.DataFrame:
 
 
 def parameter_count(params: RNNParams) -> str:
-    """n² + nd + n + nk + k with the numbers in, as LaTeX."""
+    """n² + nd + n + nk + k with the numbers in, as LaTeX on three aligned lines (one line was ~440 px, wider
+    than the column that shows it, and the result was the part cut off)."""
     n, d, k = params.n, params.d, params.k
-    terms = rf"n^2 + nd + n + nk + k = {n}^2 + {n}\cdot{d} + {n} + {n}\cdot{k} + {k}"
-    return rf"{terms} = {params.num_params}"
+    return (rf"\begin{{aligned}}N &= n^2 + nd + n + nk + k \\ &= {n}^2 + {n}\cdot{d} + {n} + {n}\cdot{k} + {k}"
+            rf" \\ &= {params.num_params}\end{{aligned}}")
 
 
 def dimension_checks(params: RNNParams) -> list[str]:

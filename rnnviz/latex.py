@@ -52,9 +52,17 @@ def _products(W, v, decimals: int) -> str | None:
         text = fmt(u, decimals)
         return rf"({text})" if text.startswith("-") else text
 
-    rows = [" + ".join(rf"{fmt(w, decimals)} \times {factor(u)}" for w, u in zip(row, v, strict=True))
-            for row in W]
-    return r"\begin{bmatrix}" + r"\\".join(rows) + r"\end{bmatrix}"
+    def terms(row):  # the sign of a negative weight folds into the operator: "+ −0.2" is written "− 0.2"
+        out = ""
+        for j, (w, u) in enumerate(zip(row, v, strict=True)):
+            text = fmt(w, decimals)
+            if j:
+                out += " - " if text.startswith("-") else " + "
+                text = text.removeprefix("-")
+            out += rf"{text} \times {factor(u)}"
+        return out
+
+    return r"\begin{bmatrix}" + r"\\".join(terms(row) for row in W) + r"\end{bmatrix}"
 
 
 def derivation(terms: dict, t: int, activation: str, decimals: int = 4, W_h=None, W_x=None,
@@ -62,9 +70,11 @@ def derivation(terms: dict, t: int, activation: str, decimals: int = 4, W_h=None
     """The lines of step t, like the lesson's worked example, from ``analysis.step_terms``."""
     f = r"\tanh" if activation == "tanh" else r"\operatorname{relu}"
     a_t, h_t, h_prev, x_t = sym("a", "t"), sym("h", "t"), sym("h", "t-1"), sym("x", "t")
+    update = rf"{a_t} = W_h\,{h_prev} + W_x\,{x_t} + b, \qquad {h_t} = {f}({a_t})"
+    if terms["y"] is not None:  # the output on a line of its own: the three equations do not fit one column
+        update = rf"\begin{{gathered}}{update}, \\ {sym('y', 't')} = W_y\,{h_t} + b_y\end{{gathered}}"
     lines = [
-        rf"{a_t} = W_h\,{h_prev} + W_x\,{x_t} + b, \qquad {h_t} = {f}({a_t})"
-        + (rf", \qquad {sym('y', 't')} = W_y\,{h_t} + b_y" if terms["y"] is not None else ""),
+        update,
         rf"\text{{step }} t = {t}:\quad {sym('x', str(t))} = {vec(terms['x'], decimals, COLORS['x'])},\quad "
         rf"{sym('h', str(t - 1))} = {vec(terms['h_prev'], decimals, COLORS['h'])}",
     ]
@@ -82,7 +92,8 @@ def derivation(terms: dict, t: int, activation: str, decimals: int = 4, W_h=None
     lines.append(rf"{sym('h', str(t))} = {f}\!\left({vec(terms['pre'], decimals, COLORS['pre'])}\right) = "
                  rf"{vec(terms['h'], decimals, COLORS['h'])}")
     if terms["y"] is not None:
-        lines.append(rf"{sym('y', str(t))} = W_y\,{sym('h', str(t))} + b_y = {mat(W_y, decimals)}"
-                     rf"{vec(terms['h'], decimals, COLORS['h'])} + {vec(b_y, decimals)} = "
-                     rf"{vec(terms['y'], decimals, COLORS['y'])}")
+        # Three short lines, not one of ~1,200 px that a column clips before y_t itself
+        lines.append(rf"\begin{{aligned}}{sym('y', str(t))} &= W_y\,{sym('h', str(t))} + b_y \\"
+                     rf" &= {mat(W_y, decimals)}{vec(terms['h'], decimals, COLORS['h'])} + {vec(b_y, decimals)} \\"
+                     rf" &= {vec(terms['y'], decimals, COLORS['y'])}\end{{aligned}}")
     return lines

@@ -24,7 +24,7 @@ import numpy as np
 from _plotly_utils.utils import to_typed_array_spec
 
 from rnnviz.figures import training as ft
-from rnnviz.figures.style import colorbar, positive, symmetric_max
+from rnnviz.figures.style import colorbar, log_axis, positive, symmetric_max
 from rnnviz.training import TrainingSession, backward_sweep_layer, layer_grads, layer_list, layer_radii
 from rnnviz.training_setup import current_gradients
 
@@ -103,17 +103,16 @@ def _initial_radii(session: TrainingSession) -> list[float]:
 
 # --------------------------------------------------------------------------- per-chart updates
 
-def dh_title(step: int | None, layers: int) -> str:
-    """The ‖∂L/∂h_t‖ chart's title, as ``ft.dh_norms_figure`` writes it."""
-    title = "‖∂L/∂h_t‖: the gradient flowing back through time"
-    notes = ([f"top layer {layers} of {layers}"] if layers > 1 else []) + ([f"update {step}"] if step is not None
-                                                                           else [])
-    return title + (f" ({', '.join(notes)})" if notes else "")
+def dh_update(dh_norms, step: int | None, window: int | None, layers: int) -> dict:
+    """The ‖∂L/∂h_t‖ line with the title and log axis (ticks, range) ``ft.dh_norms_figure`` gives it."""
+    fig = ft.dh_norms_figure(dh_norms, step, window, layers=layers)
+    return {"traces": [[0, {"y": packed(positive(dh_norms), np.float64)}]],
+            "layout": {"title.text": fig.layout.title.text, "yaxis": jsonable(fig.layout.yaxis.to_plotly_json())}}
 
 
-def dh_update(dh_norms, step: int | None, layers: int) -> dict:
-    values = positive(dh_norms)
-    return {"traces": [[0, {"y": packed(values, np.float64)}]], "layout": {"title.text": dh_title(step, layers)}}
+def loss_axis(history: dict) -> dict:
+    """The loss chart's log axis for the whole history, as ``ft.loss_figure`` sets it."""
+    return {"layout": {"yaxis": jsonable(log_axis(positive(history["loss"]), title=dict(text="loss")))}}
 
 
 def prediction_update(evaluation: dict, loss: str, vocab=None) -> dict:
@@ -212,8 +211,8 @@ def live_frame(session: TrainingSession, layer: int, since: int | None = None, n
         frame["notes"] = dict(notes or {})
         return frame
     frame["extend"] = history_extend(session, since)
-    updates = {"dh": dh_update(dh_norms, step, tr.layers), "pred": prediction_update(evaluation, task.loss,
-                                                                                      task.vocab)}
+    updates = {"dh": dh_update(dh_norms, step, tr.bptt_window, tr.layers), "loss": loss_axis(tr.history),
+               "pred": prediction_update(evaluation, task.loss, task.vocab)}
     frame["set"] = updates
     frame["matrices"] = {**{f"g_{name}": matrix_update(g[name]) for name in MATRICES},
                          **{f"w_{name}": matrix_update(getattr(params, name)) for name in MATRICES}}

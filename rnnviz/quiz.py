@@ -1,7 +1,8 @@
 """The lesson check: multiple-choice questions written for rnnviz, with feedback and a page that shows the answer.
 
     qs = questions(state)              # some questions use the live network (sizes, parameter count)
-    fb = check(qs[0], choice)          # Feedback(correct, message)
+    fb = check(qs[0], choice)          # Feedback(correct, message); a wrong one keeps the answer back
+    fb = check(qs[0], choice, reveal=True)  # ... until the student asks for it
     score(qs, {q.key: choice, ...})    # (correct, answered)
 
 Each ``Question`` has ``options`` (distinct strings), exactly one of which is ``answer``;
@@ -156,14 +157,19 @@ def questions(state: SimState) -> list[Question]:
     ]
 
 
-def check(question: Question, choice: str | None) -> Feedback | None:
-    """Feedback for a chosen option (None when nothing is chosen yet)."""
+def check(question: Question, choice: str | None, reveal: bool = False) -> Feedback | None:
+    """Feedback for a chosen option (None when nothing is chosen yet).
+
+    A wrong choice does not give the answer away: the student may try again, and the answer and its reason
+    come only when asked for (``reveal``)."""
     if choice is None:
         return None
     if choice not in question.options:
         raise ValueError(f"{choice!r} is not an option of question {question.key!r}")
     if choice == question.answer:
         return Feedback(True, f"Correct. {question.why}")
+    if not reveal:
+        return Feedback(False, "Not quite. Pick another option to try again, or show the answer.")
     return Feedback(False, f"Not quite: the answer is “{question.answer}”. {question.why}")
 
 

@@ -1,8 +1,10 @@
 """Stacked layers, NumPy only: the one home of "the current network, stacked" (no plotly, pandas or streamlit).
 
-``stacked_layers(state, L)`` is the simulator's network as L layers: layer 1 is the state's W_x, W_h, b,
-layers 2..L get seeded n x n weights N(0, (0.5/sqrt(n))^2) from ``np.random.default_rng([STACK_SEED, l - 1])``
-and zero biases, and the output layer W_y, b_y (if any) sits on the top layer.  ``stacked_h0`` starts
+``stacked_layers(state)`` is the simulator's network as ``state.L`` layers: layer 1 is the state's W_x, W_h, b,
+layers 2..L are the state's ``upper`` layers (editable in the sidebar, carried in the link), and the output
+layer W_y, b_y (if any) sits on the top layer.  A layer the state does not set (an old link, a new layer)
+is ``seeded_layer``: n x n weights N(0, (0.5/sqrt(n))^2) from ``np.random.default_rng([STACK_SEED, l - 1])``
+and zero biases.  ``stacked_layers(state, L)`` with another L is the state resized to L layers.  ``stacked_h0`` starts
 layer 1 from the state's h_0 and the others from zeros.  Everything shown comes from ``engine.forward`` on
 that list.  Layers are numbered from 1 on screen (layer 1 reads the inputs x_t, layer l reads layer l-1's h_t).
 
@@ -30,28 +32,42 @@ OVERFLOW = ("A stacked layer's hidden state overflowed to infinity (relu passes 
             "Lower the spectral radius of W_h, shorten T, or use tanh.")
 
 
-def stacked_layers(state: SimState, layers: int = 1) -> list[RNNParams]:
-    """The current network as ``layers`` stacked layers (see the module docstring)."""
+def seeded_layer(n: int, layer: int) -> dict[str, np.ndarray]:
+    """{"W_x", "W_h", "b"} of stacked layer ``layer`` (2..MAX_LAYERS) when nobody set it: seeded, zero bias."""
+    rng = np.random.default_rng([STACK_SEED, int(layer) - 1])
+    W_x = rng.normal(0.0, 0.5 / math.sqrt(n), (n, n))
+    W_h = rng.normal(0.0, 0.5 / math.sqrt(n), (n, n))
+    return {"W_x": W_x, "W_h": W_h, "b": np.zeros(n)}
+
+
+def _check_layers(layers: int) -> int:
     layers = int(layers)
     if not 1 <= layers <= MAX_LAYERS:
         raise ValueError(f"layers must be 1..{MAX_LAYERS}, got {layers}")
+    return layers
+
+
+def stacked_layers(state: SimState, layers: int | None = None) -> list[RNNParams]:
+    """The current network as stacked layers, ``state.L`` of them unless ``layers`` says otherwise."""
+    layers = state.L if layers is None else _check_layers(layers)
+    if layers != state.L:
+        from rnnviz.state import resized  # rnnviz.state imports this module
+
+        state = resized(state, L=layers)
     p = state.params
     if layers == 1:
         return [p]
-    n = p.n
     stack = [RNNParams(W_x=p.W_x, W_h=p.W_h, b=p.b, activation=p.activation)]
-    for i in range(1, layers):
-        rng = np.random.default_rng([STACK_SEED, i])
-        W_x = rng.normal(0.0, 0.5 / math.sqrt(n), (n, n))
-        W_h = rng.normal(0.0, 0.5 / math.sqrt(n), (n, n))
-        top = i == layers - 1
-        stack.append(RNNParams(W_x=W_x, W_h=W_h, b=np.zeros(n), W_y=p.W_y if top else None,
+    for i, upper in enumerate(state.upper, start=2):
+        top = i == layers
+        stack.append(RNNParams(W_x=upper.W_x, W_h=upper.W_h, b=upper.b, W_y=p.W_y if top else None,
                                b_y=p.b_y if top else None, activation=p.activation))
     return stack
 
 
-def stacked_h0(state: SimState, layers: int = 1) -> np.ndarray:
+def stacked_h0(state: SimState, layers: int | None = None) -> np.ndarray:
     """h_0 for ``stacked_layers``: (n,) for one layer, (L, n) with the state's h_0 in row 0 otherwise."""
+    layers = state.L if layers is None else _check_layers(layers)
     if layers == 1:
         return np.array(state.h0)
     h0 = np.zeros((layers, state.n))
@@ -59,17 +75,18 @@ def stacked_h0(state: SimState, layers: int = 1) -> np.ndarray:
     return h0
 
 
-def stacked_network(state: SimState, layers: int = 1) -> tuple[list[RNNParams], np.ndarray]:
+def stacked_network(state: SimState, layers: int | None = None) -> tuple[list[RNNParams], np.ndarray]:
     """(``stacked_layers``, ``stacked_h0``): what the PyTorch code, the cross-check and the weight files hold."""
     return stacked_layers(state, layers), stacked_h0(state, layers)
 
 
-def stacked_traces(state: SimState, layers: int = 1) -> tuple[list[RNNParams], list[Trace]]:
+def stacked_traces(state: SimState, layers: int | None = None) -> tuple[list[RNNParams], list[Trace]]:
     """(stack, one Trace per layer), layer 1 first.  At layers=1 exactly ``forward(state.params, x, h0)``.
 
     Raises OverflowError (message ``OVERFLOW``) when some layer's h_t or y_t is not finite.
     """
     stack = stacked_layers(state, layers)
+    layers = len(stack)
     with np.errstate(over="ignore", invalid="ignore"):
         try:
             if len(stack) == 1:
@@ -103,11 +120,11 @@ def seed_note(state: SimState, layers: int) -> str:
     above = "layer 2" if layers == 2 else f"layers 2–{layers}"
     out = (f" The output layer W_y, b_y sits on layer {layers}, so y_t = W_y h⁽{layers}⁾_t + b_y."
            if state.k else "")
-    return (f"Layer 1 is the sidebar's network (its W_x, W_h, b and h_0). {above.capitalize()} "
-            f"{'is' if layers == 2 else 'are'} not editable: seeded {n}×{n} weights W_x, W_h ~ "
+    return (f"Every layer is the sidebar's network: pick the layer to edit under Weights. {above.capitalize()} "
+            f"{'starts' if layers == 2 else 'start'} as seeded {n}×{n} weights W_x, W_h ~ "
             f"N(0, (0.5/√n)²) = N(0, {0.5 / np.sqrt(n):.4g}²) drawn with "
-            f"np.random.default_rng([{STACK_SEED}, l − 1]) for layer l, zero biases, h_0 = 0: the same "
-            f"every time, as on the PyTorch page. Layer l's input x_t is layer l−1's h_t." + out)
+            f"np.random.default_rng([{STACK_SEED}, l − 1]) for layer l and zero biases, until you edit them, with "
+            f"h_0 = 0. The link carries every layer. Layer l's input x_t is layer l−1's h_t." + out)
 
 
 def io_trace(traces: list[Trace]) -> Trace:

@@ -1,8 +1,10 @@
 """The app state (network, inputs, initial state, selected step): its fields, limits and validation.
 
-A ``SimState`` is everything one simulator view shows: the parameters of one RNN
-layer (``RNNParams``), the inputs ``x`` (T, d), the initial state ``h0`` (n,) and the
-selected step ``t`` (1..T).  It is immutable and always valid: inside ``LIMITS``,
+A ``SimState`` is everything one simulator view shows: the parameters of the first RNN
+layer (``RNNParams``, with the output layer), the inputs ``x`` (T, d), the initial state
+``h0`` (n,), the selected step ``t`` (1..T) and the stacked layers above the first
+(``upper``: L - 1 layers of n x n W_x, n x n W_h and b; their h_0 is zero; ``rnnviz.stacking``
+runs the stack).  It is immutable and always valid: inside ``LIMITS``,
 float64, finite and with every number of magnitude at most ``LIMITS.max_abs``.
 
 ``FIELDS`` lists the state's parts once (name in the code, URL key, shape, limits,
@@ -36,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnnviz.engine import ACTIVATIONS, RNNParams
+from rnnviz.stacking import MAX_LAYERS, seeded_layer
 
 __all__ = [
     "ARRAY_FIELDS",
@@ -51,6 +54,8 @@ __all__ = [
     "UNSAFE_CHARS",
     "array_fields",
     "bounded",
+    "layer_fields",
+    "present",
     "default_state",
     "format_number",
     "lesson_inputs",
@@ -89,7 +94,7 @@ LIMITS = Limits()
 class Field:
     """One part of the state.
 
-    kind: "size" (n, d, k, T), "activation", "array" or "step" (t, 1..T).
+    kind: "size" (n, d, k, T, L), "activation", "array" or "step" (t, 1..T).
     shape: for arrays, the sizes that make the shape, e.g. ("n", "d") for W_x.
     lo, hi: for sizes, the allowed range.  Every array number lies within ±LIMITS.max_abs.
     optional: only present with an output layer (k > 0).
@@ -113,6 +118,8 @@ class Field:
     word: str = ""  # what a size counts, for messages
     label: str = ""  # how a page prints the name (h_0); defaults to name
     group: str = ""  # the sidebar panel of an array: "weights" or "inputs"
+    layer: int = 1  # the stacked layer an array belongs to (2.. are in SimState.upper)
+    part: str = ""  # for layers 2..: the layer's array it is (W_x, W_h or b)
 
     def shape_of(self, sizes: Mapping[str, int]) -> tuple[int, ...]:
         """The array shape for these sizes ({"n": 3, "d": 2, ...})."""
@@ -128,6 +135,7 @@ FIELDS: tuple[Field, ...] = (
     Field("d", "d", "size", lo=1, hi=LIMITS.d, word="inputs", infer_from=("W_x", "x")),
     Field("k", "k", "size", lo=0, hi=LIMITS.k, word="outputs", optional=True, infer_from=("W_y", "b_y")),
     Field("T", "T", "size", lo=1, hi=LIMITS.T, word="steps", written=False, infer_from=("x",)),
+    Field("L", "L", "size", lo=1, hi=MAX_LAYERS, word="layers"),
     Field("activation", "act", "activation", in_params=True),
     Field("W_h", "Wh", "array", ("n", "n"), in_params=True, seeded=True, group="weights"),
     Field("W_x", "Wx", "array", ("n", "d"), in_params=True, seeded=True, group="weights"),
@@ -136,6 +144,10 @@ FIELDS: tuple[Field, ...] = (
     Field("b_y", "by", "array", ("k",), optional=True, in_params=True, group="weights"),
     Field("x", "x", "array", ("T", "d"), group="inputs"),
     Field("h0", "h0", "array", ("n",), label="h_0", group="inputs"),
+    *(Field(f"{part}{layer}", f"{part.replace('_', '')}{layer}", "array", shape, seeded=part != "b", group="weights",
+            layer=layer, part=part, label=f"{part}⁽{'⁰¹²³⁴⁵⁶⁷⁸⁹'[layer]}⁾")
+      for layer in range(2, MAX_LAYERS + 1)
+      for part, shape in (("W_h", ("n", "n")), ("W_x", ("n", "n")), ("b", ("n",)))),
     Field("t", "t", "step", lo=1),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
@@ -146,10 +158,21 @@ _PARAM_NAMES = tuple(f.name for f in FIELDS if f.in_params)
 _FILL_STREAM = {f.name: i for i, f in enumerate(ARRAY_FIELDS)}
 
 
+def present(f: Field, sizes: Mapping[str, int]) -> bool:
+    """Whether a state of these sizes has the array ``f``: W_y, b_y only when k > 0, layer l's only when L >= l."""
+    return (sizes["k"] > 0 or not f.optional) and f.layer <= sizes.get("L", 1)
+
+
+def layer_fields(layer: int) -> tuple[Field, ...]:
+    """The editable arrays of one layer: W_h, W_x, b (layer 1 also has W_y, b_y: see ``array_fields``)."""
+    return tuple(f for f in ARRAY_FIELDS if f.layer == layer and f.group == "weights" and not f.optional)
+
+
 def array_fields(state: SimState | None = None, group: str | None = None) -> tuple[Field, ...]:
-    """The array fields (all, or those ``state`` has: W_y, b_y only when k > 0), optionally of one group."""
+    """The array fields (all, or those ``state`` has: W_y, b_y only when k > 0, layer l's when L >= l),
+    optionally of one group."""
     return tuple(f for f in ARRAY_FIELDS if (group is None or f.group == group)
-                 and (state is None or state.k or not f.optional))
+                 and (state is None or present(f, state.sizes)))
 
 
 _LESSON = {
@@ -197,6 +220,7 @@ class SimState:
     x: np.ndarray  # (T, d)
     h0: np.ndarray  # (n,)
     t: int  # selected step, 1..T
+    upper: tuple[RNNParams, ...] = ()  # stacked layers 2..L: W_x (n, n), W_h (n, n), b (n,); no output layer
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -221,7 +245,8 @@ class SimState:
             raise ValueError(f"t must be a whole number, got {t!r}")
         if not 1 <= int(t) <= x.shape[0]:
             raise ValueError(f"t is {int(t)}, expected 1 <= t <= T = {x.shape[0]}")
-        for name, value in (("params", p), ("x", x), ("h0", h0), ("t", int(t))):
+        upper = _checked_upper(self.upper, p)
+        for name, value in (("params", p), ("x", x), ("h0", h0), ("t", int(t)), ("upper", upper)):
             set_(self, name, value)
 
     @property
@@ -245,44 +270,88 @@ class SimState:
         return self.params.activation
 
     @property
+    def L(self) -> int:
+        """How many stacked layers: 1 + len(upper)."""
+        return 1 + len(self.upper)
+
+    @property
     def sizes(self) -> dict[str, int]:
-        """{"n": n, "d": d, "k": k, "T": T}."""
+        """{"n": n, "d": d, "k": k, "T": T, "L": L}."""
         return {f.name: getattr(self, f.name) for f in SIZE_FIELDS}
 
     def value(self, name: str):
-        """The value of the field ``name`` (any name in ``FIELDS``); None for an absent output layer."""
-        return getattr(self.params if FIELDS_BY_NAME[name].in_params else self, name)
+        """The value of the field ``name`` (any name in ``FIELDS``); None for an absent output layer or layer."""
+        f = FIELDS_BY_NAME[name]
+        if f.layer > 1:
+            return getattr(self.upper[f.layer - 2], f.part) if f.layer <= self.L else None
+        return getattr(self.params if f.in_params else self, name)
 
     def replace(self, **changes) -> SimState:
-        """A new validated SimState (ValueError if invalid).  Accepts params, x, h0, t and also the
-        parameter fields W_x, W_h, b, W_y, b_y, activation (forwarded to ``params.replace``)."""
-        unknown = set(changes) - {"params", "x", "h0", "t", *_PARAM_NAMES}
+        """A new validated SimState (ValueError if invalid).  Accepts params, x, h0, t, upper, the parameter
+        fields W_x, W_h, b, W_y, b_y, activation (forwarded to ``params.replace``) and the arrays of the
+        stacked layers the state has (W_h2, W_x2, b2, ...)."""
+        layered = {name for name in changes if name in FIELDS_BY_NAME and FIELDS_BY_NAME[name].layer > 1}
+        unknown = set(changes) - {"params", "x", "h0", "t", "upper", *_PARAM_NAMES} - layered
         if unknown:
             raise TypeError(f"SimState.replace got unknown fields {sorted(unknown)}")
         params = changes.pop("params", self.params)
         param_changes = {name: changes.pop(name) for name in _PARAM_NAMES if name in changes}
         if param_changes:
             params = params.replace(**param_changes)
-        fields = {"params": params, "x": self.x, "h0": self.h0, "t": self.t, **changes}
+        upper = list(changes.pop("upper", self.upper))
+        for name in layered:
+            f = FIELDS_BY_NAME[name]
+            if f.layer > 1 + len(upper):
+                raise ValueError(f"{name}: the state has {1 + len(upper)} layers")
+            upper[f.layer - 2] = upper[f.layer - 2].replace(**{f.part: changes.pop(name)})
+        fields = {"params": params, "x": self.x, "h0": self.h0, "t": self.t, "upper": tuple(upper), **changes}
         return SimState(**fields)
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, SimState):
             return NotImplemented
-        return (self.params == other.params and self.t == other.t
+        return (self.params == other.params and self.t == other.t and len(self.upper) == len(other.upper)
+                and all(a == b for a, b in zip(self.upper, other.upper, strict=True))
                 and np.array_equal(self.x, other.x) and np.array_equal(self.h0, other.h0))
 
     __hash__ = None
 
     def __repr__(self) -> str:
-        return f"SimState(n={self.n}, d={self.d}, k={self.k}, T={self.T}, t={self.t}, act={self.activation})"
+        layers = f", L={self.L}" if self.upper else ""
+        return f"SimState(n={self.n}, d={self.d}, k={self.k}, T={self.T}{layers}, t={self.t}, act={self.activation})"
+
+
+def _checked_upper(upper, p: RNNParams) -> tuple[RNNParams, ...]:
+    """The stacked layers 2..L, float64, with layer 1's activation; ValueError unless each is n x n, bounded."""
+    if isinstance(upper, RNNParams) or not isinstance(upper, (tuple, list)):
+        raise ValueError("upper must be a tuple of RNNParams (the layers above the first)")
+    if len(upper) > MAX_LAYERS - 1:
+        raise ValueError(f"{1 + len(upper)} layers, more than the limit of {MAX_LAYERS}")
+    checked = []
+    for i, layer in enumerate(upper, start=2):
+        if not isinstance(layer, RNNParams):
+            raise ValueError(f"layer {i} must be an RNNParams, got {type(layer).__name__}")
+        if layer.n != p.n or layer.d != p.n or layer.k:
+            raise ValueError(f"layer {i} has n={layer.n}, d={layer.d}, k={layer.k}; expected n = d = {p.n}, no output")
+        layer = RNNParams(W_x=layer.W_x, W_h=layer.W_h, b=layer.b, activation=p.activation)
+        layer = _as_float64(layer)
+        for name, arr in layer.arrays().items():
+            _check_bounded(f"{name}{i}", arr)
+        checked.append(layer)
+    return tuple(checked)
 
 
 def _assemble(arrays: Mapping[str, np.ndarray], activation: str, t: int) -> SimState:
-    """A SimState from every array field by name (W_y, b_y may be missing)."""
+    """A SimState from every array field by name (W_y, b_y and layers 2.. may be missing)."""
     params = RNNParams(**{name: arrays.get(name) for name in _PARAM_NAMES if name != "activation"},
                        activation=activation)
-    return SimState(params=params, x=arrays["x"], h0=arrays["h0"], t=t)
+    upper = []
+    for layer in range(2, MAX_LAYERS + 1):
+        if f"W_h{layer}" not in arrays:
+            break
+        upper.append(RNNParams(W_x=arrays[f"W_x{layer}"], W_h=arrays[f"W_h{layer}"], b=arrays[f"b{layer}"],
+                               activation=activation))
+    return SimState(params=params, x=arrays["x"], h0=arrays["h0"], t=t, upper=tuple(upper))
 
 
 # --------------------------------------------------------------------------- defaults and resizing
@@ -298,9 +367,12 @@ def _fit(f: Field, old, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     """``old`` cut or grown to ``shape``: its top-left block kept, new entries filled.
 
     Seeded fields (W_h, W_x, W_y) get N(0, (0.5/sqrt(fan_in))²) values from
-    ``np.random.default_rng([seed, i])`` (i fixed per field); b, b_y, h0, x get zeros.
+    ``np.random.default_rng([seed, i])`` (i fixed per field); b, b_y, h0, x get zeros.  Layers 2.. fill
+    from their ``seeded_layer`` (what stacking always used for a layer nobody set).
     """
-    if f.seeded:
+    if f.layer > 1:
+        new = np.array(seeded_layer(shape[0], f.layer)[f.part])
+    elif f.seeded:
         rng = np.random.default_rng([seed, _FILL_STREAM[f.name]])
         new = rng.normal(0.0, 0.5 / math.sqrt(shape[1]), shape)
     else:
@@ -313,29 +385,32 @@ def _fit(f: Field, old, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
 
 
 def resized(state: SimState, n: int | None = None, d: int | None = None, k: int | None = None,
-            T: int | None = None, seed: int = 0) -> SimState:
+            T: int | None = None, seed: int = 0, L: int | None = None) -> SimState:
     """``state`` with new sizes, keeping the top-left block of every array (see ``_fit``).
 
-    A new output layer (k from 0 to > 0) gets seeded W_y and zero b_y; k = 0 drops it;
-    t is clipped to the new T.  Raises ValueError for sizes outside ``LIMITS``.
+    A new output layer (k from 0 to > 0) gets seeded W_y and zero b_y; k = 0 drops it; a new
+    stacked layer is its ``seeded_layer``; t is clipped to the new T.  Raises ValueError for
+    sizes outside ``LIMITS`` (L: 1..MAX_LAYERS).
     """
-    given = {"n": n, "d": d, "k": k, "T": T}
+    given = {"n": n, "d": d, "k": k, "T": T, "L": L}
     sizes = {name: getattr(state, name) if v is None else int(v) for name, v in given.items()}
-    LIMITS.check_sizes(**sizes)
+    LIMITS.check_sizes(sizes["n"], sizes["d"], sizes["k"], sizes["T"])
+    if not 1 <= sizes["L"] <= MAX_LAYERS:
+        raise ValueError(f"L={sizes['L']} layers is outside 1..{MAX_LAYERS}")
     arrays = {f.name: _fit(f, state.value(f.name), f.shape_of(sizes), seed)
-              for f in ARRAY_FIELDS if sizes["k"] or not f.optional}
+              for f in ARRAY_FIELDS if present(f, sizes)}
     return _assemble(arrays, state.activation, min(state.t, sizes["T"]))
 
 
-def default_state(n: int = 2, d: int = 1, k: int = 0, T: int = 2) -> SimState:
-    """The lesson's worked example (n=2, d=1, T=2, tanh, no output layer).
+def default_state(n: int = 2, d: int = 1, k: int = 0, T: int = 2, L: int = 1) -> SimState:
+    """The lesson's worked example (n=2, d=1, T=2, tanh, no output layer, one layer).
 
     Other sizes give the lesson example resized (``resized``) with lesson inputs.
     """
     state = _assemble(_LESSON, "tanh", 1)
-    if (n, d, k, T) == (2, 1, 0, 2):
+    if (n, d, k, T, L) == (2, 1, 0, 2, 1):
         return state
-    return resized(state, n, d, k, T).replace(x=lesson_inputs(T, d))
+    return resized(state, n, d, k, T, L=L).replace(x=lesson_inputs(T, d))
 
 
 # The one default state object: from_query returns it for an empty link, and a validate_state base that *is*
@@ -527,12 +602,28 @@ class StateBuilder:
                 if grids[name] is not None:
                     self.warn(name, "ignored because k=0 (no output layer)")
                     grids[name] = None
+        requested["L"], sizes["L"] = self.layers(parts.get("L"), grids)
         T_value = parts.get("T")
         T_req = None if T_value is None else self._number("T", T_value)
         T = None if T_req is None else self.clip("T", T_req, 1, LIMITS.T)
         grids["x"], sizes["T"], requested["T"] = self.settle_x(grids["x"], sizes["d"], T, T_req)
         requested = {name: sizes[name] if r is None else r for name, r in requested.items()}
         return sizes, requested
+
+    def layers(self, value, grids: dict[str, np.ndarray | None]) -> tuple[int, int]:
+        """(requested, used) layer count: given, else the highest of base's and the layers with an array given.
+        Arrays of layers above the count are ignored with a warning."""
+        given = {f.layer for f in ARRAY_FIELDS if f.layer > 1 and grids[f.name] is not None}
+        number = None if value is None else self._number("L", value)
+        if number is None:
+            L = max(given | {self.base.L})  # editing layer 2 of a 3-layer state keeps 3 layers
+        else:
+            L = self.clip("L", number, 1, MAX_LAYERS)
+        for f in ARRAY_FIELDS:
+            if f.layer > L and grids[f.name] is not None:
+                self.warn(f.name, f"ignored because L={L} (the network has {plural(L, 'layer')})")
+                grids[f.name] = None
+        return (L if number is None else number), L
 
     # -- the whole state
 
@@ -584,23 +675,25 @@ class StateBuilder:
         return _assemble(arrays, activation, self.step(parts.get("t"), sizes["T"]))
 
 
-def validate_state(*, base: SimState | None = None, n=None, d=None, k=None, T=None, activation=None,
-                   W_h=None, W_x=None, b=None, W_y=None, b_y=None, x=None, h0=None, t=None
+def validate_state(*, base: SimState | None = None, n=None, d=None, k=None, T=None, L=None, activation=None,
+                   W_h=None, W_x=None, b=None, W_y=None, b_y=None, x=None, h0=None,
+                   W_h2=None, W_x2=None, b2=None, W_h3=None, W_x3=None, b3=None, t=None
                    ) -> tuple[SimState, list[str]]:
     """A valid SimState from edited parts (numbers and arrays), and warnings (names as in the code: W_h, ...).
 
     Never raises.  Parts left as None come from ``base`` (default: ``default_state()``) resized
     to the chosen sizes, so ``validate_state(base=s, n=5)`` grows s keeping what it had.  Bad
     parts (wrong shape, not numbers, not finite, |value| > LIMITS.max_abs) also fall back to
-    base, with a warning.  Sizes are clipped to LIMITS; t to 1..T.  When every part is known
+    base, with a warning.  Sizes are clipped to LIMITS (L to 1..MAX_LAYERS); t to 1..T.  When every part is known
     to fit, ``base.replace(...)`` and ``resized(base, ...)`` build the state directly.
     """
     base = _DEFAULT if base is None or not isinstance(base, SimState) else base
     is_default = base is _DEFAULT
     builder = StateBuilder(base, kept="kept the default values" if is_default else "kept the current values",
                            lesson_fallback=is_default)
-    given = {"n": n, "d": d, "k": k, "T": T, "activation": activation, "W_h": W_h, "W_x": W_x, "b": b,
-             "W_y": W_y, "b_y": b_y, "x": x, "h0": h0, "t": t}
+    given = {"n": n, "d": d, "k": k, "T": T, "L": L, "activation": activation, "W_h": W_h, "W_x": W_x, "b": b,
+             "W_y": W_y, "b_y": b_y, "x": x, "h0": h0, "W_h2": W_h2, "W_x2": W_x2, "b2": b2,
+             "W_h3": W_h3, "W_x3": W_x3, "b3": b3, "t": t}
     try:
         return builder.build({name: v for name, v in given.items() if v is not None}), builder.warnings
     except Exception as exc:  # a safety net: never raise

@@ -21,11 +21,26 @@ def _num(v) -> str:
     return repr(float(v))
 
 
-def _literal(arr, indent: int) -> str:
-    """A nested Python list literal, one matrix row per line."""
+CODE_WIDTH = 80  # columns: the code box shows about this many at 1440 px before it clips
+
+
+def _literal(arr, indent: int, start: int | None = None) -> str:
+    """A nested Python list literal, one matrix row per line; a row too long for CODE_WIDTH wraps.
+    ``start``: the column the literal begins at, when text precedes it on its line (default: indent)."""
     arr = np.asarray(arr)
     if arr.ndim == 1:
-        return "[" + ", ".join(_num(v) for v in arr) + "]"
+        numbers = [_num(v) for v in arr]
+        one_line = "[" + ", ".join(numbers) + "]"
+        if (indent if start is None else start) + len(one_line) + 16 <= CODE_WIDTH:  # room for ", dtype=dtype)"
+            return one_line
+        pad, lines, line = " " * (indent + 4), [], ""
+        for number in numbers:
+            if line and len(pad) + len(line) + len(number) + 2 > CODE_WIDTH:
+                lines.append(pad + line.rstrip())
+                line = ""
+            line += number + ", "
+        lines.append(pad + line.rstrip())
+        return "[\n" + "\n".join(lines) + "\n" + " " * indent + "]"
     pad = " " * (indent + 4)
     rows = ",\n".join(pad + _literal(row, indent + 4) for row in arr)
     return "[\n" + rows + ",\n" + " " * indent + "]"
@@ -34,7 +49,7 @@ def _literal(arr, indent: int) -> str:
 _ROLES = {"weight_ih": "W_x", "weight_hh": "W_h", "bias_ih": "b", "bias_hh": "zero: rnnviz has one bias, b"}
 
 
-def torch_code(state: SimState, layers: int = 1) -> str:
+def torch_code(state: SimState, layers: int | None = None) -> str:
     """Runnable PyTorch code for the current network (stacked to ``layers``) with its exact numbers.
 
     Running it defines ``rnn`` (nn.RNN), ``linear`` (nn.Linear or None), ``x`` (1, T, d),
@@ -49,27 +64,30 @@ def torch_code(state: SimState, layers: int = 1) -> str:
         "import torch",
         "import torch.nn as nn",
         "",
-        f"# rnnviz network: d={d} inputs, n={n} hidden units, k={k} outputs, {top.activation}, "
-        f"{L} layer{'s' if L > 1 else ''}, T={T} steps.",
+        f"# rnnviz network: d={d} inputs, n={n} hidden units, k={k} outputs,",
+        f"# {top.activation}, {L} layer{'s' if L > 1 else ''}, T={T} steps.",
         "# float64 like rnnviz, so the numbers agree to round-off.",
         "dtype = torch.float64",
-        f"rnn = nn.RNN(input_size={d}, hidden_size={n}, num_layers={L}, nonlinearity={top.activation!r}, "
-        "batch_first=True, dtype=dtype)",
+        f"rnn = nn.RNN(input_size={d}, hidden_size={n}, num_layers={L},",
+        f"             nonlinearity={top.activation!r}, batch_first=True, dtype=dtype)",
     ]
     if L > 1:
-        lines.insert(5, f"# Layers 2..{L}: seeded weights added by the PyTorch bridge page (not in the simulator).")
+        lines.insert(5, f"# Layers 2..{L}: the simulator's stacked layers (layer l reads layer l-1's h_t).")
     lines.append(f"linear = nn.Linear({n}, {k}, dtype=dtype)  # y_t = W_y h_t + b_y" if k else
                  "linear = None  # k = 0: no output layer")
-    lines += ["", "# PyTorch's names for rnnviz's weights (layer l reads layer l-1's h_t).", "state_dict = {"]
+    lines += ["", "# PyTorch's names for rnnviz's weights (layer l reads layer l-1's h_t).",
+              "state_dict = {"]
     for name, arr in sd.items():
         role = _ROLES[name.rsplit("_", 1)[0]]
         lines.append(f"    # {role}, shape {tuple(arr.shape)}")
         lines.append(f"    {name!r}: {_literal(arr, 4)},")
     lines += ["}", "with torch.no_grad():",
-              "    rnn.load_state_dict({name: torch.tensor(v, dtype=dtype) for name, v in state_dict.items()})"]
+              "    rnn.load_state_dict({name: torch.tensor(v, dtype=dtype)",
+              "                         for name, v in state_dict.items()})"]
     if k:
-        lines += [f"    linear.weight.copy_(torch.tensor({_literal(top.W_y, 4)}, dtype=dtype))  # W_y {top.W_y.shape}",
-                  f"    linear.bias.copy_(torch.tensor({_literal(top.b_y, 4)}, dtype=dtype))  # b_y"]
+        lines += [f"    # W_y {top.W_y.shape}, b_y",
+                  f"    linear.weight.copy_(torch.tensor({_literal(top.W_y, 4)}, dtype=dtype))",
+                  f"    linear.bias.copy_(torch.tensor({_literal(top.b_y, 4, start=35)}, dtype=dtype))"]
     h0_rows = np.asarray(h0).reshape(L, n)
     lines += [
         "",
@@ -79,7 +97,8 @@ def torch_code(state: SimState, layers: int = 1) -> str:
         f"h0 = torch.tensor({_literal(h0_rows, 0)}, dtype=dtype).unsqueeze(1)",
         "",
         "with torch.no_grad():",
-        "    output, hn = rnn(x, h0)  # output: (1, T, n) = h_1..h_T (top layer); hn: (L, 1, n) = h_T per layer",
+        "    # output: (1, T, n) = h_1..h_T (top layer); hn: (L, 1, n) = h_T per layer",
+        "    output, hn = rnn(x, h0)",
         "    y = linear(output) if linear is not None else None  # (1, T, k)",
         "",
         "print(output[0])  # row t-1 is h_t",
@@ -125,7 +144,7 @@ class CrossCheck:
         return self.one_sided == 0 and self.gap < ROUND_OFF
 
 
-def cross_check(state: SimState, layers: int = 1) -> CrossCheck | None:
+def cross_check(state: SimState, layers: int | None = None) -> CrossCheck | None:
     """Run the network (stacked to ``layers``) in PyTorch and in rnnviz and compare; None without torch.
 
     Builds nn.RNN (+ nn.Linear) from ``to_torch_state_dict`` in float64 and runs it on the state's
@@ -159,7 +178,7 @@ def cross_check(state: SimState, layers: int = 1) -> CrossCheck | None:
     return _compare([theirs for theirs, _ in pairs], ours)
 
 
-def compare_with_torch(state: SimState, layers: int = 1) -> float | None:
+def compare_with_torch(state: SimState, layers: int | None = None) -> float | None:
     """The cross-check as one number: its ``gap``, or inf when one side overflowed alone; None without torch."""
     check = cross_check(state, layers)
     if check is None:
@@ -224,7 +243,7 @@ def _gap(theirs, ours) -> float:
     return np.inf if np.isnan(largest) else largest
 
 
-def overflows(state: SimState, layers: int = 1) -> bool:
+def overflows(state: SimState, layers: int | None = None) -> bool:
     """Whether the network's states or outputs reach infinity in float64 (relu, rho > 1, long inputs)."""
     stack, h0 = stacked_network(state, layers)
     hs, y, steps = _our_states(stack, state.x, np.asarray(h0, np.float64).reshape(len(stack), state.n))

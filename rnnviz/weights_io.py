@@ -1,7 +1,7 @@
 """Weight files: the current network out as JSON / .npz (PyTorch's names), and a validated import back in.
 
-Nothing here imports streamlit or torch.  The network written (stacked to ``layers``) is
-``rnnviz.stacking.stacked_network``.
+Nothing here imports streamlit or torch.  The network written (every layer of the state,
+or stacked to ``layers``) is ``rnnviz.stacking.stacked_network``.
 
 Weight file formats
 -------------------
@@ -61,7 +61,7 @@ _LINEAR = ("linear.weight", "linear.bias")
 _EXTRA = ("x", "h0", "activation")
 
 
-def export_dict(state: SimState, layers: int = 1) -> dict:
+def export_dict(state: SimState, layers: int | None = None) -> dict:
     """The JSON document (a dict) of the schema in the module docstring."""
     stack, h0 = stacked_network(state, layers)
     sd = to_torch_state_dict(stack, output_names=True)
@@ -70,12 +70,12 @@ def export_dict(state: SimState, layers: int = 1) -> dict:
             "x": np.asarray(state.x).tolist(), "h0": np.asarray(h0).tolist()}
 
 
-def to_json(state: SimState, layers: int = 1) -> str:
+def to_json(state: SimState, layers: int | None = None) -> str:
     """The weights as JSON text; floats are written so they read back exactly."""
     return json.dumps(export_dict(state, layers), indent=1)
 
 
-def to_npz(state: SimState, layers: int = 1) -> bytes:
+def to_npz(state: SimState, layers: int | None = None) -> bytes:
     """The weights as an .npz (uncompressed): PyTorch's state-dict names plus rnnviz.x / .h0 / .activation."""
     stack, h0 = stacked_network(state, layers)
     arrays = dict(to_torch_state_dict(stack, output_names=True))
@@ -405,26 +405,37 @@ def load_weights(data: bytes, filename: str = "", base: SimState | None = None) 
 
     Success: (state, notes), e.g. bias_hh folded into b, inputs kept from ``base``.  Failure:
     (None, [why]).  x / h0 missing from the file come from ``base`` (resized to the new sizes).
-    A stacked file loads its first layer into the simulator (one layer), with a note.
+    A stacked file loads every layer (the state's ``L`` and layers 2..L); layers of different hidden
+    sizes cannot stack in the simulator, so then only layer 1 loads, with a note.  Layers 2.. start
+    from h_0 = 0 in the simulator: nonzero rows of a file's h0 for them are dropped, with a note.
     """
     loaded, errors = read_weights(data, filename)
     if loaded is None:
         return None, errors
     try:
         notes = list(loaded.notes)
-        params = loaded.layers[0]  # one layer: it also holds the output layer
+        layers = loaded.layers
+        params = layers[0].replace(W_y=layers[-1].W_y, b_y=layers[-1].b_y)  # the state holds W_y with layer 1
         h0 = loaded.h0
-        if len(loaded.layers) > 1:
-            notes.append(f"The file has {len(loaded.layers)} stacked layers; the simulator shows one layer, so it "
-                         "loaded layer 1 (weight_*_l0) without the output layer. The PyTorch page's 'layers' input "
-                         "shows stacked networks.")
+        upper = {}
+        if len(layers) > 1:
+            if all(layer.n == params.n for layer in layers):
+                for i, layer in enumerate(layers[1:], start=2):
+                    upper.update({f"W_h{i}": layer.W_h, f"W_x{i}": layer.W_x, f"b{i}": layer.b})
+                if h0 is not None and np.any(h0[1:] != 0):
+                    notes.append("The file's h0 of layers 2.. is not zero; the simulator starts those layers from "
+                                 "h_0 = 0, so they were set to zero.")
+            else:
+                params = layers[0]
+                notes.append(f"The file's {len(layers)} layers have different hidden sizes, which the simulator "
+                             "cannot stack, so it loaded layer 1 (weight_*_l0) without the output layer.")
             h0 = None if h0 is None else h0[0]
         if loaded.x is None:
             notes.append("The file has no inputs x: kept the current inputs.")
         state, warnings = validate_state(
             base=base, n=params.n, d=params.d, k=params.k, activation=params.activation, W_h=params.W_h,
             W_x=params.W_x, b=params.b, W_y=params.W_y, b_y=params.b_y, x=loaded.x, h0=h0,
-            T=None if loaded.x is None else loaded.x.shape[0])
+            T=None if loaded.x is None else loaded.x.shape[0], L=1 + len(upper) // 3, **upper)
         return state, notes + warnings
     except Exception as exc:  # a safety net
         return None, [f"{_file_label(filename)}: could not be loaded ({type(exc).__name__})"]

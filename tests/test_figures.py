@@ -21,6 +21,7 @@ from rnnviz.figures import (
     step_table,
     tanh_curve_figure,
 )
+from rnnviz.figures.chain import MAX_CELLS
 
 LESSON = RNNParams(W_x=[[0.8], [0.4]], W_h=[[0.5, 0.2], [0.3, 0.6]], b=[0.1, 0.1])
 LESSON_TRACE = forward(LESSON, [[2.0], [-1.0]])
@@ -203,7 +204,7 @@ def test_chain_rings_the_selected_cell():
 
 def test_chain_of_30_steps_with_outputs():
     p, tr = random_network(T=30, k=2)
-    fig = chain_figure(p, tr, 12)
+    fig = chain_figure(p, tr, 12, max_cells=30)
     assert arrow_count(by_name(fig, "recurrent arrows")) == 30
     assert len(by_name(fig, "W_h tags").text) == 30
     assert len(by_name(fig, "W_y tags").text) == 30
@@ -299,4 +300,4 @@ def test_simulator_figures_build_at_the_size_limits():
     assert np.asarray(heatmap_figure(tr.h[1:], "h", "h", t=250).data[0].z).shape == (64, 500)
     assert len(sequence_figure(tr, t=250).data) == 16 + 16
     chain = chain_figure(p, tr, 250)
-    assert len(by_name(chain, "x_t").x) == 30  # max_cells, not T
+    assert len(by_name(chain, "x_t").x) == MAX_CELLS  # max_cells, not T

@@ -151,3 +151,110 @@ def test_palette_test_can_fail():
 ])
 def test_symmetric_max_ignores_non_finite_values(values, m):
     assert style.symmetric_max(values) == m
+
+
+# --- readable from the back of a room (issue 13) ---
+
+def font_sizes(obj, path=""):
+    """(path, size) of every font size a plotly object sets (its JSON), the template apart."""
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            here = f"{path}.{key}"
+            if key == "template":
+                continue
+            if key == "size" and "font" in path.rsplit(".", 1)[-1] and isinstance(value, (int, float)):
+                yield here, value
+            elif key == "size" and "font" in path.rsplit(".", 1)[-1] and isinstance(value, list):
+                yield from ((here, v) for v in value)
+            else:
+                yield from font_sizes(value, here)
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from font_sizes(item, f"{path}[{i}]")
+
+
+def test_every_font_is_at_least_12_px(built):
+    template = style.TEMPLATE.layout
+    assert min(template.font.size, template.title.font.size, template.hoverlabel.font.size,
+               template.legend.font.size) >= style.MIN_FONT
+    for name, fig in built:
+        for path, size in font_sizes(fig.to_plotly_json()):
+            assert size >= style.MIN_FONT, f"{name}: {path} = {size} px"
+        # <sup> draws a line at 70 % (10 px on a 15 px title): subtitles use style.subtitle instead
+        texts = [fig.layout.title.text or ""] + [a.text or "" for a in fig.layout.annotations]
+        assert not any("<sup>" in text for text in texts), name
+
+
+def test_font_check_can_fail():
+    import plotly.graph_objects as go
+
+    small = go.Figure([go.Scatter(x=[1], y=[1], mode="text", text=["a"], textfont=dict(size=9))])
+    assert min(size for _, size in font_sizes(small.to_plotly_json())) == 9
+
+
+def log_axes(fig):
+    layout = fig.to_plotly_json()["layout"]
+    return [(key, axis) for key, axis in layout.items() if key.startswith(("xaxis", "yaxis"))
+            and isinstance(axis, dict) and axis.get("type") == "log"]
+
+
+def test_log_axes_label_whole_decades_or_a_few_chosen_ticks(built):
+    """No crowded 2 / 5 labels between decades: one tick per decade (or per few), or explicit 1-2-3-5-7 ticks."""
+    seen = 0
+    for name, fig in built:
+        for key, axis in log_axes(fig):
+            seen += 1
+            assert axis.get("exponentformat") == "power", f"{name}.{key}"
+            if "tickvals" in axis:
+                assert 2 <= len(axis["tickvals"]) <= 8, f"{name}.{key}: {axis['tickvals']}"
+            else:
+                assert isinstance(axis.get("dtick"), int) and axis["dtick"] >= 1, f"{name}.{key}"
+    assert seen >= 8  # ripple, loss, dh norms, sweep, replay (2), jacobian, clipping, length error
+
+
+@pytest.mark.parametrize("values, dtick", [([1e-8, 1e2], 2), ([1e-3, 1.0], 1), ([1e-30, 1e30], 8)])
+def test_log_axis_spaces_decade_ticks_to_at_most_about_eight(values, dtick):
+    assert style.log_axis(values)["dtick"] == dtick
+
+
+def test_log_axis_under_a_decade_gets_ticks_inside_a_range_that_holds_them():
+    axis = style.log_axis([0.013, 0.031])
+    assert axis["tickvals"] == pytest.approx([0.01, 0.02, 0.03, 0.05])
+    assert axis["ticktext"] == ["10<sup>−2</sup>", "2×10<sup>−2</sup>", "3×10<sup>−2</sup>", "5×10<sup>−2</sup>"]
+    assert 10 ** axis["range"][0] < 0.01 and 10 ** axis["range"][1] > 0.05
+
+
+def test_index_axes_have_whole_number_ticks():
+    column = ft.matrix_figure(np.arange(16.0).reshape(16, 1), "∂L/∂W_x", "grad")  # 16×1: one column
+    assert column.layout.xaxis.dtick == 1 and column.layout.xaxis.tickformat == "d"
+    assert column.layout.yaxis.tickformat == "d"  # 16 rows: Plotly's whole-number steps
+
+
+def test_series_that_are_not_quantities_use_series_colours(built):
+    """The lab's matrices and the sharing page's counts and error means are not h, a or y: no quantity colour."""
+    quantity = {style.COLORS[q] for q in ("x", "pre", "h", "y")}
+    for name, fig in built:
+        if name.split()[0] not in ("jacobian", "eigenvalue", "param_count", "length_error"):
+            continue
+        for trace in fig.data:
+            used = {trace.line.color, trace.marker.color if isinstance(trace.marker.color, str) else None}
+            assert not used & quantity, f"{name}: {trace.name} uses {used & quantity}"
+        for annotation in fig.layout.annotations:
+            assert annotation.font.color not in quantity, f"{name}: {annotation.text}"
+
+
+def test_the_same_series_keeps_its_colour_across_the_lab_charts(built):
+    charts = dict(built)
+    curves = [trace.line.color for trace in charts["jacobian"].data]
+    sets = [trace.marker.color for trace in charts["eigenvalue"].data[1:]]  # [0] is the unit circle
+    assert curves == sets and len(set(curves[:4])) == 4
+
+
+def test_a_vector_colour_bar_has_short_labels_and_m_in_the_title():
+    """∂L/∂b and b sit in a narrow column: "-0.0919" ran off its edge, leaving a colour bar without labels."""
+    fig = ft.matrix_figure(np.array([0.05, -0.0919, 0.01]), "∂L/∂b", "grad")
+    bar = fig.data[0].colorbar
+    assert list(bar.ticktext) == ["−m", "0", "+m"] and list(bar.tickvals) == [-0.0919, 0, 0.0919]
+    assert "m = 0.0919" in fig.layout.title.text
+    matrix = ft.matrix_figure(np.array([[0.05, -0.0919]]), "W_h", "weight")  # wide maps keep the numbers
+    assert list(matrix.data[0].colorbar.ticktext) == ["-0.0919", "0", "0.0919"]

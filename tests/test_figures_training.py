@@ -43,7 +43,8 @@ def test_loss_figure_adds_accuracy_for_classification(parity):
     assert [t.name for t in fig.data] == ["loss (xent)", "accuracy"]
     np.testing.assert_array_equal(fig.data[1].y, tr.history["accuracy"])
     assert fig.data[1].yaxis == "y2" and fig.data[1].line.color == COLORS["y"]
-    assert list(fig.layout.yaxis2.range) == [0, 1.02]
+    # a fixed [0, 1] with ticks a quarter apart: no 1.017 from an autorange
+    assert list(fig.layout.yaxis2.range) == [0, 1] and list(fig.layout.yaxis2.tickvals) == [0, 0.25, 0.5, 0.75, 1]
 
 
 def test_loss_figure_before_any_update_says_so():
@@ -219,7 +220,10 @@ def test_jacobian_figure_plots_against_steps_back_on_log_axis():
     np.testing.assert_array_equal(fig.data[1].y, 2 * norms[::-1])
     assert fig.data[0].y[0] == 1.0  # dh_T/dh_T = I
     assert fig.layout.yaxis.type == "log"
-    assert fig.data[0].line.color == COLORS["grad"] and fig.data[1].line.dash == "dash"
+    # series colours, the same as the eigenvalue chart's sets: "current" is one colour on the whole lab page
+    eig = fl.eigenvalue_figure([("current", eigenvalues(p.W_h)), ("other", eigenvalues(2 * p.W_h))])
+    assert [fig.data[i].line.color for i in (0, 1)] == [eig.data[i].marker.color for i in (1, 2)]
+    assert fig.data[0].line.color not in COLORS.values() and fig.data[1].line.dash == "dash"
     assert list(fl.jacobian_table([("current", norms)])["current"]) == list(norms[::-1])
 
 

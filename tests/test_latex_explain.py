@@ -50,7 +50,10 @@ def test_dimension_table_and_parameter_count():
     assert list(table["Symbol"]) == ["x_t", "h_t", "W_x", "W_h", "b", "W_y", "b_y", "y_t"]
     assert table.set_index("Symbol").loc["W_x", "Here"] == "2 × 1"
     assert table.set_index("Symbol").loc["W_y", "Here"] == "3 × 2"
-    assert explain.parameter_count(p).endswith("= 17")  # 4 + 2 + 2 + 6 + 3
+    count = explain.parameter_count(p)
+    # three short aligned lines: symbols, numbers, result (on one line the "= 17" was clipped at 1440 px)
+    assert count.startswith(r"\begin{aligned}N &= n^2") and count.endswith(r"\\ &= 17\end{aligned}")
+    assert r"&= 2^2 + 2\cdot1 + 2 + 2\cdot3 + 3 \\" in count  # 4 + 2 + 2 + 6 + 3
     assert explain.dimension_checks(p)[0] == "W_h h_(t-1): (2×2)·(2×1) = 2×1 ✓"
 
 
@@ -70,3 +73,27 @@ def test_is_lesson_example(lesson):
     assert explain.is_lesson_example(s.params, s.x, s.h0, s.params, s.x)
     assert not explain.is_lesson_example(s.params.replace(b=[0.1, 0.2]), s.x, s.h0, s.params, s.x)
     assert not explain.is_lesson_example(s.params, s.x, np.ones(2), s.params, s.x)
+
+
+def test_products_fold_the_sign_of_a_negative_weight_into_the_operator(lesson):
+    s, tr = lesson
+    W_h = np.array([[0.5, -0.001], [-0.3, 0.4]])
+    text = "\n".join(latex.derivation(step_terms(s.params.replace(W_h=W_h), tr, 2), 2, "tanh", 4, W_h=W_h,
+                                       W_x=s.params.W_x))
+    assert r"0.5000 \times 0.9354 - 0.0010 \times 0.7163" in text  # not "+ −0.0010"
+    assert r"-0.3000 \times 0.9354 + 0.4000" in text  # a leading minus stays
+    assert "+ -" not in text
+
+
+def test_the_output_line_breaks_so_y_is_never_cut_off():
+    rng = np.random.default_rng(0)
+    p = RNNParams(W_x=rng.normal(size=(8, 1)), W_h=rng.normal(size=(8, 8)) * 0.3, b=np.zeros(8),
+                  W_y=rng.normal(size=(3, 8)))
+    tr = forward(p, rng.normal(size=(3, 1)))
+    lines = latex.derivation(step_terms(p, tr, 2), 2, "tanh", 4, W_h=p.W_h, W_x=p.W_x, W_y=p.W_y, b_y=p.b_y)
+    header, y_line = lines[0], lines[-1]
+    assert header.startswith(r"\begin{gathered}") and r"\\ {\color" in header  # y_t = W_y h_t + b_y below
+    assert y_line.startswith(r"\begin{aligned}") and y_line.count("&=") == 3
+    first, matrices, result = y_line.split(r" \\ ")
+    assert "bmatrix" not in first and matrices.count(r"\begin{bmatrix}") == 3  # W_y, h_2, b_y
+    assert latex.fmt(tr.y[1, 0], 4) in result and "W_y" not in result

@@ -93,8 +93,11 @@ def test_delta_gradient_line_is_the_trainers_exact_norms_with_the_builders_title
     (index, props), = frame["set"]["dh"]["traces"]
     snap = s.snapshots[-1]
     assert index == 0 and np.array_equal(unpack(props["y"]), snap.dh_norms)
-    expected = ft.dh_norms_figure(snap.dh_norms, snap.step, None).layout.title.text
-    assert frame["set"]["dh"]["layout"]["title.text"] == expected
+    expected = ft.dh_norms_figure(snap.dh_norms, snap.step, None).layout
+    assert frame["set"]["dh"]["layout"]["title.text"] == expected.title.text
+    assert frame["set"]["dh"]["layout"]["yaxis"] == json.loads(json.dumps(lp.jsonable(expected.yaxis.to_plotly_json())))
+    loss_axis = ft.loss_figure(s.trainer.history, "mse").layout.yaxis.to_plotly_json()
+    assert frame["set"]["loss"]["layout"]["yaxis"] == json.loads(json.dumps(lp.jsonable(loss_axis)))
 
 
 @pytest.mark.parametrize("task", ["sine", "parity", "chars"])

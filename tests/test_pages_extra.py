@@ -156,10 +156,14 @@ def test_quiz_answers_show_feedback_and_score():
     at.radio(key=wrong.widget_key).set_value(next(o for o in wrong.options if o != wrong.answer)).run()
     assert not at.exception
     assert any(s.value.startswith("Correct.") for s in at.success)
-    assert any(e.value.startswith("Not quite") and wrong.answer in e.value for e in at.error)
+    assert any(e.value.startswith("Not quite") and wrong.answer not in e.value for e in at.error)
     links = [link.proto.page for link in at.get("page_link")]
     assert len(links) == 2
     assert at.metric[0].value == f"1 / {len(qs)}"
+    at.button(key=f"{wrong.widget_key}_show").click().run()  # the answer only when asked for
+    assert any(wrong.answer in e.value for e in at.error)
+    at.radio(key=wrong.widget_key).set_value(wrong.answer).run()  # and another try is allowed
+    assert at.metric[0].value == f"2 / {len(qs)}"
 
 
 def test_live_quiz_answer_follows_the_network():

@@ -160,10 +160,10 @@ def test_cell_page_with_an_output_layer_prints_y_t():
     tr = engine(state)
     t = state.t
     assert shown_h(at, t) == [fmt(v) for v in tr.h[t]]
-    y_lines = [e.value for e in at.latex if "{y_{" + str(t) + "}}} = W_y" in e.value]
+    y_lines = [e.value for e in at.latex if "{y_{" + str(t) + "}}} &= W_y" in e.value]
     assert len(y_lines) == 1
-    assert y_lines[0].rstrip("$\n ").endswith(
-        r"\begin{bmatrix}" + r"\\".join(fmt(v) for v in tr.y[t - 1]) + r"\end{bmatrix}}}")
+    assert y_lines[0].rstrip("$\n ").endswith(  # y_t on the last of three aligned lines: never cut off
+        r"\begin{bmatrix}" + r"\\".join(fmt(v) for v in tr.y[t - 1]) + r"\end{bmatrix}}}\end{aligned}")
     assert "relu" in y_lines[0] or any(r"\operatorname{relu}" in e.value for e in at.latex)
 
 

@@ -122,7 +122,7 @@ def test_page_runs_with_its_own_sidebar_and_every_view(page):
     assert any(c.proto.id.endswith("-tr_chain") for c in at.get("bidi_component"))  # the backward pass on the chain
     assert metric(at, "Update") == "0" and metric(at, "Training loss") == "—"
     assert not at.error
-    assert "Wh=" in at.code[-1].value  # the shareable simulator link
+    assert "Wh=" in at.main.code[-1].value  # the shareable simulator link
     link = at.get("page_link")[0].proto
     assert "cell step-through" in link.label and link.page_script_hash  # 1.67: no page name in the proto
     state, warnings = from_query({k: v[-1] for k, v in parse_qs(link.query_string).items()})

@@ -73,7 +73,8 @@ def states(draw, max_n=6, max_d=4, max_k=3, max_T=8):
 
     params = RNNParams(W_x=arr(n, d), W_h=arr(n, n), b=arr(n), W_y=arr(k, n) if k else None,
                        b_y=arr(k) if k else None, activation=draw(st.sampled_from(["tanh", "relu"])))
-    return SimState(params=params, x=arr(T, d), h0=arr(n), t=draw(st.integers(1, T)))
+    upper = tuple(RNNParams(W_x=arr(n, n), W_h=arr(n, n), b=arr(n)) for _ in range(draw(st.integers(0, 2))))
+    return SimState(params=params, x=arr(T, d), h0=arr(n), t=draw(st.integers(1, T)), upper=upper)
 
 
 def _roundtrip(s):
@@ -112,7 +113,8 @@ def big_states(draw):
 
     params = RNNParams(W_x=arr(n, d), W_h=arr(n, n), b=arr(n), W_y=arr(k, n) if k else None,
                        b_y=arr(k) if k else None, activation="relu")
-    return SimState(params=params, x=arr(T, d), h0=arr(n), t=draw(st.integers(1, T)))
+    upper = tuple(RNNParams(W_x=arr(n, n), W_h=arr(n, n), b=arr(n)) for _ in range(draw(st.integers(0, 2))))
+    return SimState(params=params, x=arr(T, d), h0=arr(n), t=draw(st.integers(1, T)), upper=upper)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -342,8 +344,9 @@ def test_hypothesis_queries_never_raise(query):
 # --------------------------------------------------------------------------- derived from FIELDS
 
 def test_query_keys_come_from_fields_in_url_order():
-    assert QUERY_KEYS == ("n", "d", "k", "T", "act", "Wh", "Wx", "b", "Wy", "by", "x", "h0", "t")
-    assert QUERY_KEYS == tuple(f.key for f in FIELDS)
+    assert QUERY_KEYS == ("n", "d", "k", "T", "L", "act", "Wh", "Wx", "b", "Wy", "by", "x", "h0",
+                          "Wh2", "Wx2", "b2", "Wh3", "Wx3", "b3", "t", "p", "xg")
+    assert QUERY_KEYS == tuple(f.key for f in FIELDS) + ("p", "xg")
 
 
 def test_to_query_writes_output_layer_only_with_k_and_never_T():

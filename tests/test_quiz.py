@@ -62,8 +62,10 @@ def test_feedback_and_score():
     assert quiz.check(q, None) is None
     good = quiz.check(q, q.answer)
     assert good.correct and good.message.startswith("Correct.") and q.why in good.message
-    bad = quiz.check(q, wrong)
-    assert not bad.correct and q.answer in bad.message
+    bad = quiz.check(q, wrong)  # a wrong try: no answer given away, another try invited
+    assert not bad.correct and q.answer not in bad.message and "try again" in bad.message
+    shown = quiz.check(q, wrong, reveal=True)
+    assert not shown.correct and q.answer in shown.message and q.why in shown.message
     with pytest.raises(ValueError):
         quiz.check(q, "not an option")
     answers = {qs[0].key: qs[0].answer, qs[1].key: next(o for o in qs[1].options if o != qs[1].answer),

@@ -34,7 +34,7 @@ def test_count_figure_hover_gives_exact_counts():
     unshared, shared = fig.data
     assert list(shared.y) == [57] * 120 and list(unshared.y) == [57 * T for T in range(1, 121)]
     assert "%{y:,}" in shared.hovertemplate and "T × %{customdata:,}" in unshared.hovertemplate
-    assert shared.line.color == "#2563eb"
+    assert shared.line.color == figures_extra.SHARED != unshared.line.color  # series colours, not h's blue
 
 
 @pytest.fixture(scope="module")

@@ -39,3 +39,22 @@ def test_the_layer_limit_is_one_constant():
     from rnnviz import training, weights_io
 
     assert training.MAX_LAYERS is stacking.MAX_LAYERS and weights_io.MAX_LAYERS is stacking.MAX_LAYERS
+
+
+# --------------------------------------------------------------------------- layers are part of the state
+
+def test_the_stack_is_the_states_layers_and_weight_files_carry_them():
+    import numpy as np
+
+    from rnnviz import weights_io
+    from rnnviz.state import default_state, resized
+
+    state = resized(default_state(), n=3, k=2, L=3)
+    state = state.replace(W_h2=np.full((3, 3), 0.1), b3=[1.0, -1.0, 0.5])
+    stack = stacking.stacked_layers(state)
+    assert len(stack) == 3 and np.all(stack[1].W_h == 0.1) and stack[2].b.tolist() == [1.0, -1.0, 0.5]
+    assert stack[2].W_y is not None and stack[0].W_y is None  # the output layer sits on top
+    assert len(stacking.stacked_layers(state, 1)) == 1
+    for data, name in ((weights_io.to_json(state).encode(), "w.json"), (weights_io.to_npz(state), "w.npz")):
+        back, notes = weights_io.load_weights(data, name)
+        assert back == state and notes == []

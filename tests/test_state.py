@@ -15,6 +15,7 @@ from rnnviz.state import (
     array_fields,
     default_state,
     format_number,
+    layer_fields,
     resized,
     validate_state,
 )
@@ -102,13 +103,14 @@ def test_simstate_converts_float32_params_to_float64():
 
 def test_fields_cover_every_part_of_a_state_once():
     names = [f.name for f in FIELDS]
-    assert names == ["n", "d", "k", "T", "activation", "W_h", "W_x", "b", "W_y", "b_y", "x", "h0", "t"]
+    assert names == ["n", "d", "k", "T", "L", "activation", "W_h", "W_x", "b", "W_y", "b_y", "x", "h0",
+                     "W_h2", "W_x2", "b2", "W_h3", "W_x3", "b3", "t"]
     assert len({f.key for f in FIELDS}) == len(FIELDS)
-    s = resized(default_state(), 3, 2, 1, 4)
+    s = resized(default_state(), 3, 2, 1, 4, L=3)
     for f in ARRAY_FIELDS:
         assert s.value(f.name).shape == f.shape_of(s.sizes), f.name
     assert s.value("activation") == "tanh" and s.value("t") == 1 and s.value("T") == 4
-    assert default_state().value("W_y") is None
+    assert default_state().value("W_y") is None and default_state().value("W_h2") is None
 
 
 def test_array_fields_follow_the_output_layer():
@@ -116,7 +118,10 @@ def test_array_fields_follow_the_output_layer():
     with_output = resized(default_state(), k=2)
     assert [f.name for f in array_fields(with_output, "weights")] == ["W_h", "W_x", "b", "W_y", "b_y"]
     assert [f.display for f in array_fields(with_output, "inputs")] == ["x", "h_0"]
-    assert len(array_fields()) == 7
+    assert len(array_fields()) == 13
+    stacked = resized(with_output, L=2)
+    assert [f.name for f in array_fields(stacked, "weights")] == ["W_h", "W_x", "b", "W_y", "b_y", "W_h2", "W_x2", "b2"]
+    assert [f.display for f in layer_fields(2)] == ["W_h⁽²⁾", "W_x⁽²⁾", "b⁽²⁾"]
 
 
 # --------------------------------------------------------------------------- resized
@@ -124,7 +129,7 @@ def test_array_fields_follow_the_output_layer():
 def test_resized_keeps_top_left_block_and_seeds_new_weights():
     s = default_state()
     big = resized(s, n=4, d=2, k=1, T=3, seed=1)
-    assert big.sizes == {"n": 4, "d": 2, "k": 1, "T": 3}
+    assert big.sizes == {"n": 4, "d": 2, "k": 1, "T": 3, "L": 1}
     np.testing.assert_array_equal(big.params.W_h[:2, :2], s.params.W_h)
     np.testing.assert_array_equal(big.x[:2, :1], s.x)
     np.testing.assert_array_equal(big.x[2], 0)
@@ -200,3 +205,50 @@ def test_validate_state_takes_every_field_by_name():
     """Its explicit signature (the sidebar's call) must name exactly the FIELDS."""
     params = list(inspect.signature(validate_state).parameters)
     assert params == ["base", *(f.name for f in FIELDS)]
+
+
+# --------------------------------------------------------------------------- stacked layers (L, W_h2, ...)
+
+def _old_seeded_layer(n: int, i: int):
+    """What stacking used for layer i + 1 before layers were part of the state (an old link must still get it)."""
+    rng = np.random.default_rng([7, i])
+    return rng.normal(0.0, 0.5 / np.sqrt(n), (n, n)), rng.normal(0.0, 0.5 / np.sqrt(n), (n, n))
+
+
+def test_new_layers_are_the_seeded_layers_old_links_showed():
+    s = resized(default_state(), n=3, L=3)
+    assert s.L == 3 and len(s.upper) == 2
+    for layer in (2, 3):
+        W_x, W_h = _old_seeded_layer(3, layer - 1)
+        np.testing.assert_array_equal(s.value(f"W_x{layer}"), W_x)
+        np.testing.assert_array_equal(s.value(f"W_h{layer}"), W_h)
+        np.testing.assert_array_equal(s.value(f"b{layer}"), np.zeros(3))
+
+
+def test_layers_resize_keep_edits_and_drop_with_L():
+    s = resized(default_state(), L=2)
+    edited = s.replace(W_h2=[[1.0, 2.0], [3.0, 4.0]], b2=[0.5, -0.5])
+    assert edited != s and edited.value("b2").tolist() == [0.5, -0.5]
+    grown = resized(edited, n=3)
+    np.testing.assert_array_equal(grown.value("W_h2")[:2, :2], [[1.0, 2.0], [3.0, 4.0]])
+    assert grown.value("W_h2").shape == (3, 3) and grown.value("W_x2").shape == (3, 3)
+    assert resized(edited, L=1) == default_state()
+    with pytest.raises(ValueError):
+        resized(s, L=4)
+    with pytest.raises(ValueError):
+        default_state().replace(W_h2=np.eye(2))  # one layer: there is no layer 2 to edit
+    with pytest.raises(ValueError):
+        s.replace(W_x2=np.ones((2, 1)))  # layer 2 reads layer 1's n numbers
+
+
+def test_validate_state_infers_and_clips_layers():
+    state, warnings = validate_state(W_h3=np.eye(2))
+    assert state.L == 3 and warnings == [] and np.array_equal(state.value("W_h3"), np.eye(2))
+    state, warnings = validate_state(L=2, b3=[1.0, 1.0])
+    assert state.L == 2 and warnings == ["b3: ignored because L=2 (the network has 2 layers)."]
+    state, warnings = validate_state(L=9)
+    assert state.L == 3 and warnings == ["L: 9 is more than the limit of 3 layers; used 3."]
+    state, warnings = validate_state(base=resized(default_state(), L=3), W_h2=np.eye(2))
+    assert state.L == 3 and warnings == []  # an edit of layer 2 keeps the third layer
+    state, warnings = validate_state(base=resized(default_state(), L=2), W_h2="junk")
+    assert state.L == 2 and warnings == ["W_h2: expected a table of at most 8192 numbers; kept the current values."]

@@ -29,6 +29,8 @@ def test_generated_code_runs_and_matches_the_engine(name, layers):
     else:
         assert ns["y"] is None
     assert len(ns["rnn"].state_dict()) == 4 * layers
+    # the page's code box shows ~80 columns at 1440 px: no line runs past the edge
+    assert max(len(line) for line in code.splitlines()) <= torch_bridge.CODE_WIDTH, name
 
 
 def test_generated_code_writes_the_exact_floats():

@@ -58,9 +58,9 @@ def test_output_layer_sliders_move_y():
     at.slider(key="rnnviz_t").set_value(2).run()
     state = state_of(at)
     tr = forward(state.params, state.x, state.h0)
-    y_line = next(e.value for e in at.latex if "{y_{2}}} = W_y" in e.value)
+    y_line = next(e.value for e in at.latex if "{y_{2}}} &= W_y" in e.value)
     assert y_line.rstrip("$\n ").endswith(
-        r"\begin{bmatrix}" + r"\\".join(fmt(v) for v in tr.y[1]) + r"\end{bmatrix}}}")
+        r"\begin{bmatrix}" + r"\\".join(fmt(v) for v in tr.y[1]) + r"\end{bmatrix}}}\end{aligned}")
     # k back to 0: the output layer and its sliders go away
     at.sidebar.number_input(key="rnnviz_size_k").set_value(0).run()
     assert state_of(at).k == 0 and "Wy" not in at.query_params
@@ -255,3 +255,19 @@ def test_reset_returns_to_where_the_network_came_from():
     assert at.sidebar.selectbox(key="rnnviz_preset").value == "vanishing"
     at = open_app("pages/cell.py", {**to_query(presets.make_preset("exploding")), "t": "6"})  # any step t
     assert at.sidebar.selectbox(key="rnnviz_preset").value == "exploding"
+
+
+
+def test_the_origin_preset_survives_a_page_switch_that_drops_the_box_key(monkeypatch):
+    """Issue 13: a page switch drops the preset box's widget key; the sidebar then said "came from a link"
+    (and "Reset goes back to the link") while the box, redrawn on its first option, showed "lesson"."""
+    from rnnviz.ui import session
+
+    state = {}
+    monkeypatch.setattr(session.st, "session_state", state)
+    session.set_origin(presets.make_preset("lesson").replace(t=2))
+    del state["rnnviz_preset"]  # what a page switch does to a widget's key
+    assert session.chosen_preset() == "lesson" and state["rnnviz_preset"] == "lesson"
+    session.set_origin(presets.make_preset("lesson").replace(W_h=[[0.9, 0.2], [0.3, 0.6]]))  # a link
+    del state["rnnviz_preset"]
+    assert session.chosen_preset() is None

@@ -11,26 +11,42 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnviz.figures.style import AXIS_LINE, COLORS, MUTED, WHITE, figure, positive
+from rnnviz.figures.style import (
+    AXIS_LINE,
+    COLORS,
+    DASHES,
+    MUTED,
+    SERIES,
+    WHITE,
+    figure,
+    integer_axis,
+    log_axis,
+    positive,
+    subtitle,
+)
 
-JACOBIAN_STYLES = ({"color": COLORS["grad"], "dash": "solid"}, {"color": COLORS["grad"], "dash": "dash"},
-                   {"color": COLORS["h"], "dash": "dot"}, {"color": COLORS["pre"], "dash": "dashdot"})
+# Curve / eigenvalue set i: the same colour in the Jacobian and the eigenvalue chart ("current W_h" is
+# SERIES[0] in both), from the series colours: a matrix's label is not a quantity like h or a.
+JACOBIAN_STYLES = tuple({"color": SERIES[i], "dash": DASHES[i]} for i in range(len(SERIES)))
 
 
-def jacobian_figure(curves, title: str = "‖∂h_T/∂h_t‖: how much of a change at step t reaches step T") -> go.Figure:
+def jacobian_figure(curves, title: str = "‖∂h_T/∂h_t‖<br><span style='font-size:13px'>how much of a change at step t "
+                                        "reaches step T</span>") -> go.Figure:
     """curves: [(label, norms)] with norms (T+1,) for t = 0..T (``analysis.jacobian_norms``), plotted
     against T − t on a log axis (x = 0 is h_T itself).  Curve i is styled JACOBIAN_STYLES[i]."""
-    data = []
+    data, shown = [], []
     for i, (label, norms) in enumerate(curves):
         norms = np.asarray(norms, dtype=np.float64)
         T = len(norms) - 1
         back = T - np.arange(T + 1)
         style = JACOBIAN_STYLES[i % len(JACOBIAN_STYLES)]
+        shown.append(positive(norms))
         data.append(go.Scatter(x=back[::-1], y=positive(norms)[::-1], mode="lines+markers" if T <= 80 else "lines",
                                name=label, line=dict(width=2, **style), marker=dict(size=5),
                                hovertemplate=f"{label}: ‖∂h_T/∂h_t‖ at T−t = %{{x}} is %{{y:.4e}}<extra></extra>"))
     return figure(data, title, height=360, xaxis=dict(title=dict(text="T − t (steps back in time)")),
-                   yaxis=dict(title=dict(text="‖∂h_T/∂h_t‖ (spectral norm)"), type="log", exponentformat="power"))
+                   yaxis=log_axis(np.concatenate(shown) if shown else None,
+                                  title=dict(text="‖∂h_T/∂h_t‖ (spectral norm)")))
 
 
 def jacobian_table(curves) -> pd.DataFrame:
@@ -49,14 +65,13 @@ def eigenvalue_figure(sets) -> go.Figure:
     data = [go.Scatter(x=np.cos(angle), y=np.sin(angle), mode="lines", name="|λ| = 1",
                        line=dict(color=MUTED, width=1, dash="dot"), hoverinfo="skip")]
     symbols = ("circle", "x", "diamond", "square")
-    colors = (COLORS["h"], COLORS["grad"], COLORS["pre"], COLORS["y"])
     reach = 1.2
     for i, (label, lam) in enumerate(sets):
         lam = np.asarray(lam, dtype=complex)
         text = [f"{label}: λ = {z.real:.4f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.4f}i, |λ| = {abs(z):.4f}"
                 for z in lam]
         data.append(go.Scatter(x=lam.real, y=lam.imag, mode="markers", name=label, text=text,
-                               marker=dict(color=colors[i % 4], size=10, symbol=symbols[i % 4],
+                               marker=dict(color=SERIES[i % len(SERIES)], size=10, symbol=symbols[i % 4],
                                            line=dict(width=1, color=WHITE)),
                                hovertemplate="%{text}<extra></extra>"))
         if lam.size:
@@ -79,15 +94,17 @@ def eigenvalue_table(sets) -> pd.DataFrame:
 def clipping_figure(runs, clip: float) -> go.Figure:
     """runs: [(label, history)] from Trainer.history; the global gradient norm before clipping per update on
     a log axis (magenta: clipping off solid, on dashed) with the threshold as a dotted line."""
-    data = []
+    data, shown = [], []
     for i, (label, history) in enumerate(runs):
         g = np.asarray(history["grad_norm"], dtype=np.float64)
+        shown.append(positive(g))
         data.append(go.Scatter(x=np.arange(1, len(g) + 1), y=positive(g), mode="lines", name=label,
                                line=dict(color=COLORS["grad"], width=2, dash=("solid", "dash", "dot")[i % 3]),
                                hovertemplate=f"{label}: gradient norm at update %{{x}} = %{{y:.4e}}<extra></extra>"))
-    fig = figure(data, "Gradient norm per update, with and without clipping", height=340,
-                  xaxis=dict(title=dict(text="update")),
-                  yaxis=dict(title=dict(text="‖gradient‖ (before clipping)"), type="log", exponentformat="power"))
+    fig = figure(data, subtitle("Gradient norm per update", "with and without clipping"), height=340,
+                  xaxis=integer_axis(max((len(h["grad_norm"]) for _, h in runs), default=0),
+                                     title=dict(text="update")),
+                  yaxis=log_axis(np.concatenate(shown + [[clip]]), title=dict(text="‖gradient‖ (before clipping)")))
     fig.add_hline(y=clip, line=dict(color=MUTED, dash="dot", width=1), name="clip-threshold",
                   annotation_text=f"clip = {clip:g}", annotation_position="top left")
     return fig

@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnviz.figures.style import COLORS, INK, MUTED, TRAIN_FILL, figure
+from rnnviz.figures.style import COLORS, INK, MUTED, SERIES, TRAIN_FILL, figure, log_axis, subtitle
 from rnnviz.sharing import LengthResult
 
-UNSHARED = COLORS["pre"]  # amber: the count that grows with every step
+# Series colours, not a quantity's: shared / unshared counts and the error means are not h, a or y.
+SHARED, UNSHARED = SERIES[0], SERIES[2]
+WITHIN, BEYOND = SERIES[3], SERIES[1]
 
 
 def _training_band(T: int) -> dict:
@@ -27,7 +29,7 @@ def _training_band(T: int) -> dict:
 
 def _band_label(T: int) -> dict:
     return dict(x=T + 0.5, y=1, xref="x", yref="paper", text=f"trained on T = {T}", showarrow=False,
-                xanchor="right", yanchor="top", font=dict(color=COLORS["h"], size=12))
+                xanchor="right", yanchor="top", font=dict(color=MUTED, size=13))
 
 
 def param_count_figure(counts: pd.DataFrame, n: int, d: int, k: int) -> go.Figure:
@@ -41,10 +43,10 @@ def param_count_figure(counts: pd.DataFrame, n: int, d: int, k: int) -> go.Figur
                    line=dict(color=UNSHARED, width=3), customdata=shared,
                    hovertemplate="T = %{x}<br>unshared = %{y:,} = T × %{customdata:,}<extra></extra>"),
         go.Scatter(x=T, y=shared, name="RNN: one set of weights for all steps", mode="lines",
-                   line=dict(color=COLORS["h"], width=3),
+                   line=dict(color=SHARED, width=3),
                    hovertemplate="T = %{x}<br>shared = %{y:,}<extra></extra>"),
     ]
-    return figure(data, f"Parameters against sequence length (n = {n}, d = {d}, k = {k})",
+    return figure(data, subtitle("Parameters against sequence length", f"n = {n}, d = {d}, k = {k}"),
                    xaxis=dict(title="sequence length T"), yaxis=dict(title="parameters", rangemode="tozero"),
                    hovermode="x unified", meta=dict(formula=formula), height=380)
 
@@ -60,7 +62,7 @@ def length_prediction_figure(result: LengthResult, seq: int = 0) -> go.Figure:
                    line=dict(color=COLORS["y"], width=2),
                    hovertemplate="y_%{x} = %{y:.4f}<extra></extra>"),
     ]
-    return figure(data, f"Trained on {result.T} steps, run on {result.T_long}: predictions vs targets",
+    return figure(data, subtitle("Predictions vs targets", f"trained on {result.T} steps, run on {result.T_long}"),
                    xaxis=dict(title="step t", range=[0.5, result.T_long + 0.5]), yaxis=dict(title="value"),
                    shapes=[_training_band(result.T)], annotations=[_band_label(result.T)], height=360)
 
@@ -70,19 +72,21 @@ def length_error_figure(result: LengthResult) -> go.Figure:
     t = np.arange(1, result.T_long + 1)
     err = np.where(result.step_error > 0, result.step_error, np.nan)
     T, L = result.T, result.T_long
+    means = [result.error_train_length, result.error_beyond, result.baseline_error]
     data = [
         go.Scatter(x=t, y=err, name="squared error at step t", mode="lines", line=dict(color=INK, width=1.5),
                    hovertemplate="error_%{x} = %{y:.4g}<extra></extra>"),
         go.Scatter(x=[1, T], y=[result.error_train_length] * 2, name=f"mean over 1..{T}", mode="lines",
-                   line=dict(color=COLORS["h"], width=3),
+                   line=dict(color=WITHIN, width=3),
                    hovertemplate=f"mean over steps 1..{T} = %{{y:.4g}}<extra></extra>"),
         go.Scatter(x=[T + 1, L], y=[result.error_beyond] * 2, name=f"mean over {T + 1}..{L}", mode="lines",
-                   line=dict(color=COLORS["y"], width=3),
+                   line=dict(color=BEYOND, width=3, dash="dash"),
                    hovertemplate=f"mean over steps {T + 1}..{L} = %{{y:.4g}}<extra></extra>"),
         go.Scatter(x=[1, L], y=[result.baseline_error] * 2, name="baseline: x_(t+1) = x_t", mode="lines",
                    line=dict(color=MUTED, dash="dot", width=1.5),
                    hovertemplate="baseline = %{y:.4g}<extra></extra>"),
     ]
-    return figure(data, "Squared error per step (mean over test waves)",
-                   xaxis=dict(title="step t", range=[0.5, L + 0.5]), yaxis=dict(title="squared error", type="log"),
+    return figure(data, subtitle("Squared error per step", "mean over the test waves"),
+                   xaxis=dict(title="step t", range=[0.5, L + 0.5]),
+                   yaxis=log_axis(np.append(err, means), title="squared error"),
                    shapes=[_training_band(T)], annotations=[_band_label(T)], height=360)

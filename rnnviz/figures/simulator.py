@@ -31,12 +31,16 @@ from rnnviz.figures.style import (
     INK,
     LABEL_FILL,
     MUTED,
+    NOTE_FONT,
     SATURATION_FILL,
     TIME_BLUES,
     colorbar,
     figure,
     fmt,
+    integer_axis,
+    log_axis,
     step_band,
+    subtitle,
     symmetric_max,
 )
 
@@ -69,8 +73,7 @@ def heatmap_figure(values, name: str, kind: str, t: int | None = None, decimals:
     fig = figure([trace], f"{name}: {label}, units × time",
                   # whole steps and units only: no 0.5 ticks on short axes
                   xaxis=dict(title=dict(text="t"), showgrid=False, dtick=1 if T <= 24 else None),
-                  yaxis=dict(title=dict(text="unit"), autorange="reversed", showgrid=False,
-                             dtick=1 if n <= 8 else None),
+                  yaxis=integer_axis(n, title=dict(text="unit"), autorange="reversed", showgrid=False),
                   height=max(260, min(640, 120 + 9 * n)))
     if t is not None:
         fig.add_shape(step_band(t, outline=True))
@@ -130,7 +133,7 @@ def tanh_curve_figure(trace: Trace, t: int, activation: str | None = None, decim
                    text=h_hover, hovertemplate="%{text}<extra></extra>"),
     ]
     note = "shaded: |h| > 0.95, tanh saturates" if activation == "tanh" else "shaded: a < 0, relu outputs 0"
-    return figure(data, f"Step {t}: a_{t} → h_{t} = {activation}(a_{t})<br><sup>{note}</sup>",
+    return figure(data, subtitle(f"Step {t}: a_{t} → h_{t} = {activation}(a_{t})", note),
                    shapes=_saturation_shapes(activation, reach), height=380,
                    xaxis=dict(title=dict(text="a (pre-activation)", font=dict(color=COLORS["pre"])),
                               range=[-reach, reach], zeroline=True, zerolinecolor=AXIS_LINE),
@@ -212,7 +215,7 @@ def phase_portrait_figure(coords, labels, t: int, title_note: str = "", decimals
         shapes.append(dict(type="rect", name="unit-box", xref="x", yref="y", x0=-1, x1=1, y0=-1, y1=1,
                            line=dict(color=MUTED, width=1, dash="dash"), layer="below"))
     note = title_note or f"axes {labels[0]}, {labels[1]}"
-    return figure(data, f"Phase portrait of h_0 … h_{len(coords) - 1}<br><sup>{note}</sup>", shapes=shapes,
+    return figure(data, subtitle(f"Phase portrait of h_0 … h_{len(coords) - 1}", note), shapes=shapes,
                    height=480,
                    xaxis=dict(title=dict(text=labels[0]), zeroline=True, zerolinecolor=FAINT_LINE),
                    yaxis=dict(title=dict(text=labels[1]), scaleanchor="x", scaleratio=1, zeroline=True,
@@ -246,16 +249,18 @@ def ripple_figure(deltas, t: int, eps: float, linearised=None) -> go.Figure:
                                text=[f"linearised |Δh_{s}| = {v:.4e}" for s, v in zip(steps, lin, strict=True)],
                                hovertemplate="%{text}<extra></extra>"))
     zeros = int(np.sum(~positive))
-    title = f"Ripple of a nudge ε = {eps:g} to x_{t}: |Δh_s| = ‖h_s' − h_s‖"
+    note = "|Δh_s| = ‖h_s' − h_s‖"
     if zeros:
-        title += f"<br><sup>{zeros} states unchanged before the nudge (not drawn on the log axis)</sup>"
+        states = "1 state" if zeros == 1 else f"{zeros} states"
+        note += f"; {states} unchanged before the nudge (not drawn on the log axis)"
+    title = subtitle(f"Ripple of a nudge ε = {eps:g} to x_{t}", note)
     fig = figure(data, title, height=360, margin=dict(l=84),
                   xaxis=dict(title=dict(text="s"), range=[-0.5, len(steps) - 0.5]),
-                  yaxis=dict(title=dict(text="|Δh_s|"), type="log" if positive.any() else "linear",
-                             tickformat=".2~e"))
+                  yaxis=log_axis(shown, title=dict(text="|Δh_s|")) if positive.any()
+                  else dict(title=dict(text="|Δh_s|")))
     fig.add_shape(step_band(t))
     fig.add_annotation(x=t + 0.5, y=0.98, xref="x", yref="paper", xanchor="left", yanchor="top", showarrow=False,
-                       text=f"x_{t} nudged", font=dict(color=COLORS["x"], size=11), bgcolor=LABEL_FILL)
+                       text=f"x_{t} nudged", font=dict(color=COLORS["x"], size=NOTE_FONT), bgcolor=LABEL_FILL)
     return fig
 
 

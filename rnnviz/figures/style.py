@@ -11,10 +11,15 @@ changes how numbers are printed.  The neutrals below (ink, muted gray, fills) ar
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import diverging
 
 COLORS = {"x": "#64748b", "pre": "#d97706", "h": "#2563eb", "y": "#059669", "target": "#9ca3af", "grad": "#c026d3"}
+# Series that are not a quantity of the network (the lab's "current W_h" vs "rescaled", the sharing page's
+# shared vs unshared counts): compared by these, never by a quantity's colour.  Index i is the i-th series of
+# a chart, so the same series keeps its colour from one chart to the next.
+SERIES = ("#374151", "#7c3aed", "#be123c", "#0e7490")
 INK = "#111827"  # selection rings and outlines
 MUTED = "#6b7280"  # reference lines, notes, the cells of the chain
 CURVE = "#374151"  # curves that are not a quantity of the network: f(a), the loss
@@ -24,10 +29,10 @@ CELL_FILL = "#f3f4f6"  # the chain's cells
 WHITE = "white"  # marker outlines
 BAND_FILL = "rgba(17, 24, 39, 0.07)"  # the selected step, behind lines
 SATURATION_FILL = "rgba(156, 163, 175, 0.18)"  # where f' is (nearly) zero
-TRAIN_FILL = "rgba(37, 99, 235, 0.08)"  # the training length: a light hidden blue
+TRAIN_FILL = "rgba(107, 114, 128, 0.12)"  # the training length: a light gray (not h's blue: it is not h)
 LABEL_FILL = "rgba(255,255,255,0.8)"  # behind a note drawn over data
 CLEAR = "rgba(0,0,0,0)"
-NEUTRALS = (INK, MUTED, CURVE, AXIS_LINE, FAINT_LINE, CELL_FILL, WHITE, BAND_FILL, SATURATION_FILL, TRAIN_FILL,
+NEUTRALS = (*SERIES, INK, MUTED, CURVE, AXIS_LINE, FAINT_LINE, CELL_FILL, WHITE, BAND_FILL, SATURATION_FILL, TRAIN_FILL,
             LABEL_FILL, CLEAR)
 
 # ColorBrewer RdBu runs red -> blue; reversed, positive values are red.
@@ -44,12 +49,18 @@ TEMPLATE = go.layout.Template(
         margin=dict(l=60, r=24, t=78, b=48),
         # Title on the first line, legend on the second: long titles never run into the legend.
         title=dict(font=dict(size=15), x=0.01, xanchor="left", y=0.98, yanchor="top", yref="container"),
-        xaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE),
-        yaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE),
-        hoverlabel=dict(font=dict(family=MONO, size=12), bgcolor="white"),
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0),
+        # automargin: long tick labels (2×10⁻⁴, a right-hand accuracy axis) push the margin, never the title over them
+        xaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE,
+                   automargin=True),
+        yaxis=dict(gridcolor="#eef0f3", zeroline=False, linecolor=AXIS_LINE, ticks="outside", tickcolor=AXIS_LINE,
+                   automargin=True),
+        hoverlabel=dict(font=dict(family=MONO, size=13), bgcolor="white"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, xanchor="left", x=0, font=dict(size=13)),
+        annotationdefaults=dict(font=dict(size=13)),
     )
 )
+MIN_FONT = 12  # px: the smallest text any chart draws (a projector at the back of a room needs it)
+NOTE_FONT = 13  # px: subtitles, notes and annotations drawn over a chart
 
 
 def fmt(value: float, decimals: int = 4) -> str:
@@ -69,6 +80,50 @@ def vector_hover(name: str, t, values, decimals: int, limit: int = 8) -> str:
     if len(values) > limit:
         lines.append(f"… ({len(values) - limit} more)")
     return "<br>".join(lines)
+
+
+def subtitle(title: str, note: str) -> str:
+    """A title with a second, smaller line (still NOTE_FONT px: Plotly's <sup> would shrink it to ~10 px)."""
+    return f"{title}<br><span style='font-size:{NOTE_FONT}px'>{note}</span>"
+
+
+def log_axis(values=None, **extra) -> dict:
+    """A log axis with one labelled tick per decade (10^k) -- or per few decades when the values span many --
+    instead of Plotly's crowded 2 / 5 minor labels.  Values spanning less than a decade keep Plotly's ticks."""
+    axis = dict(type="log", exponentformat="power", dtick=1)
+    if values is not None:
+        finite = np.asarray(values, dtype=np.float64)
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
+        span = np.log10(hi / lo)
+        if finite.size and span < 1:  # less than a decade: ticks at 1, 2, 3, 5, 7 x 10^k, the range out to them
+            grid = [m * 10.0 ** k for k in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+                    for m in (1, 2, 3, 5, 7)]
+            below = max(v for v in grid if v <= lo * (1 + 1e-12))
+            above = min(v for v in grid if v >= hi * (1 - 1e-12))
+            ticks = [v for v in grid if below <= v <= above]
+            axis.pop("dtick")
+            axis.update(tickmode="array", tickvals=ticks, ticktext=[_power_label(v) for v in ticks],
+                        range=[np.log10(below) - 0.02, np.log10(above) + 0.02])
+        else:
+            axis["dtick"] = max(1, int(np.ceil(span / 8)))  # at most ~8 labels
+    return axis | extra
+
+
+def _power_label(value: float) -> str:
+    """2×10^-4 as Plotly's exponentformat="power" writes it (10^0 and 10^1 plainly)."""
+    k = int(np.floor(np.log10(value) + 1e-9))
+    m = round(value / 10.0 ** k)
+    if k in (0, 1, -1):
+        return f"{value:g}"
+    head = "" if m == 1 else f"{m}×"
+    return f"{head}10<sup>{k}</sup>".replace("<sup>-", "<sup>−")
+
+
+def integer_axis(count: int, **extra) -> dict:
+    """An axis of 1-based indices (rows, columns, units): whole numbers only (no 0.5 / 1.5 on a 16×1 map)."""
+    every = count <= 12  # every index up to 12; beyond, Plotly's own whole-number steps (5, 10, ...)
+    return dict(dtick=1 if every else None, tick0=1 if every else None, tickformat="d") | extra
 
 
 def figure(data, title: str, **layout) -> go.Figure:
@@ -95,7 +150,7 @@ def symmetric_max(values) -> float:
 def colorbar(m: float, title: str = "", **extra) -> dict:
     """The colour bar of a diverging [-m, m] heatmap: ticks at -m, 0 and m, m printed."""
     return dict(title=dict(text=title), thickness=12, len=0.9, tickvals=[-m, 0, m],
-                ticktext=[f"-{m:.3g}", "0", f"{m:.3g}"]) | extra
+                ticktext=[f"-{m:.3g}", "0", f"{m:.3g}"], tickfont=dict(size=MIN_FONT)) | extra
 
 
 def positive(values) -> np.ndarray:
@@ -111,3 +166,21 @@ def step_band(t: int, xref: str = "x", yref: str = "paper", outline: bool = Fals
              else dict(line=dict(width=0), fillcolor=BAND_FILL, layer="below"))
     return dict(type="rect", name="selected-step", xref=xref, yref=yref, x0=t - 0.5, x1=t + 0.5, y0=0, y1=1,
                 **style)
+
+
+def table_view(table: pd.DataFrame, decimals: int = 4):
+    """A table of numbers as the pages show it (a pandas Styler for st.dataframe; the data stay exact):
+    every number of a column with the same decimals (no 0.5 next to 0.4321), a column of tiny values
+    (all below 0.01) in scientific notation, and an empty cell, not "None", where there is no value
+    (x, a, y at t = 0)."""
+    formats = {}
+    for column in table.columns:
+        values = table[column]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        finite = np.abs(values.to_numpy(dtype=np.float64))
+        finite = finite[np.isfinite(finite) & (finite > 0)]
+        tiny = finite.size and finite.max() < 0.01
+        formats[column] = (lambda v: "" if pd.isna(v) else f"{v:.3e}") if tiny else \
+            (lambda v, d=decimals: "" if pd.isna(v) else fmt(v, d))
+    return table.style.format(formats)

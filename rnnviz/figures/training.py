@@ -24,12 +24,16 @@ from rnnviz.figures.style import (
     COLORS,
     CURVE,
     DIVERGING,
+    MIN_FONT,
     MONO,
     MUTED,
     TEMPLATE,
     colorbar,
     figure,
+    integer_axis,
+    log_axis,
     positive,
+    subtitle,
     symmetric_max,
 )
 
@@ -47,7 +51,7 @@ def frame_indices(count: int, limit: int = MAX_FRAMES) -> np.ndarray:
 
 def _frame_slider(frames, labels, active: int, y: float, prefix: str) -> dict:
     """A slider under an animation: one step per frame, jumping straight to it."""
-    return dict(active=active, x=0.0, len=1.0, y=y, currentvalue=dict(prefix=prefix),
+    return dict(active=active, x=0.2, len=0.8, y=y, yanchor="top", currentvalue=dict(prefix=prefix),
                 steps=[dict(label=label, method="animate",
                             args=[[f.name], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                                  transition=dict(duration=0))])
@@ -55,8 +59,9 @@ def _frame_slider(frames, labels, active: int, y: float, prefix: str) -> dict:
 
 
 def _play_pause(y: float, fromcurrent: bool) -> dict:
-    """▶ Play (250 ms a frame) and ❚❚ Pause buttons at the top right of an animation."""
-    return dict(type="buttons", showactive=False, x=1.0, xanchor="right", y=y, yanchor="bottom", direction="left",
+    """▶ Play (250 ms a frame) and ❚❚ Pause buttons under an animation, left of its slider (at the top they
+    ran into long frame titles)."""
+    return dict(type="buttons", showactive=False, x=0.0, xanchor="left", y=y, yanchor="top", direction="down",
                 buttons=[dict(label="▶ Play", method="animate",
                               args=[None, dict(frame=dict(duration=250, redraw=True), fromcurrent=fromcurrent,
                                                transition=dict(duration=0))]),
@@ -93,15 +98,16 @@ def loss_figure(history: dict, loss: str) -> go.Figure:
     data = [go.Scatter(x=steps, y=positive(values), mode="lines", name=f"loss ({loss})",
                        line=dict(color=LOSS_COLOR, width=2),
                        hovertemplate="loss after update %{x} = %{y:.4f}<extra></extra>")]
-    layout = dict(height=320, xaxis=dict(title=dict(text="update"), rangemode="tozero"),
-                  yaxis=dict(title=dict(text="loss"), type="log"), hovermode="x unified")
+    layout = dict(height=320, xaxis=integer_axis(len(values), title=dict(text="update"), rangemode="tozero"),
+                  yaxis=log_axis(positive(values), title=dict(text="loss")), hovermode="x unified")
     acc = np.asarray(history.get("accuracy", []), dtype=np.float64)
     if loss == "xent":
         data.append(go.Scatter(x=steps, y=acc, mode="lines", name="accuracy", yaxis="y2",
                                line=dict(color=COLORS["y"], width=2, dash="dot"),
                                hovertemplate="accuracy at update %{x} = %{y:.4f}<extra></extra>"))
         layout["yaxis2"] = dict(title=dict(text="accuracy", font=dict(color=COLORS["y"])), overlaying="y",
-                                side="right", range=[0, 1.02], showgrid=False)
+                                side="right", range=[0, 1], tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".2f",
+                                showgrid=False)
     fig = figure(data, "Training loss" + (" and accuracy" if loss == "xent" else "") + " per update", **layout)
     if not len(values):
         _empty_note(fig, "No updates yet: press Step or Play.")
@@ -148,7 +154,8 @@ def radius_figure(history: dict, layer_radii=None) -> go.Figure:
                            hovertemplate="ρ(W_h) after update %{x} = %{y:.4f}<extra></extra>")]
         title = "Spectral radius ρ(W_h) over training"
     fig = figure(data, title, height=300,
-                  xaxis=dict(title=dict(text="update"), rangemode="tozero"), yaxis=dict(title=dict(text="ρ(W_h)")))
+                  xaxis=integer_axis(len(steps), title=dict(text="update"), rangemode="tozero"),
+                  yaxis=dict(title=dict(text="ρ(W_h)")))
     fig.add_hline(y=1.0, line=dict(color=MUTED, dash="dot", width=1), name="rho-one",
                   annotation_text="ρ = 1", annotation_position="bottom right")
     if not len(values):
@@ -163,16 +170,16 @@ def dh_norms_figure(dh_norms, step: int | None = None, window: int | None = None
     With layers > 1 the norms are the top layer's (``Snapshot.dh_norms``) and the title says so."""
     values = np.asarray(dh_norms, dtype=np.float64)
     ts = np.arange(len(values))
-    title = "‖∂L/∂h_t‖: the gradient flowing back through time"
+    title = "‖∂L/∂h_t‖ flowing back through time"
     notes = ([f"top layer {layers} of {layers}"] if layers > 1 else []) + ([f"update {step}"] if step is not None
                                                                            else [])
     if notes:
-        title += f" ({', '.join(notes)})"
+        title = subtitle(title, ", ".join(notes))  # a second line: one line was cut at 390 px
     data = [go.Scatter(x=ts, y=positive(values), mode="lines+markers" if len(ts) <= 80 else "lines",
                        name="‖∂L/∂h_t‖", line=dict(color=COLORS["grad"], width=2), marker=dict(size=6),
                        hovertemplate="‖∂L/∂h_%{x}‖ = %{y:.4e}<extra></extra>")]
     fig = figure(data, title, height=320, xaxis=dict(title=dict(text="t"), range=[-0.5, len(ts) - 0.5]),
-                  yaxis=dict(title=dict(text="‖∂L/∂h_t‖"), type="log", exponentformat="power"))
+                  yaxis=log_axis(positive(values), title=dict(text="‖∂L/∂h_t‖")))
     T = len(values) - 1
     if window is not None and window < T:
         for start in range(window, T, window):
@@ -185,6 +192,11 @@ def dh_norms_figure(dh_norms, step: int | None = None, window: int | None = None
 def dh_norms_table(dh_norms) -> pd.DataFrame:
     values = np.asarray(dh_norms, dtype=np.float64)
     return pd.DataFrame({"‖∂L/∂h_t‖": values}, index=pd.Index(np.arange(len(values)), name="t"))
+
+
+# A vector's map sits in a narrow column (b next to W_h and W_x): "-0.0919" ran off the column's right edge
+# (no ticks to read), so its bar is labelled −, 0, + and the range ±m goes into the title.
+VECTOR_BAR = dict(ticktext=["−m", "0", "+m"])
 
 
 def matrix_figure(values, name: str, kind: str = "grad", height: int | None = None,
@@ -205,7 +217,8 @@ def matrix_figure(values, name: str, kind: str = "grad", height: int | None = No
     if layer is not None:
         hover = f"layer {layer}: " + hover
     trace = go.Heatmap(z=grid, x=np.arange(1, cols + 1), y=np.arange(1, rows + 1), colorscale=DIVERGING,
-                       zmin=-m, zmax=m, zmid=0, name=name, colorbar=colorbar(m), xgap=1 if cols <= 20 else 0,
+                       zmin=-m, zmax=m, zmid=0, name=name, colorbar=colorbar(m, **(VECTOR_BAR if vector else {})),
+                       xgap=1 if cols <= 20 else 0,
                        ygap=1 if rows <= 20 else 0, hovertemplate=hover + "<extra></extra>")
     shape = f"{rows}" if vector else f"{rows}×{cols}"
     title = f"{name} ({shape})"
@@ -213,10 +226,12 @@ def matrix_figure(values, name: str, kind: str = "grad", height: int | None = No
         title = f"<span style='color:{COLORS['grad']}'>{name}</span> ({shape})"
     if layer is not None:
         title += f", layer {layer}"
+    if vector:
+        title = subtitle(title, f"m = {m:.3g}")
     return figure([trace], title, height=height or max(220, min(420, 110 + 14 * rows)),
                    margin=dict(l=40, r=10, t=48, b=30),
-                   xaxis=dict(showgrid=False, visible=not vector, title=dict(text="column")),
-                   yaxis=dict(autorange="reversed", showgrid=False, title=dict(text="row")))
+                   xaxis=integer_axis(cols, showgrid=False, visible=not vector, title=dict(text="column")),
+                   yaxis=integer_axis(rows, autorange="reversed", showgrid=False, title=dict(text="row")))
 
 
 def matrix_table(values, name: str) -> pd.DataFrame:
@@ -276,7 +291,7 @@ def predictions_figure(evaluation: dict, loss: str, vocab=None) -> go.Figure:
                                line=dict(color=COLORS["target"], width=2, dash="dash"), hoverinfo="skip"))
         data.append(go.Scatter(x=ts, y=p_target, mode="lines+markers+text" if T <= 40 else "lines+markers",
                                name="p(target)", text=[names[c] for c in target_idx], textposition="top center",
-                               textfont=dict(family=MONO, size=11, color=COLORS["x"]),
+                               textfont=dict(family=MONO, size=MIN_FONT, color=COLORS["x"]),
                                customdata=text, line=dict(color=COLORS["y"], width=2), marker=dict(size=5),
                                hovertemplate="%{customdata}<extra></extra>"))
         ytitle = "probability of the target"
@@ -364,14 +379,13 @@ def sweep_figure(frames, source: str = "output") -> go.Figure:
         frames_out.append(go.Frame(name=f"t={T - i}", data=[go.Heatmap(z=z), go.Scatter(y=y)], traces=[0, 1],
                                    layout=dict(title=dict(text=caption(int(i))))))
     fig.frames = frames_out
-    slider = _frame_slider(frames_out, [f.name for f in frames_out], 0, -0.08, "BPTT has reached ")
+    slider = _frame_slider(frames_out, [f.name for f in frames_out], 0, -0.2, "BPTT has reached ")
     fig.update_layout(template=TEMPLATE, title=dict(text=caption(int(keep[0]))), height=520,
-                      updatemenus=[_play_pause(1.16, fromcurrent=True)], sliders=[slider], margin=dict(t=90, b=110))
+                      updatemenus=[_play_pause(-0.2, fromcurrent=True)], sliders=[slider], margin=dict(t=78, b=150))
     fig.update_xaxes(title_text="t", row=2, col=1, range=[-0.5, T + 0.5])
     fig.update_xaxes(range=[-0.5, T + 0.5], row=1, col=1)
-    fig.update_yaxes(title_text="unit", autorange="reversed", showgrid=False, row=1, col=1)
-    fig.update_yaxes(title_text="‖∂L/∂h_t‖", type="log", range=_log_range(shown_norms), exponentformat="power",
-                     row=2, col=1)
+    fig.update_yaxes(integer_axis(n, title_text="unit", autorange="reversed", showgrid=False), row=1, col=1)
+    fig.update_yaxes(log_axis(shown_norms, title_text="‖∂L/∂h_t‖", range=_log_range(shown_norms)), row=2, col=1)
     return fig
 
 
@@ -429,14 +443,14 @@ def replay_figure(snapshots, history: dict) -> go.Figure:
                                data=[go.Scatter(y=norms), go.Scatter(x=[s.step], y=[s.loss])],
                                layout=dict(title=dict(text=title))))
     fig.frames = frames
-    slider = _frame_slider(frames, [str(s.step) for s in chosen], len(frames) - 1, -0.12, "Showing ")
-    fig.update_layout(template=TEMPLATE, height=420, title=dict(text=frames[-1].layout.title.text),
-                      updatemenus=[_play_pause(1.18, fromcurrent=False)], sliders=[slider], showlegend=False,
-                      margin=dict(t=100, b=110))
+    slider = _frame_slider(frames, [str(s.step) for s in chosen], len(frames) - 1, -0.34, "Showing ")
+    fig.update_layout(template=TEMPLATE, height=460, title=dict(text=frames[-1].layout.title.text),
+                      updatemenus=[_play_pause(-0.34, fromcurrent=False)], sliders=[slider], showlegend=False,
+                      margin=dict(t=78, b=150))
     fig.update_xaxes(title_text="t", range=[-0.5, T + 0.5], row=1, col=1)
-    fig.update_yaxes(type="log", range=_log_range(all_norms), exponentformat="power", row=1, col=1)
-    fig.update_xaxes(title_text="update", row=1, col=2)
-    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_yaxes(log_axis(all_norms, range=_log_range(all_norms)), row=1, col=1)
+    fig.update_xaxes(integer_axis(len(losses), title_text="update"), row=1, col=2)
+    fig.update_yaxes(log_axis(positive(losses)), row=1, col=2)
     return fig
 
 

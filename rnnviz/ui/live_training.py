@@ -30,7 +30,7 @@ from streamlit.components.v1 import declare_component
 from rnnviz.live_payload import LIVE_CHARTS, encode, jsonable, live_frame, run_key
 from rnnviz.training import TrainingSession
 from rnnviz.ui import session as ui_session
-from rnnviz.ui.plotly_js import LOADER_JS, serve_plotly_js
+from rnnviz.ui.plotly_js import SCRIPT_LOADER_JS, serve_plotly_js
 
 SENT = "__sent"  # session value named after the view's key: (run, [updates of the last frames sent])
 OVERLAP = 3  # a delta's points start at the update of the 3rd-last frame sent: up to 2 frames may go unseen
@@ -39,7 +39,7 @@ ASSETS = Path(__file__).parent / "assets"
 ASSETS_NAME = "assets"  # served at component/rnnviz.ui.live_training.assets/...
 
 # The inline part only imports the module (cached by the browser; the query string changes with its content).
-LOADER = LOADER_JS + """
+LOADER = SCRIPT_LOADER_JS + """
 export default async function (component) {
   // Resolved against the page (this code runs from a blob: URL), so baseUrlPath and page URLs both work.
   const view = await import(new URL("%s", window.location.href).href);

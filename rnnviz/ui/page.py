@@ -12,7 +12,7 @@ import streamlit as st
 from rnnviz import stacking
 from rnnviz.engine import Trace, forward
 from rnnviz.state import SimState
-from rnnviz.ui import compat, messages, session, simulator_controls
+from rnnviz.ui import compat, messages, session, simulator_controls, theme
 from rnnviz.ui.sidebar import network_sidebar
 
 PAGE_TITLE = "rnnviz: vanilla RNNs, step by step"
@@ -23,6 +23,7 @@ def page_setup() -> None:
     if compat.leave_pages_directory_mode():
         st.rerun()
     st.set_page_config(page_title=PAGE_TITLE, page_icon=":material/neurology:", layout="wide")
+    theme.apply_theme()
 
 
 def show_warnings() -> None:
@@ -38,6 +39,7 @@ def page(title: str, caption: str | None = None, sidebar: bool = True) -> SimSta
     """
     page_setup()
     state = network_sidebar() if sidebar else None
+    theme.projector_toggle()
     st.title(title)
     if caption:
         st.caption(caption)

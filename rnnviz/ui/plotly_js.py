@@ -1,28 +1,64 @@
-"""plotly.js for custom components, from the plotly Python package (never a CDN), loaded once per page.
+"""plotly.js for components that draw charts in the browser (live views), from the plotly Python package.
 
-    from rnnviz.ui.plotly_js import LOADER_JS, serve_plotly_js
-    serve_plotly_js()                      # in the script run, before mounting the component
-    JS = LOADER_JS + "export default function (c) { loadPlotly().then((Plotly) => ...); }"
+Never a CDN: the bundle is ``plotly/package_data/plotly.min.js`` of the installed plotly, the same
+version the server's figures are built for.  It reaches the page once per session through a tiny
+v2 component whose module is the bundle itself (v2 components run in the page, so the bundle's
+``window.Plotly = Plotly`` makes it global); every later run skips that mount.
 
-``serve_plotly_js`` registers the package's ``package_data`` folder with Streamlit's component file route
-(``/component/<name>/...``, the one ``st.components.v1.declare_component(path=...)`` serves), so the browser
-fetches ``plotly.min.js`` from this server and caches it.  ``LOADER_JS`` defines ``loadPlotly()``: a Promise of
-``window.Plotly`` shared by every component on the page, so the 4.8 MB script is requested and parsed once.
+``LOADER_JS`` is a JS snippet for a component's module: it defines ``loadPlotly()``, a Promise of
+``window.Plotly`` that resolves as soon as the bundle has run.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import plotly
+import streamlit as st
 from streamlit.components.v1 import declare_component
 
-PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
+from rnnviz.ui import session
+
+PLOTLY_JS_PATH = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+_SHIPPED = "rnnviz_plotly_js_shipped"
+
+LOADER_JS = """
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__rnnvizPlotlyPromise) {
+    window.__rnnvizPlotlyPromise = new Promise((resolve) => {
+      const poll = () => (window.Plotly ? resolve(window.Plotly) : setTimeout(poll, 20));
+      poll();
+    });
+  }
+  return window.__rnnvizPlotlyPromise;
+}
+"""
+
+
+@cache
+def _component():
+    source = PLOTLY_JS_PATH.read_text(encoding="utf-8")
+    # The bundle is UMD; as a module it runs with `self` as root and ends with window.Plotly = Plotly.
+    js = source + "\nexport default function () {}\n"
+    return st.components.v2.component("rnnviz_plotly_js", js=js, isolate_styles=False)
+
+
+def ensure_loaded() -> None:
+    """Send plotly.js to this browser session, once (call before mounting a component that draws charts)."""
+    if session.get(_SHIPPED):
+        return
+    session.put(_SHIPPED, True)
+    _component()(key="rnnviz_plotly_js", height=0)
+
+
+# The training page's live views load the bundle as a script from Streamlit's component file route instead
+# (``serve_plotly_js``: the plotly package's folder, cached by the browser); either way there is one window.Plotly.
 NAME = "plotly_js"
 ROUTE_NAME = f"{__name__}.{NAME}"  # declare_component prefixes the declaring module's name
 SCRIPT_PATH = f"component/{ROUTE_NAME}/plotly.min.js"  # relative to the app's base URL
-
-LOADER_JS = """
+SCRIPT_LOADER_JS = """
 function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__rnnvizPlotlyPromise) {
@@ -47,4 +83,4 @@ function loadPlotly() {
 
 def serve_plotly_js() -> None:
     """Make ``SCRIPT_PATH`` reachable (idempotent; registration needs a script run, so call it in one)."""
-    declare_component(NAME, path=str(PLOTLY_DIR))
+    declare_component(NAME, path=str(PLOTLY_JS_PATH.parent))

@@ -9,12 +9,12 @@ session did not write (a shared link, a page link with query parameters).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from rnnviz import presets
-from rnnviz.query import QUERY_KEYS, from_query, to_query
+from rnnviz.query import QUERY_KEYS, SAFE_LINK_CHARS, address_bar_length, from_query, query_text, to_query
 from rnnviz.state import SimState, validate_state
 from rnnviz.ui import compat
 
@@ -26,10 +26,13 @@ class Keys:
     STATE = "rnnviz_state"
     WARNINGS = "rnnviz_warnings"
     WRITTEN_QUERY = "rnnviz_written_query"  # the queries this session wrote to the URL, newest last
+    QUERY_OF = "rnnviz_query_of"  # (state, its query): to_query of the current state, computed once
     EDITOR_GEN = "rnnviz_editor_gen"  # bumped to redraw data editors from the state
     SYNCED = "rnnviz_synced"  # widget key -> (page, shape) it was last pushed to the browser for
     PRESET = "rnnviz_preset"  # the preset selectbox: a preset's name, or None for a network opened from a link
     ORIGIN = "rnnviz_origin"  # the state Reset returns to: the chosen preset's, or the link's
+    ORIGIN_PRESET = "rnnviz_origin_preset"  # ORIGIN's preset name (None: a link's); not a widget key, so it
+    # survives a page switch, which drops PRESET (the selectbox's key) and redraws the box on its first option
     # main-area controls of the simulator pages
     DECIMALS = "rnnviz_lesson_rounding"
     T = "rnnviz_t"
@@ -38,6 +41,8 @@ class Keys:
     LAYERS = "sim_layers"
     LAYERS_KEPT = "sim_layers_value"  # survives page switches (a widget's own key is dropped when not drawn)
     # sidebar widgets
+    EDIT_LAYER = "rnnviz_edit_layer"  # the layer whose weights the sidebar edits
+    SHARE_WEIGHTS = "rnnviz_share_weights"  # the share box's weights download (a network too large for a link)
     RESET = "rnnviz_reset"
     ACTIVATION = "rnnviz_act"
     KNOB_RHO = "rnnviz_knob_rho"
@@ -55,6 +60,10 @@ class Keys:
     VIEW_LAYER = "tr_view_layer"  # the layer (1-based) the per-layer views show; defaults to the top layer
     VIEW_LAYER_OF = "tr_view_layer_of"  # the layer count VIEW_LAYER was chosen for
     FRAME_RATE = "tr_fps"
+    TRAINING_WRITTEN = "training_written_query"  # the training queries this session wrote, newest last
+    TRAINING_LINK_READ = "training_link_read"  # set once the training page has read its URL in this session
+    TRAINING_REPLAY = "training_replay"  # the update count an opened training link asks to replay
+    TRAINING_LINK_WARNINGS = "training_link_warnings"  # [warnings, the settings they are shown for]
 
     @staticmethod
     def size(field: str) -> str:
@@ -132,8 +141,8 @@ def set_origin(state: SimState) -> None:
     """Remember where the network came from; a link that spells out a preset selects that preset."""
     st.session_state[Keys.ORIGIN] = state
     network = state.replace(t=1)  # the selected step is not part of a preset
-    st.session_state[Keys.PRESET] = next(
-        (name for name in presets.PRESETS if presets.make_preset(name) == network), None)
+    name = next((name for name in presets.PRESETS if presets.make_preset(name) == network), None)
+    st.session_state[Keys.PRESET] = st.session_state[Keys.ORIGIN_PRESET] = name
 
 
 def origin() -> SimState | None:
@@ -141,7 +150,11 @@ def origin() -> SimState | None:
 
 
 def chosen_preset() -> str | None:
-    return st.session_state.get(Keys.PRESET)
+    """The preset the network came from (None: a link); restores the selectbox's key if a page switch dropped it."""
+    name = st.session_state.get(Keys.ORIGIN_PRESET, st.session_state.get(Keys.PRESET))
+    if st.session_state.get(Keys.PRESET) != name:
+        st.session_state[Keys.PRESET] = name
+    return name
 
 
 # --------------------------------------------------------------------------- the URL
@@ -150,9 +163,33 @@ def _sim_query(query) -> dict[str, str]:
     return {key: query[key] for key in QUERY_KEYS if key in query}
 
 
+def state_query(state: SimState) -> dict[str, str]:
+    """``to_query(state)``, computed once per state (the compact form tries every preset and generator)."""
+    cached = st.session_state.get(Keys.QUERY_OF)
+    if cached is not None and cached[0] is state:
+        return cached[1]
+    if cached is not None and cached[0].T == state.T and cached[0].replace(t=state.t) == state:
+        query = {**cached[1], "t": str(state.t)}  # stepping t: the same network, found without a new search
+    else:
+        query = to_query(state, input_seed=int(st.session_state.get(Keys.INPUT_SEED) or 0))
+    st.session_state[Keys.QUERY_OF] = (state, query)
+    return query
+
+
+def shareable(query: dict[str, str]) -> bool:
+    """Whether a fresh server reopens this query (measured: docs/DEPLOY.md, tests/browser/test_link_limits.py)."""
+    return address_bar_length(query) <= SAFE_LINK_CHARS
+
+
 def write_url(state: SimState) -> None:
-    """Mirror the state in the address bar so the link can be shared."""
-    query = to_query(state)
+    """Mirror the state in the address bar so the link can be shared; a state too large for a link that a
+    fresh server reopens leaves the address bar without a network (the share box says so)."""
+    query = state_query(state)
+    if not shareable(query):
+        if _sim_query(st.query_params.to_dict()):
+            for key in QUERY_KEYS:
+                st.query_params.pop(key, None)
+        return
     written = [q for q in st.session_state.get(Keys.WRITTEN_QUERY, []) if q != query]
     st.session_state[Keys.WRITTEN_QUERY] = (written + [query])[-WRITTEN_KEEP:]
     if _sim_query(st.query_params.to_dict()) != query:
@@ -165,18 +202,53 @@ def share_url(state: SimState, landing: bool = False) -> str:
         page_url = st.context.url or ""
     except Exception:  # st.context.url is missing outside a browser session
         page_url = ""
-    return link(page_url, to_query(state), landing)
+    return link(page_url, state_query(state), landing)
 
 
 def link(page_url: str, query: dict[str, str], landing: bool = False) -> str:
     """``page_url`` (or the app's root, for ``landing``) with ``query``; relative ("./?...") when the host is
-    unknown (no browser session, as in AppTest).  ``;`` and ``,`` stay unescaped so the link is readable."""
-    text = urlencode(query, safe=",;")
+    unknown (no browser session, as in AppTest).  ``;`` and ``,`` stay unescaped so the link is readable
+    (``:`` and ``*`` too: the compact forms)."""
+    text = query_text(query)
     parts = urlsplit(page_url)
     if not parts.netloc:
         return f"./?{text}"
     path = parts.path.rsplit("/", 1)[0] + "/" if landing else parts.path
     return f"{parts.scheme}://{parts.netloc}{path}?{text}"
+
+
+# --------------------------------------------------------------------------- a page's own URL fields
+
+def page_share_url(query: dict[str, str]) -> str:
+    """The link that opens this page with a page's own ``query`` (no simulator fields), built by ``link``."""
+    try:
+        page_url = st.context.url or ""
+    except Exception:  # st.context.url is missing outside a browser session
+        page_url = ""
+    return link(page_url, query)
+
+
+def write_page_query(query: dict[str, str], keys, written_key: str) -> None:
+    """Write a page's own fields (``keys``; ``query`` holds the non-default ones) to the address bar, and
+    remember it under ``written_key`` so a later rerun does not mistake it for a shared link."""
+    written = [q for q in st.session_state.get(written_key, []) if q != query]
+    st.session_state[written_key] = (written + [query])[-WRITTEN_KEEP:]
+    current = st.query_params.to_dict()
+    if {key: current[key] for key in keys if key in current} != query:
+        st.query_params.from_dict(query)
+
+
+def read_page_link(keys, written_key: str, read_key: str) -> dict[str, list[str]] | None:
+    """A page's own fields of the URL (every value of each key) when they are to be read: on the page's first
+    run in this session, or when the URL carries fields this session did not write (a link opened in it);
+    None otherwise (the session's values win)."""
+    incoming = {key: st.query_params.get_all(key) for key in keys if key in st.query_params}
+    latest = {key: values[-1] for key, values in incoming.items()}
+    first = read_key not in st.session_state
+    st.session_state[read_key] = True
+    if first or (latest and latest not in st.session_state.get(written_key, [])):
+        return incoming
+    return None
 
 
 # --------------------------------------------------------------------------- widgets <-> state

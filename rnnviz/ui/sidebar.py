@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnviz import presets
-from rnnviz.state import LIMITS, SimState, validate_state
-from rnnviz.ui import session
+from rnnviz import presets, stacking, weights_io
+from rnnviz.state import LIMITS, SimState, layer_fields, validate_state
+from rnnviz.ui import messages, session
 from rnnviz.ui.session import Keys
 
 MAX_SLIDERS = 24  # above this many entries a group is edited in a grid instead
@@ -35,9 +35,9 @@ def network_sidebar() -> SimState:
             _weights_panel(state)
         with st.expander("Inputs x and h_0", expanded=state.T * state.d <= 4):
             _inputs_panel(state)
-        with st.expander("Share this network"):
-            st.code(session.share_url(state), language=None, wrap_lines=True)
-            st.caption("The link opens this exact network on any page (copy button at the right).")
+        linkable = session.shareable(session.state_query(state))
+        with st.expander("Share this network" if linkable else "Share: too large for a link", expanded=not linkable):
+            share_box(state)
     state = session.current_state()
     session.write_url(state)
     return state
@@ -59,11 +59,11 @@ def _preset_and_reset(state: SimState) -> None:
 
 
 def _on_preset() -> None:
-    name = session.chosen_preset()
+    name = session.get(Keys.PRESET)  # the box's new value (chosen_preset() is still the old origin's)
     if name is not None:
         state = presets.make_preset(name)
         session.store_state(state)
-        session.put(Keys.ORIGIN, state)
+        session.set_origin(state)
 
 
 def _on_reset() -> None:
@@ -77,7 +77,8 @@ def _on_reset() -> None:
 def _sizes_panel(state: SimState) -> None:
     cols = st.columns(2)
     specs = [("n", "hidden n", 1, LIMITS.n, state.n), ("d", "input d", 1, LIMITS.d, state.d),
-             ("k", "output k", 0, LIMITS.k, state.k), ("T", "length T", 1, LIMITS.T, state.T)]
+             ("k", "output k", 0, LIMITS.k, state.k), ("T", "length T", 1, LIMITS.T, state.T),
+             ("L", "layers L", 1, stacking.MAX_LAYERS, state.L)]
     for i, (field, label, lo, hi, value) in enumerate(specs):
         session.sync_widget(Keys.size(field), int(value))
         cols[i % 2].number_input(label, lo, hi, step=1, key=Keys.size(field), on_change=_on_size, args=(field,),
@@ -97,6 +98,10 @@ def _on_activation() -> None:
 # --------------------------------------------------------------------------- weights: sliders or grids
 
 def _weights_panel(state: SimState) -> None:
+    layer = layer_picker(state)
+    if layer > 1:
+        _edit_group(state, [f.name for f in layer_fields(layer)])
+        return
     _edit_group(state, ["W_h", "W_x", "b"] + (["W_y", "b_y"] if state.k else []))
     if state.params.num_params > MAX_SLIDERS:
         st.markdown("**Whole-matrix knobs for W_h**")
@@ -114,19 +119,22 @@ def _edit_group(state: SimState, names: list[str]) -> None:
 
 
 def _array(state: SimState, name: str) -> np.ndarray:
-    if name == "x":
-        return state.x
-    if name == "h0":
-        return state.h0
-    return getattr(state.params, name)
+    return state.value(name)
+
+
+def _label(name: str) -> str:
+    if name in LABELS:
+        return LABELS[name]
+    part, layer = name[:-1], int(name[-1])
+    return stacking.symbol(part, layer, layer)
 
 
 def _entry_label(name: str, index: tuple[int, ...]) -> str:
     if name == "x":  # x is (T, d): x_t[j]
         return f"x_{index[0] + 1}[{index[1] + 1}]"
     if len(index) == 2:
-        return f"{LABELS[name]}[{index[0] + 1},{index[1] + 1}]"
-    return f"{LABELS[name]}[{index[0] + 1}]"
+        return f"{_label(name)}[{index[0] + 1},{index[1] + 1}]"
+    return f"{_label(name)}[{index[0] + 1}]"
 
 
 def _slider_bound(arr: np.ndarray) -> float:
@@ -161,7 +169,7 @@ def _matrix_editor(state: SimState, name: str) -> None:
         index = [f"row {i}" for i in range(1, grid.shape[0] + 1)]
         columns = [f"col [{j}]" for j in range(1, grid.shape[1] + 1)]
     key = Keys.editor(name)
-    st.caption(f"{LABELS[name]} ({' × '.join(map(str, arr.shape))})")
+    st.caption(f"{_label(name)} ({' × '.join(map(str, arr.shape))})")
     st.data_editor(pd.DataFrame(grid, index=index, columns=columns), key=key, on_change=apply_editor_edits,
                    args=(name, key), num_rows="fixed", height=min(36 * (grid.shape[0] + 1) + 3, 300),
                    width="stretch")
@@ -178,7 +186,7 @@ def apply_editor_edits(name: str, key: str) -> None:
             for col, value in changes.items():
                 grid[int(row), int(str(col).split(" ")[-1].strip("[]")) - 1] = float(value)
     except (TypeError, ValueError, IndexError):
-        session.store_state(state, [f"{LABELS[name]}: that edit is not a number; kept the current values."])
+        session.store_state(state, [f"{_label(name)}: that edit is not a number; kept the current values."])
         return
     session.update_state(**{name: grid.reshape(arr.shape)})
 
@@ -228,7 +236,9 @@ def _inputs_panel(state: SimState) -> None:
         _edit_group(state, ["h0"])
     st.text_area("Paste inputs (one step per line, d numbers each)", key=Keys.PASTE, on_change=_on_paste,
                  height=80, max_chars=UPLOAD_CAP_BYTES)
-    st.file_uploader("…or upload a CSV", type=["csv", "txt"], key=Keys.UPLOAD, on_change=_on_upload,
+    # The limit in the label: the drop zone's own "Limit 1MB" can only name whole megabytes (max_upload_size)
+    st.file_uploader(f"…or upload a CSV (at most {UPLOAD_CAP_BYTES // 1000} kB)", type=["csv", "txt"],
+                     key=Keys.UPLOAD, on_change=_on_upload,
                      help=f"At most {LIMITS.T} rows and {UPLOAD_CAP_BYTES // 1000} kB.")
 
 
@@ -264,3 +274,39 @@ def _load_inputs_text(text: str) -> None:
         return
     new, more = validate_state(base=state, T=x.shape[0], x=x)
     session.store_state(new, warnings + more)
+
+
+# --------------------------------------------------------------------------- stacked layers: which one to edit
+
+def layer_picker(state: SimState) -> int:
+    """The layer whose weights the sliders / grids edit (1..L); 1 without a stack."""
+    if state.L == 1:
+        return 1
+    choices = list(range(1, state.L + 1))
+    if session.get(Keys.EDIT_LAYER) not in choices:
+        session.put(Keys.EDIT_LAYER, 1)
+    st.segmented_control("Layer to edit", choices, key=Keys.EDIT_LAYER, required=True,
+                         format_func=lambda layer: f"layer {layer}",
+                         help="Layer 1 reads x_t and holds W_y; layer l reads layer l−1's h_t. "
+                              "Set the number of layers under Sizes.")
+    return int(session.get(Keys.EDIT_LAYER) or 1)
+
+
+# --------------------------------------------------------------------------- the share box
+
+def share_box(state: SimState) -> None:
+    """The link as a short preview and a copy button; a network too large for a link offers its weights file."""
+    query = session.state_query(state)
+    if not session.shareable(query):
+        messages.warn("This network is too large to share as a link that any server reopens (the link would be "
+                      f"{len(session.query_text(query)):,} characters). Share the weights file instead: open it on "
+                      "the PyTorch page's Load weights.", icon=":material/link_off:")
+        st.download_button("Weights as JSON", weights_io.to_json(state), file_name="rnnviz-weights.json",
+                           mime="application/json", key=Keys.SHARE_WEIGHTS, icon=":material/download:",
+                           width="stretch")
+        return
+    url = session.share_url(state)
+    preview = url if len(url) <= 60 else url[:40] + " … " + url[-12:]
+    st.code(url, language=None, wrap_lines=False, height=40)
+    st.caption(f"{preview} — {len(url):,} characters. Copy it with the button at the right; it opens this exact "
+               "network, every layer included, on any page.")

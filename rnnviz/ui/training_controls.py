@@ -1,9 +1,11 @@
 """The training page's widgets: the settings form (sidebar), the run controls, the layer picker, the
-read-outs above the live charts, and the session's TrainingSession.
+read-outs above the live charts, and the session's TrainingSession; the training link (the URL carries the
+setup and the update count: ``apply_link`` before the widgets, ``replay`` in ``get_session``, ``share_run``
+writes it back).
 
-The choices and parsing behind them are Streamlit-free, in rnnviz/training_setup.py.  The live charts
-themselves are one component (rnnviz/ui/live_training.py) that stays mounted while playing; ``live_section``
-draws it with the read-outs and, while paused, the charts' numbers.
+The choices and parsing behind them are Streamlit-free, in rnnviz/training_setup.py and rnnviz/training_query.py.
+The live charts themselves are one component (rnnviz/ui/live_training.py) that stays mounted while playing;
+``live_section`` draws it with the read-outs and, while paused, the charts' numbers.
 """
 
 from __future__ import annotations
@@ -11,10 +13,20 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnviz import tasks as task_lib
+from rnnviz import training_query as tq
 from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
 from rnnviz.pacing import PACER
-from rnnviz.training import MAX_HIDDEN, TrainingSession, advance, gradient_check_layer, layer_grads, layer_list
+from rnnviz.state import format_number
+from rnnviz.training import (
+    MAX_HIDDEN,
+    TrainingSession,
+    advance,
+    gradient_check_layer,
+    layer_grads,
+    layer_list,
+    minchar_settings,
+)
 from rnnviz.ui import messages
 from rnnviz.ui import session as ui_session
 from rnnviz.ui.live_training import live_view
@@ -27,11 +39,15 @@ LIVE_KEY = "tr_live"
 
 
 def read_settings() -> dict | None:
-    """Trainer keyword arguments from the sidebar, or None (with a message) when the inputs cannot train."""
+    """Trainer keyword arguments from the sidebar, or None (with a message) when the inputs cannot train.
+
+    A training link opened in this session sets the widgets first (``apply_link``)."""
+    apply_link()
     st.markdown("### Training")
     task = _read_task()
     if task is None:
         return None
+    choice, delay, text, mode, seq = task
     hidden = st.slider("Hidden size n", 1, MAX_HIDDEN, 16, key="tr_hidden")
     layers = st.slider("Layers (stacked)", 1, setup.MAX_PAGE_LAYERS, 1, key="tr_layers",
                        help="nn.RNN's num_layers: layer l reads layer l−1's h_t; the output layer sits on the top "
@@ -40,27 +56,35 @@ def read_settings() -> dict | None:
     init_radius = None
     if st.toggle("Rescale the initial W_h", key="tr_init_on",
                  help="Off: W_h ~ N(0, 1/n) as drawn (spectral radius about 1)."):
-        init_radius = st.slider("Initial spectral radius ρ(W_h)", 0.05, 3.0, 0.9, 0.05, key="tr_init")
+        init_radius = st.slider("Initial spectral radius ρ(W_h)", 0.05, 3.0, 0.9, tq.RHO_STEP, key="tr_init")
     optimizer = st.selectbox("Optimizer", list(setup.OPTIMIZERS), index=1, format_func=setup.OPTIMIZERS.get,
                              key="tr_opt")
     lr = read_learning_rate()
     clip = None
-    if st.toggle("Clip the gradient's global norm", value=True, key="tr_clip_on"):
+    minchar = mode == "minchar"
+    if st.toggle("Clip each gradient entry" if minchar else "Clip the gradient's global norm", value=True,
+                 key="tr_clip_on", help="min-char-rnn clips every entry to [−c, c]." if minchar else None):
         clip = st.number_input("Clip threshold", 0.001, 1e4, 1.0, 0.1, key="tr_clip", format="%g")
-    window = st.number_input("Truncated BPTT window (0 = full)", 0, task_lib.MAX_T, 0, 1, key="tr_window",
-                             help="Gradients stop at chunk boundaries of this many steps.")
-    batch = st.number_input("Batch size (0 = all 32 sequences)", 0, 32, 0, 1, key="tr_batch")
+    window = batch = 0
+    if not minchar:  # min-char-rnn walks the text one chunk at a time: no window, no batch
+        window = st.number_input("Truncated BPTT window (0 = full)", 0, task_lib.MAX_T, 0, 1, key="tr_window",
+                                 help="Gradients stop at chunk boundaries of this many steps.")
+        batch = st.number_input("Batch size (0 = all 32 sequences)", 0, tq.MAX_BATCH, 0, 1, key="tr_batch")
     seed = st.number_input("Seed", 0, 2**31 - 1, 0, 1, key="tr_seed",
                            help="Same seed and settings give the same initial weights and the same run.")
-    return dict(task=task[0], task_options=task[1], hidden=int(hidden), layers=int(layers), activation=activation,
-                init_radius=init_radius, optimizer=optimizer, lr=float(lr), clip=clip,
-                bptt_window=int(window) or None, batch_size=int(batch) or None, seed=int(seed))
+    chosen = tq.TrainingSetup(task=choice, delay=delay, text=text, mode=mode, seq=seq, hidden=int(hidden),
+                              layers=int(layers), activation=activation, rho=init_radius, optimizer=optimizer,
+                              lr=float(lr), clip=None if clip is None else float(clip), window=int(window),
+                              batch=int(batch), seed=int(seed))
+    return chosen.settings()
 
 
-def _read_task() -> tuple[str, dict | None] | None:
-    """(task, task_options) from the task picker and its own inputs; None (with a message) for a bad text."""
+def _read_task() -> tuple[str, int, str, str, int] | None:
+    """(task, delay, text, chars mode, chunk length) from the task picker and its own inputs (defaults for the
+    ones the task does not use); None (with a message) for a bad text."""
+    default = tq.DEFAULT_SETUP
     choice = st.selectbox("Task", list(setup.TASKS), format_func=setup.TASKS.get, key="tr_task")
-    delay = text = None
+    delay, text, mode, seq = default.delay, default.text, default.mode, default.seq
     if choice == "echo":
         delay = st.slider("Echo delay (steps)", 1, 15, 2, key="tr_delay",
                           help="Output the input from this many steps ago; longer = harder to learn.")
@@ -69,11 +93,115 @@ def _read_task() -> tuple[str, dict | None] | None:
                             max_chars=task_lib.MAX_TEXT,
                             help=f"2 to {task_lib.MAX_VOCAB} distinct characters, at most {task_lib.MAX_TEXT} "
                                  "characters in all.")
-    try:
-        return setup.task_options(choice, delay=delay, text=text)
-    except ValueError as exc:
-        messages.error(f"Text: {exc}.")
-        return None
+        mode = st.radio("Training mode", task_lib.CHARS_MODES, format_func=CHARS_MODE_LABELS.get, key="tr_mode",
+                        on_change=_minchar_defaults,
+                        help="min-char-rnn: consecutive chunks of the text, h carried from one to the next, loss "
+                             "summed over the chunk, Adagrad lr 0.1, entries clipped to ±5 (set when you pick it).")
+        if mode == "minchar":
+            seq = int(st.number_input("Chunk length (seq_length)", 1, tq.MAX_SEQ, default.seq, 1, key="tr_seq"))
+        try:
+            task_lib.check_text(text)
+        except ValueError as exc:
+            messages.error(f"Text: {exc}.")
+            return None
+    return choice, delay, text, mode, seq
+
+
+CHARS_MODE_LABELS = {"windows": "Random windows (a batch of 32)", "minchar": "min-char-rnn (chunks in order)"}
+
+
+def _minchar_defaults() -> None:
+    """Picking min-char-rnn mode sets min-char-rnn's optimizer, learning rate and clipping."""
+    if ui_session.get("tr_mode") != "minchar":
+        return
+    minchar = minchar_settings()
+    for key, value in (("tr_opt", minchar["optimizer"]), ("tr_lr", minchar["lr"]), ("tr_lr_text", ""),
+                       ("tr_clip_on", True), ("tr_clip", float(minchar["clip"]))):
+        ui_session.put(key, value)
+
+
+# --------------------------------------------------------------------------- training links
+
+def apply_link() -> None:
+    """A training link (on the page's first run in this session, or one this session did not write) sets the
+    widgets before they are drawn; its update count is replayed by ``get_session``."""
+    query = ui_session.read_page_link(tq.TRAINING_QUERY_KEYS, Keys.TRAINING_WRITTEN, Keys.TRAINING_LINK_READ)
+    if not query:
+        return
+    linked, warnings = tq.from_training_query(query)
+    lr_listed = linked.lr in setup.LR_CHOICES
+    values = {"tr_task": linked.task, "tr_delay": linked.delay, "tr_text": linked.text, "tr_mode": linked.mode,
+              "tr_seq": linked.seq, "tr_hidden": linked.hidden, "tr_layers": linked.layers,
+              "tr_act": linked.activation, "tr_init_on": linked.rho is not None, "tr_init": linked.rho or 0.9,
+              "tr_opt": linked.optimizer, "tr_lr": linked.lr if lr_listed else setup.DEFAULT_LR,
+              "tr_lr_text": "" if lr_listed else format_number(linked.lr), "tr_clip_on": linked.clip is not None,
+              "tr_clip": float(linked.clip or 1.0), "tr_window": linked.window, "tr_batch": linked.batch,
+              "tr_seed": linked.seed, "tr_spf": linked.spf, Keys.FRAME_RATE: linked.fps}
+    for key, value in values.items():
+        ui_session.put(key, value)
+    ui_session.put(Keys.TRAINING_REPLAY, linked.updates)
+    ui_session.put(Keys.TRAINING_LINK_WARNINGS, [warnings, None])
+
+
+def link_warnings(settings: dict) -> None:
+    """What the opened link needed fixing, until the settings change."""
+    stored = ui_session.get(Keys.TRAINING_LINK_WARNINGS)
+    if not stored:
+        return
+    if stored[1] is None:
+        stored[1] = settings
+    if stored[1] != settings:
+        ui_session.pop(Keys.TRAINING_LINK_WARNINGS)
+        return
+    for message in stored[0]:
+        messages.warn(f"Training link: {message}")  # may quote the link's text: shown as plain text
+
+
+def replay(session: TrainingSession, updates: int) -> None:
+    """Train to the link's update count (a deterministic run: the same weights), with a progress bar;
+    bounded by ``replay_limit`` so a link cannot hold the server for long."""
+    tr = session.trainer
+    limit = tq.replay_limit(tr.update_cost)
+    target = min(updates, limit)
+    if target < updates:
+        messages.warn(f"This link names update {updates}; opening a link replays at most {limit} updates of a network "
+                   f"this size, so this is update {target}. Press ▶ to train further.")
+    if tr.steps_done > target:
+        session.reset()
+    if tr.steps_done == target:
+        return
+    bar = st.progress(0.0, text=f"Replaying the linked run to update {target}…")
+    while tr.steps_done < target and not tr.diverged:
+        advance(session, min(REPLAY_CHUNK, target - tr.steps_done))
+        bar.progress(tr.steps_done / target, text=f"Replaying the linked run: update {tr.steps_done} of {target}")
+    bar.empty()
+
+
+REPLAY_CHUNK = 25  # updates between two moves of the progress bar
+
+
+def share_run(session: TrainingSession) -> None:
+    """Write the run's setup (and the update count reached) to the address bar, and offer it as a link.
+
+    Called on full reruns only; while playing, the live fragment reruns without it, so the URL (and the
+    browser history) is not rewritten on every frame."""
+    updates = session.trainer.steps_done
+    current = tq.TrainingSetup.from_settings(
+        session.settings, spf=session.steps_per_frame, fps=ui_session.get(Keys.FRAME_RATE, setup.DEFAULT_FRAME_RATE),
+        updates=min(updates, tq.MAX_REPLAY_UPDATES))
+    query = tq.to_training_query(current)
+    ui_session.write_page_query(query, tq.TRAINING_QUERY_KEYS, Keys.TRAINING_WRITTEN)
+    with st.sidebar:
+        st.markdown("### Share this run")
+        st.code(ui_session.page_share_url(query), language=None, wrap_lines=True)
+        notes = tq.link_notes(current)
+        if updates > tq.MAX_REPLAY_UPDATES:
+            notes.append(f"The link names update {tq.MAX_REPLAY_UPDATES}, the most a link replays; this run is at "
+                         f"update {updates}.")
+        for note in notes:
+            messages.info(note, icon=":material/link_off:")
+        st.caption("The link carries the settings and the update count: opening it replays the same "
+                   "deterministic run (same seed, same weights).")
 
 
 def read_learning_rate() -> float:
@@ -91,17 +219,22 @@ def read_learning_rate() -> float:
 
 
 def get_session(settings: dict) -> TrainingSession | None:
-    """The session's trainer, rebuilt (same seed -> same initial weights) when the settings changed."""
+    """The session's trainer, rebuilt (same seed -> same initial weights) when the settings changed; an opened
+    link's warnings, and its update count replayed."""
+    link_warnings(settings)
     session = ui_session.get(Keys.TRAINING)
-    if session is not None and session.settings == settings:
-        return session
-    try:
-        session = TrainingSession.build(settings)
-    except ValueError as exc:
-        messages.error(f"These settings cannot train: {exc}.")
-        return None
-    ui_session.put(Keys.TRAINING, session)
-    ui_session.pop(Keys.GRADCHECK)
+    if session is None or session.settings != settings:
+        try:
+            session = TrainingSession.build(settings)
+        except ValueError as exc:
+            ui_session.pop(Keys.TRAINING_REPLAY)
+            messages.error(f"These settings cannot train: {exc}.")
+            return None
+        ui_session.put(Keys.TRAINING, session)
+        ui_session.pop(Keys.GRADCHECK)
+    updates = ui_session.pop(Keys.TRAINING_REPLAY)
+    if updates is not None:
+        replay(session, updates)
     return session
 
 

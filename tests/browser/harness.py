@@ -48,7 +48,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 SEL_APP = "[data-testid='stApp']"
 SEL_EXCEPTION = "[data-testid='stException']"
 SEL_BUSY = "[data-testid='stSkeleton'], [data-testid='stAppSkeleton'], [data-testid='stSpinner']"
-SEL_PLOTLY = "[data-testid='stPlotlyChart']"
+SEL_PLOTLY = "[data-testid='stPlotlyChart'], .rnnviz-live-chart"  # live views (rnnviz.ui.live_drag) too
 SEL_SIDEBAR = "[data-testid='stSidebar']"
 SEL_MAIN = "[data-testid='stMain']"
 SEL_NAV_LINK = "[data-testid='stSidebarNavLink']"

@@ -90,7 +90,7 @@ def engine_h(query: dict[str, str], t: int, decimals: int = 4) -> list[str]:
 
 
 def subheading(page) -> str:
-    return page.locator(f"{SEL_MAIN} h3").filter(has_text="Step t =").first.inner_text().strip()
+    return page.locator(f"{SEL_MAIN} :is(h2, h3)").filter(has_text="Step t =").first.inner_text().strip()
 
 
 def shown_value(page, label: str) -> str:
@@ -207,20 +207,20 @@ def test_step_slider_and_buttons(app_server, page):
     assert query_params(page)["t"] == "1"
     assert subheading(page) == "Step t = 1 of 2"
     expect_h(page, 1, engine_h(query_params(page), 1))
-    assert visible_button(page, "◀").is_disabled()
+    assert visible_button(page, "Previous").is_disabled()
 
     assert move_slider(page, "Step t") == 2
     assert query_params(page)["t"] == "2"
     assert wait_until(lambda: subheading(page) == "Step t = 2 of 2"), subheading(page)
     expect_h(page, 2, engine_h(query_params(page), 2))
-    assert visible_button(page, "▶").is_disabled()
+    assert visible_button(page, "Next").is_disabled()
 
-    press_button(page, "◀")
+    press_button(page, "Previous")
     assert query_params(page)["t"] == "1"
     assert slider_value(page, "Step t") == 1
     assert wait_until(lambda: subheading(page) == "Step t = 1 of 2"), subheading(page)
 
-    press_button(page, "▶")
+    press_button(page, "Next")
     assert query_params(page)["t"] == "2"
     assert slider_value(page, "Step t") == 2
     assert wait_until(lambda: subheading(page) == "Step t = 2 of 2"), subheading(page)

@@ -1,0 +1,165 @@
+"""Live drag and release latency in headless Chromium (issue 11), beside a minimal Streamlit app (not a test).
+
+For each simulator page and the vanishing/exploding lab:
+
+* updates/s during a drag: a mouse drag of a slider (W_h[1,1] on the simulator pages, ρ on the lab) for about
+  two seconds; an update is an animation frame in which a chart or live view changed (MutationObserver).
+* key -> settled: ArrowRight / ArrowLeft on the slider, time from the key press until the rerun has finished
+  and the page is idle (tests/browser/harness.wait_for_rerun); median of several presses.
+
+The reference is a minimal app (one st.slider, one st.plotly_chart of its value) measured the same way in the
+same run: ratios are printed, never absolute thresholds.
+
+    python benchmarks/bench_browser_latency.py [--presses 7] [--drag-s 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.browser.harness import (  # noqa: E402
+    OUTPUT_DIR,
+    StreamlitServer,
+    goto,
+    launch_browser,
+    new_app_page,
+    probe,
+    wait_for_rerun,
+)
+
+MINIMAL_APP = '''
+import plotly.graph_objects as go
+import streamlit as st
+
+w = st.slider("W_h[1,1]", -3.0, 3.0, 0.5, 0.01, key="w")
+st.plotly_chart(go.Figure(go.Scatter(y=[0, w, 1])), key="fig")
+'''
+
+PAGES = [  # (name, path, query, slider label)
+    ("cell", "/cell", "t=2", "W_h[1,1]"),
+    ("chain", "/chain", "t=2", "W_h[1,1]"),
+    ("heatmaps", "/heatmaps", "t=2", "W_h[1,1]"),
+    ("phase", "/phase", "t=2", "W_h[1,1]"),
+    ("lab", "/lab", "", "Spectral radius ρ for W_h"),
+]
+
+# A visible update: an animation frame in which a chart or a live view changed (the thumb itself does not count).
+COUNT_FRAMES = """() => {
+  window.__frames = 0; window.__dirty = false;
+  const main = document.querySelector("[data-testid='stMain']");
+  const view = "[data-testid='stPlotlyChart'], .rnnviz-live-view";
+  new MutationObserver((mutations) => {
+    if (window.__dirty) return;
+    if (!mutations.some((m) => (m.target.closest ? m.target : m.target.parentElement).closest(view))) return;
+    window.__dirty = true;
+    requestAnimationFrame(() => { window.__frames += 1; window.__dirty = false; });
+  }).observe(main, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
+
+
+def _widget(page, label: str):
+    inner = page.locator(f"input[type='range'][aria-label={label!r}]")
+    return page.locator("[data-testid='stSlider']").filter(has=inner)
+
+
+def drag_rate(page, label: str, seconds: float) -> float:
+    """Visible updates of the main area per second while the slider's thumb is dragged (button held)."""
+    widget = _widget(page, label)
+    widget.scroll_into_view_if_needed()
+    page.evaluate(COUNT_FRAMES)
+    box = widget.locator("[data-testid='stSliderThumbValue']").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] + 10
+    page.mouse.move(x, y)
+    page.mouse.down()
+    start = time.perf_counter()
+    k = 0
+    while time.perf_counter() - start < seconds:
+        k += 1
+        page.mouse.move(x + 40 * ((k % 20) / 20 - 0.5), y)  # back and forth around the start
+        page.wait_for_timeout(16)
+    frames = page.evaluate("window.__frames")
+    elapsed = time.perf_counter() - start
+    # ms per redraw of the slowest live view (Plotly.react), measured by the views themselves
+    draw_ms = page.evaluate("Math.max(0, ...[...document.querySelectorAll('.rnnviz-live-view')]"
+                            ".map(e => Number(e.dataset.drawMs || 0)))")
+    page.mouse.up()
+    wait_for_rerun(page, require_new=False)
+    return frames / elapsed, k / elapsed, draw_ms
+
+
+def key_to_settled(page, label: str, presses: int) -> float:
+    """Median ms from a key press on the slider to the settled page."""
+    widget = _widget(page, label)
+    widget.scroll_into_view_if_needed()
+    thumb = widget.locator("input[type='range']")
+    times = []
+    for i in range(presses):
+        thumb.focus()
+        p = probe(page)
+        sent = p.sent
+        t0 = time.perf_counter()
+        page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+        while p.sent == sent and time.perf_counter() - t0 < 3:
+            page.wait_for_timeout(5)
+        wait_for_rerun(page, quiet_ms=50)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def measure(browser, url: str, path: str, query: str, label: str, presses: int, drag_s: float):
+    page = new_app_page(browser)
+    try:
+        goto(page, url, path, query or None)
+        page.wait_for_timeout(1500)  # plotly.js and the first draws
+        settled = key_to_settled(page, label, presses)  # first: the lab ships its ρ frames from a later run
+        page.wait_for_timeout(1000)
+        rate, moves, draw_ms = drag_rate(page, label, drag_s)
+        return rate, moves, draw_ms, settled
+    finally:
+        page.context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presses", type=int, default=7)
+    parser.add_argument("--drag-s", type=float, default=2.0)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        minimal = Path(tmp) / "minimal_slider_app.py"
+        minimal.write_text(MINIMAL_APP)
+        app = StreamlitServer(log_path=OUTPUT_DIR / "bench-browser-app.log")
+        ref = StreamlitServer(app=str(minimal), log_path=OUTPUT_DIR / "bench-browser-minimal.log")
+        try:
+            app_url, ref_url = app.start(), ref.start()
+            with sync_playwright() as pw:
+                browser = launch_browser(pw)
+                rows = [("minimal app", *measure(browser, ref_url, "/", "", "W_h[1,1]", args.presses, args.drag_s))]
+                for name, path, query, label in PAGES:
+                    rows.append((name, *measure(browser, app_url, path, query, label, args.presses, args.drag_s)))
+                browser.close()
+        finally:
+            app.stop()
+            ref.stop()
+    ref_settled = rows[0][4]
+    print(f"{'page':<12}{'updates/s':>10}{'moves/s':>9}{'updates/move':>14}{'ms/redraw':>11}"
+          f"{'key->settled ms':>17}{'settled/minimal':>17}")
+    for name, rate, moves, draw_ms, settled in rows:
+        print(f"{name:<12}{rate:>10.1f}{moves:>9.1f}{rate / max(moves, 1e-9):>14.2f}{draw_ms:>11.1f}"
+              f"{settled:>17.0f}{settled / ref_settled:>17.2f}")
+    print("updates/s: animation frames in which a chart or live view changed while the mouse button was held;\n"
+          "moves/s: the mouse moves the driver managed to send (the ceiling on a loaded machine);\n"
+          "ms/redraw: the slowest live view's Plotly.react time (1000 / it = the most updates/s the view can draw).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+// A live view: shows the server's settled picture (a Plotly figure or HTML with the engine's numbers) and,
+// while a slider announces "rnnviz:drag" events, a preview: rnnForward (forward.js, the mirror of
+// rnnviz.engine.forward) on the settled network with the dragged entry changed, written into the picture
+// through the bindings (rnnviz/live_state.py says what they mean).  New data from the server (after the
+// release) replaces the preview with the engine's numbers.
+// Prepended by rnnviz/ui/live_drag.py: forward.js (rnnForward) and plotly_js.LOADER_JS (loadPlotly).
+export default function (component) {
+  const { data, parentElement } = component;
+  let v = parentElement.__rnnvizView;
+  if (!v) {
+    v = createView(parentElement);
+    parentElement.__rnnvizView = v;
+  }
+  v.data = data;
+  v.net = data.net;
+  v.fig = data.figure ? JSON.parse(data.figure) : null;
+  // Values the server has now committed are in data.net; only an entry still being dragged stays overridden.
+  let keep = v.active ? v.overrides.get(v.active) : undefined;
+  if (keep && keep.value === baseValue(v.net, keep.target)) keep = undefined;  // the server has it now
+  v.overrides = new Map();
+  if (keep) v.overrides.set(v.active, keep);
+  v.root.dataset.live = data.live ? "on" : "off";
+  v.root.dataset.frames = data.frames ? "on" : "off";
+  v.root.classList.toggle("rnnviz-live-chart", !!data.figure);  // tests/browser/harness waits for its SVG
+  if (!v.listening) {
+    window.addEventListener("rnnviz:drag", v.onDrag);
+    v.listening = true;
+  }
+  if (keep) v.schedule();
+  else v.renderSettled();
+  return () => {
+    window.removeEventListener("rnnviz:drag", v.onDrag);
+    v.listening = false;
+  };
+}
+
+function createView(parent) {
+  const root = document.createElement("div");
+  root.className = "rnnviz-live-view";
+  root.dataset.testid = "rnnvizLiveView";
+  root.dataset.updates = "0";
+  parent.appendChild(root);
+  const v = { root, overrides: new Map(), active: null, frame: 0, updates: 0, listening: false, drawMs: [] };
+
+  v.renderSettled = () => {
+    if (v.shown === v.data) return;  // already showing this run's engine numbers
+    v.shown = v.data;
+    v.root.dataset.source = "engine";
+    if (v.fig) {
+      v.draw(v.fig.data, v.fig.layout);
+    } else {
+      v.root.innerHTML = v.data.html || "";
+    }
+  };
+
+  // Every bound attribute gets a new array, which is how Plotly.react sees a change: no datarevision, so
+  // traces that did not change are not recomputed.  One draw at a time; a newer picture waits its turn.
+  v.draw = (traces, layout) => {
+    v.next = { traces, layout };
+    if (v.drawing) return v.drawing;
+    const config = Object.assign({ displaylogo: false, responsive: true }, v.data.config || {});
+    v.drawing = loadPlotly().then(async (Plotly) => {
+      while (v.next) {
+        const { traces: t, layout: l } = v.next;
+        v.next = null;
+        const start = performance.now();
+        await Plotly.react(v.root, t, l, config);
+        v.drawMs.push(performance.now() - start);
+        v.root.dataset.drawMs = (v.drawMs.reduce((a, b) => a + b, 0) / v.drawMs.length).toFixed(1);
+      }
+      v.drawing = null;
+    });
+    return v.drawing;
+  };
+
+  v.onDrag = (event) => {
+    const { target, value, final } = event.detail;
+    if (!v.data || !target) return;
+    const frames = v.data.frames;
+    if (frames && target.name === frames.target) {
+      // A knob (the lab's ρ): the server computed the engine's picture for every slider position.
+      const key = Number(value).toFixed(frames.decimals);
+      if (key === frames.settled) {
+        v.renderSettled();
+      } else if (frames.patches[key]) {
+        v.patch = frames.patches[key];
+        v.schedule();
+      }
+      return;
+    }
+    if (!v.data.live || !v.net || !(v.data.bindings || []).length) return;  // nothing here moves with it
+    const key = target.name + ":" + target.index.join(",");
+    v.active = final ? null : key;
+    if (value === baseValue(v.net, target)) {
+      // Back at the settled value (or the server's own value arriving): show the engine's numbers again.
+      v.overrides.delete(key);
+      if (v.overrides.size === 0) {
+        if (v.frame) cancelAnimationFrame(v.frame);
+        v.frame = 0;
+        v.renderSettled();
+        return;
+      }
+    } else {
+      v.overrides.set(key, { target, value });
+    }
+    v.schedule();
+  };
+
+  v.schedule = () => {
+    if (v.frame) return;
+    v.frame = requestAnimationFrame(() => {
+      v.frame = 0;
+      v.preview();
+    });
+  };
+
+  v.preview = () => {
+    if (v.patch) {
+      v.showPatch(v.patch);
+      v.patch = null;
+      return;
+    }
+    const net = withOverrides(v.net, v.overrides);
+    const traces = rnnForward(net.layers, net.x, net.h0s);
+    const bindings = v.data.bindings || [];
+    if (v.fig) {
+      const data = v.fig.data.map((t) => Object.assign({}, t));
+      for (const b of bindings) {
+        if (b.trace !== undefined) data[b.trace][b.attr] = select(b, traces, net);
+      }
+      v.draw(data, v.fig.layout);
+    } else {
+      for (const b of bindings) {
+        const span = v.root.querySelector(`[data-live="${b.span}"]`);
+        if (span) span.textContent = select(b, traces, net);
+      }
+    }
+    v.updates += 1;
+    v.root.dataset.updates = String(v.updates);
+    v.root.dataset.source = "preview";
+    v.shown = null;
+  };
+  v.showPatch = (patch) => {
+    const data = v.fig.data.map((t) => Object.assign({}, t));
+    const layout = JSON.parse(JSON.stringify(v.fig.layout));
+    for (const [trace, attr, value] of patch) {
+      if (trace === -1) {
+        const [axis, key] = attr.split(".");
+        layout[axis] = Object.assign({}, layout[axis], { [key]: value });
+      } else {
+        data[trace][attr] = value;
+      }
+    }
+    v.draw(data, layout);
+    v.updates += 1;
+    v.root.dataset.updates = String(v.updates);
+    v.root.dataset.source = "preview";
+    v.shown = null;
+  };
+  return v;
+}
+
+// The sidebar edits layer 0, except W_y and b_y: a stack's output layer sits on its top layer.
+function outputLayer(net, target) {
+  return target.name === "W_y" || target.name === "b_y" ? net.layers.length - 1 : 0;
+}
+
+function baseValue(net, target) {
+  const [i, j] = target.index;
+  if (target.name === "x") return net.x[i][j];
+  if (target.name === "h0") return net.h0s[0] ? net.h0s[0][i] : 0;
+  const arr = net.layers[outputLayer(net, target)][target.name];
+  if (!arr) return undefined;
+  return target.index.length === 2 ? arr[i][j] : arr[i];
+}
+
+function withOverrides(net, overrides) {
+  const out = { layers: net.layers.map((l) => Object.assign({}, l)), x: net.x, h0s: net.h0s.slice() };
+  for (const { target, value } of overrides.values()) {
+    const [i, j] = target.index;
+    if (target.name === "x") {
+      out.x = out.x.map((row) => row.slice());
+      out.x[i][j] = value;
+    } else if (target.name === "h0") {
+      const n = out.layers[0].W_h.length;
+      const h0 = out.h0s[0] ? out.h0s[0].slice() : new Array(n).fill(0);
+      h0[i] = value;
+      out.h0s[0] = h0;
+    } else {
+      const l = outputLayer(out, target);
+      const arr = out.layers[l][target.name].map((row) => (Array.isArray(row) ? row.slice() : row));
+      if (target.index.length === 2) arr[i][j] = value;
+      else arr[i] = value;
+      out.layers[l][target.name] = arr;
+    }
+  }
+  return out;
+}
+
+// --- the binding selection: the same as live_state.select (numbers are picked and printed, not computed) ---
+
+function fmt(value, decimals) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "";
+  const text = value.toFixed(decimals);
+  return text.startsWith("-") && Number(text) === 0 ? text.slice(1) : text;
+}
+
+function quantity(b, traces, net) {
+  const tr = traces[b.layer];
+  switch (b.q) {
+    case "pre": return tr.pre;
+    case "h": return tr.h;
+    case "y": return tr.y;
+    case "x": return net.x;
+    case "proj": {
+      const { mean, axes } = b.proj;
+      return tr.h.map((h) => axes.map((axis) => {
+        let s = 0;
+        for (let i = 0; i < h.length; i++) s += (h[i] - mean[i]) * axis[i];
+        return s;
+      }));
+    }
+    case "ripple": return ripple(b.ripple, traces, net);
+    default: throw new Error("unknown quantity " + b.q);
+  }
+}
+
+function ripple(spec, traces, net) {
+  // analysis.ripple's rerun: the same forward pass with x_t nudged by eps along e, |h'_s - h_s| per step.
+  const x = net.x.map((row) => row.slice());
+  x[spec.t - 1] = x[spec.t - 1].map((v, j) => v + spec.eps * spec.e[j]);
+  const nudged = rnnForward(net.layers.slice(0, 1), x, net.h0s.slice(0, 1))[0];
+  return nudged.h.map((h, s) => {
+    if (s < spec.t) return [null];
+    const d = Math.hypot(...h.map((v, i) => v - traces[0].h[s][i]));
+    return [d > 0 ? d : null];
+  });
+}
+
+function shape(A, op) {
+  switch (op) {
+    case "T": return A.length ? A[0].map((_, i) => A.map((row) => row[i])) : [];
+    case "ravel": return A.flat();
+    case "col": return A.map((row) => row[0]);
+    case "row":
+    case "vector": return A[0];
+    case "tri_x": return A[0].flatMap((v) => [v, v, null]);
+    case "tri_y": return A[0].flatMap((v) => [0, v, null]);
+    case "chain": {
+      const n = A[0].length, z = [];
+      for (let i = n - 1; i >= 0; i--) {
+        const row = [];
+        A.forEach((h, s) => {
+          if (s > 0) row.push(null);
+          row.push(h[i]);
+        });
+        z.push(row);
+      }
+      return z;
+    }
+    default: throw new Error("unknown op " + op);
+  }
+}
+
+function select(b, traces, net) {
+  let A = quantity(b, traces, net).slice(b.rows[0], b.rows[1]);
+  if (b.col !== null && b.col !== undefined) A = A.map((row) => [row[b.col]]);
+  const values = shape(A, b.op);
+  if (!b.fmt) return values;
+  const { decimals, pre = "", post = "" } = b.fmt;
+  let k = 0;
+  const text = (v) => {
+    const p = Array.isArray(pre) ? pre[k] : pre;
+    k += 1;
+    return v === null || v === undefined ? "" : p + fmt(v, decimals) + post;
+  };
+  if (b.op === "vector") return "[" + values.map(text).join(", ") + "]";
+  return values.map((v) => (Array.isArray(v) ? v.map(text) : text(v)));
+}

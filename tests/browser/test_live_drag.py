@@ -1,0 +1,242 @@
+"""Live drag (issue 11) in headless Chromium, on tests/browser/live_drag_app.py (lesson network, W_x[1,1] slider).
+
+* a mouse drag changes the shown h_t several times before the button is released, with no rerun sent;
+  every mid-drag snapshot equals rnnviz.engine.forward at the value the thumb shows (1e-12: the numbers
+  are printed with 12 decimals);
+* after release the server's numbers (engine) replace the preview, at the final value;
+* keyboard: each arrow press commits; a held arrow key previews every repeat and commits once on key up;
+* touch: a finger drag previews and commits the same way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnviz.engine import forward
+from rnnviz.presets import make_preset
+
+from .harness import OUTPUT_DIR, VIEWPORT, attach_probe, goto, probe, wait_for_rerun
+
+LESSON = make_preset("lesson")
+SLIDER = "[data-testid='rnnvizLiveSlider']"
+SNAPSHOT = """() => ({
+  value: document.querySelector("[data-testid='rnnvizLiveSlider']").value,
+  h: [...document.querySelectorAll('.h-value')].map(e => [Number(e.dataset.t), Number(e.dataset.i), e.textContent]),
+  sources: [...document.querySelectorAll('.rnnviz-live-view')].map(e => e.dataset.source),
+  updates: [...document.querySelectorAll('.rnnviz-live-view')].map(e => Number(e.dataset.updates)),
+})"""
+
+
+@pytest.fixture(scope="module")
+def live_server(serve):
+    with serve(app="tests/browser/live_drag_app.py", log_path=OUTPUT_DIR / "streamlit-live-drag-app.log") as url:
+        yield url
+
+
+def engine_h(w: float) -> np.ndarray:
+    W_x = np.array(LESSON.params.W_x)
+    W_x[0, 0] = w
+    return forward(LESSON.params.replace(W_x=W_x), LESSON.x, LESSON.h0).h
+
+
+def assert_matches_engine(snap: dict, tol: float = 1.5e-12) -> None:
+    """Every shown h_t[i] equals the engine at the thumb's value (printed with 12 decimals)."""
+    h = engine_h(float(snap["value"]))
+    assert len(snap["h"]) == h[1:].size
+    for t, i, text in snap["h"]:
+        assert abs(float(text) - h[t, i]) <= tol, f"h_{t}[{i + 1}] shows {text}, engine {h[t, i]!r} at {snap['value']}"
+
+
+def assert_engine_digits(snap: dict) -> None:
+    """The shown numbers are the engine's, digit for digit (what the server prints after a release)."""
+    h = engine_h(float(snap["value"]))
+    assert [text for *_, text in snap["h"]] == [f"{h[t, i]:.12f}" for t, i, _ in snap["h"]]
+
+
+def open_app(page, url):
+    goto(page, url, "/")
+    page.wait_for_selector(".h-value")
+    page.wait_for_selector(".rnnviz-live-view .main-svg", timeout=90_000)  # plotly.js arrives once per session
+    return page.locator(SLIDER)
+
+
+def thumb_x(page, value: float) -> tuple[float, float]:
+    box = page.locator(SLIDER).bounding_box()
+    lo, hi = -3.0, 3.0
+    thumb = 16  # Chromium's default range thumb width: its center runs from box.x + 8 to box.x + width - 8
+    return box["x"] + thumb / 2 + (value - lo) / (hi - lo) * (box["width"] - thumb), box["y"] + box["height"] / 2
+
+
+def test_mouse_drag_previews_then_commits(live_server, page):
+    open_app(page, live_server)
+    start = page.evaluate(SNAPSHOT)
+    assert start["sources"] == ["engine", "engine"]
+    assert_engine_digits(start)  # the server's own numbers
+    p = probe(page)
+    sent = p.sent
+    x, y = thumb_x(page, float(start["value"]))
+    page.mouse.move(x, y)
+    page.mouse.down()
+    snaps = []
+    for k in range(1, 13):
+        page.mouse.move(x - 12 * k, y, steps=2)
+        page.wait_for_timeout(60)
+        snaps.append(page.evaluate(SNAPSHOT))
+    assert p.sent == sent, "a rerun was requested while the mouse button was still down"
+    shown = {tuple(text for *_, text in s["h"]) for s in snaps}
+    assert len(shown) >= 4, f"the numbers changed only {len(shown) - 1} times during the drag"
+    assert all(s["sources"][0] == "preview" for s in snaps[1:])
+    for s in snaps:
+        assert_matches_engine(s)
+    assert max(snaps[-1]["updates"]) >= 4  # the chart was redrawn during the drag too
+    page.mouse.up()
+    wait_for_rerun(page)
+    page.wait_for_function("() => [...document.querySelectorAll('.rnnviz-live-view')]"
+                           ".every(e => e.dataset.source === 'engine')")
+    final = page.evaluate(SNAPSHOT)
+    assert float(final["value"]) == float(snaps[-1]["value"]) < float(start["value"])
+    assert_engine_digits(final)
+    assert page.get_by_text(f"{float(final['value']):.2f}", exact=True).count() >= 1  # committed value printed
+    assert not p.page_errors
+
+
+def test_keyboard_steps_and_held_key(live_server, page):
+    slider = open_app(page, live_server)
+    p = probe(page)
+    value = float(slider.input_value())
+    slider.focus()
+    for _ in range(2):  # one press, one commit
+        sent = p.sent
+        page.keyboard.press("ArrowRight")
+        wait_for_rerun(page)
+        assert p.sent == sent + 1
+        value = round(value + 0.01, 2)
+        snap = page.evaluate(SNAPSHOT)
+        assert float(snap["value"]) == value and snap["sources"][0] == "engine"
+        assert_matches_engine(snap)
+    sent = p.sent
+    for _ in range(5):  # a held key: repeated keydowns, previewed, not committed
+        page.keyboard.down("ArrowLeft")
+        page.wait_for_timeout(40)
+    page.wait_for_timeout(100)
+    held = page.evaluate(SNAPSHOT)
+    assert float(held["value"]) == pytest.approx(value - 0.05) and held["sources"][0] == "preview"
+    assert_matches_engine(held)
+    assert p.sent == sent
+    page.keyboard.up("ArrowLeft")
+    wait_for_rerun(page)
+    assert p.sent == sent + 1
+    snap = page.evaluate(SNAPSHOT)
+    assert snap["sources"][0] == "engine" and float(snap["value"]) == pytest.approx(value - 0.05)
+    assert_matches_engine(snap)
+
+
+def test_touch_drag(live_server, browser):
+    ctx = browser.new_context(viewport=VIEWPORT, has_touch=True)
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(30_000)
+        p = attach_probe(page)
+        open_app(page, live_server)
+        start = page.evaluate(SNAPSHOT)
+        cdp = ctx.new_cdp_session(page)
+        x, y = thumb_x(page, float(start["value"]))
+
+        def touch(kind, px):
+            points = [] if kind == "touchEnd" else [{"x": px, "y": y}]
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        sent = p.sent
+        touch("touchStart", x)
+        snaps = []
+        for k in range(1, 9):
+            touch("touchMove", x + 10 * k)
+            page.wait_for_timeout(60)
+            snaps.append(page.evaluate(SNAPSHOT))
+        assert p.sent == sent
+        assert len({tuple(t for *_, t in s["h"]) for s in snaps}) >= 3
+        for s in snaps:
+            assert_matches_engine(s)
+        touch("touchEnd", x)
+        wait_for_rerun(page)
+        final = page.evaluate(SNAPSHOT)
+        assert final["sources"][0] == "engine" and float(final["value"]) > float(start["value"])
+        assert_matches_engine(final)
+    finally:
+        ctx.close()
+
+
+# --------------------------------------------------------------------------- the app's own pages (native sliders)
+
+NATIVE = "[data-testid='stSlider'] input[type='range'][aria-label={label!r}]"
+
+
+def native_drag(page, label: str, steps: int, dx: float, read: str):
+    """Drag the native st.slider `label` by steps * dx pixels; returns [(thumb value, read())] mid-drag."""
+    widget = page.locator("[data-testid='stSlider']").filter(
+        has=page.locator(f"input[type='range'][aria-label={label!r}]"))
+    widget.scroll_into_view_if_needed()
+    box = widget.locator("[data-testid='stSliderThumbValue']").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] + 10
+    page.mouse.move(x, y)
+    page.mouse.down()
+    snaps = []
+    for k in range(1, steps + 1):
+        page.mouse.move(x + dx * k, y, steps=2)
+        page.wait_for_timeout(80)
+        snaps.append(page.evaluate(f"() => [document.querySelector({NATIVE.format(label=label)!r}).value, ({read})()]"))
+    page.mouse.up()
+    return snaps
+
+
+CELL_NUMBERS = """() => {
+  const view = document.querySelector('.rnnviz-live-view');
+  return [view.dataset.source, [...view.querySelectorAll('[data-live]')].map(e => e.textContent)];
+}"""
+
+
+def test_cell_page_follows_a_native_weight_slider(app_server, page):
+    goto(page, app_server, "/cell", "t=2")
+    page.wait_for_selector(".rnnviz-live-view [data-live]")
+    p = probe(page)
+    sent = p.sent
+    snaps = native_drag(page, "W_h[1,1]", 8, 9, CELL_NUMBERS)
+    assert p.sent <= sent + 1  # at most the release's rerun, none during the drag
+    previews = [(float(value), numbers) for value, (source, numbers) in snaps if source == "preview"]
+    assert len({tuple(n) for _, n in previews}) >= 4, snaps
+    for value, numbers in previews:
+        W_h = np.array(LESSON.params.W_h)
+        W_h[0, 0] = value
+        tr = forward(LESSON.params.replace(W_h=W_h), LESSON.x, LESSON.h0)
+        vec = lambda a: "[" + ", ".join(f"{v:.4f}".replace("-0.0000", "0.0000") for v in a) + "]"  # noqa: E731
+        assert numbers == [vec(LESSON.x[1]), vec(tr.h[1]), vec(tr.pre[1]), vec(tr.h[2])], (value, numbers)
+    wait_for_rerun(page)
+    page.wait_for_function("() => document.querySelector('.rnnviz-live-view').dataset.source === 'engine'")
+    assert not p.page_errors
+
+
+def test_lab_rho_slider_previews_engine_frames(app_server, page):
+    goto(page, app_server, "/lab")
+    page.wait_for_selector(".rnnviz-live-view .main-svg", timeout=90_000)
+    # the ρ frames are prepared off the script thread: shipped from a run after they are ready
+    rho = page.locator("input[type='range'][aria-label='Spectral radius ρ for W_h']")
+    for key in ["ArrowRight", "ArrowLeft"] * 5:
+        if page.locator(".rnnviz-live-view[data-frames='on']").count() == 2:
+            break
+        page.wait_for_timeout(1500)
+        rho.focus()
+        page.keyboard.press(key)
+        wait_for_rerun(page)
+    assert page.locator(".rnnviz-live-view[data-frames='on']").count() == 2
+    start = float(rho.input_value())
+    p = probe(page)
+    sent = p.sent
+    read = "() => [...document.querySelectorAll('.rnnviz-live-view')].map(e => e.dataset.source + e.dataset.updates)"
+    snaps = native_drag(page, "Spectral radius ρ for W_h", 6, 12, read)
+    assert p.sent <= sent + 1
+    moved = [s for s in snaps if float(s[0]) != start]
+    assert moved and all(all(v.startswith("preview") for v in views) for _, views in moved), snaps
+    assert len({views[0] for _, views in moved}) >= 3, snaps
+    wait_for_rerun(page)
+    assert not p.page_errors
