@@ -174,7 +174,7 @@ def test_numbers_drawn_while_playing_are_the_trainers(live_url, page):
     s = trainer_at(steps)
     assert drawn["loss"] == s.trainer.history["loss"].tolist()  # every bit
     assert drawn["dh"] == s.snapshots[-1].dh_norms.tolist()
-    assert drawn["dhTitle"].endswith(f"(update {steps})")
+    assert f"update {steps}<" in drawn["dhTitle"]  # the builder's subtitle: "...<br><span ...>update N</span>"
 
 
 def test_step_and_reset_update_the_same_charts(live_url, page):
