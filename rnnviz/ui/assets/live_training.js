@@ -77,6 +77,10 @@ function plainArray(v) {
   return Array.from(v);
 }
 
+function getPath(target, path) {
+  return path.split(".").reduce((obj, part) => (obj == null ? undefined : obj[part]), target);
+}
+
 function setPath(target, path, value) {
   const parts = path.split(".");
   let obj = target;
@@ -138,7 +142,11 @@ function applyDelta(st, frame) {
     for (const [idx, props] of upd.traces || []) {
       for (const [path, value] of Object.entries(props)) { p.set[idx] = p.set[idx] || {}; p.set[idx][path] = value; }
     }
-    Object.assign(p.layout, upd.layout || {});
+    for (const [path, value] of Object.entries(upd.layout || {})) {
+      // Unchanged (an axis whose ticks did not move): no relayout, it would redraw every axis and text.
+      if (JSON.stringify(getPath(st.models[name].layout, path)) !== JSON.stringify(value)) p.layout[path] = value;
+      else delete p.layout[path];
+    }
   }
   for (const [name, mat] of Object.entries(frame.matrices || {})) {
     const p = pendingOf(st, name);
@@ -284,8 +292,16 @@ function drawChart(st, name) {
   const layout = Object.assign({}, p.layout);
   const title = layout["title.text"];
   const titleNode = gd.querySelector(".gtitle");
-  if (title !== undefined && !title.includes("<") && titleNode) {
-    // A plain-text title: rewritten in place (a relayout would redo every axis and text box of the chart).
+  const lines = titleNode ? titleNode.querySelectorAll("tspan.line") : [];
+  const parts = title === undefined ? [] : title.split("<br>");
+  const plain = (text) => text.replace(/<[^>]*>/g, "");
+  if (title !== undefined && titleNode && parts.length === lines.length && parts.length > 1) {
+    // A title over lines (a subtitle): each line's text rewritten in place (a relayout would redo every axis).
+    parts.forEach((part, i) => { (lines[i].querySelector("tspan") || lines[i]).textContent = plain(part); });
+    gd.layout.title.text = title;
+    delete layout["title.text"];
+  } else if (title !== undefined && !title.includes("<") && titleNode) {
+    // A plain-text title: rewritten in place.
     gd.layout.title.text = title;
     titleNode.textContent = title;
     delete layout["title.text"];
