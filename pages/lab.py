@@ -15,6 +15,7 @@ from rnnviz.figures import lab as ft
 from rnnviz.figures.style import table_view
 from rnnviz.training import Trainer
 from rnnviz.ui import live_drag
+from rnnviz.ui.live_training import live_figure
 from rnnviz.ui.page import numbers, page
 from rnnviz.ui.session import update_state
 
@@ -101,12 +102,12 @@ current_label = f"current W_h (ρ = {rho:.4f})"
 st.header("The gradient's gain through time")
 left, right = st.columns([3, 2])
 with left:
-    st.plotly_chart(ft.jacobian_figure([(current_label, norms)]), key="lab_fig_jac")
+    live_figure(ft.jacobian_figure([(current_label, norms)]), key="lab_fig_jac")
     st.caption("A straight falling line on this log axis is exponential decay (vanishing), a rising one growth "
                "(exploding); its slope is set by ρ(W_h) and how saturated f is.")
 with right:
     lam = eigenvalues(params.W_h)
-    st.plotly_chart(ft.eigenvalue_figure([("current W_h", lam)]), key="lab_fig_eig")
+    live_figure(ft.eigenvalue_figure([("current W_h", lam)]), key="lab_fig_eig")
     st.caption("Eigenvalues inside the dotted unit circle shrink a signal each step, outside it they grow it.")
 numbers(table_view(ft.jacobian_table([(current_label, norms)])), title="Numbers: ‖∂h_T/∂h_t‖ for the current W_h")
 numbers(table_view(ft.eigenvalue_table([("current W_h", lam)])), title="Numbers: eigenvalues of W_h")
@@ -159,7 +160,7 @@ for col, activation in zip(act_cols, ("tanh", "relu"), strict=True):
     act_curve = curve(p, act_x, act_h0)
     act_curves.append((activation, act_curve))
     with col:
-        st.plotly_chart(ft.jacobian_figure([(activation, act_curve)], f"‖∂h_T/∂h_t‖ with f = {activation}"),
+        live_figure(ft.jacobian_figure([(activation, act_curve)], f"‖∂h_T/∂h_t‖ with f = {activation}"),
                         key=f"lab_fig_{activation}")
 st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
            "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero)."
@@ -174,7 +175,7 @@ init_radius = ccols[1].select_slider("Initial ρ(W_h)", [0.5, 0.9, 1.2, 1.5, 2.0
 delay = ccols[2].slider("Echo delay", 1, 10, 3, key="lab_clip_delay")
 steps = ccols[3].slider("Updates", 20, 300, 100, 10, key="lab_clip_steps")
 runs = clipping_runs(float(lr), float(init_radius), int(steps), int(delay), 0)
-st.plotly_chart(ft.clipping_figure([(label, run["history"]) for label, run in runs.items()], CLIP),
+live_figure(ft.clipping_figure([(label, run["history"]) for label, run in runs.items()], CLIP),
                 key="lab_fig_clip")
 st.caption(f"Same task, seed and learning rate: clipping rescales any gradient longer than {CLIP:g} to length "
            f"{CLIP:g}, so one huge gradient cannot throw the weights away.")

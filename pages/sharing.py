@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import explain, sharing
 from rnnviz.figures import sharing as figures_extra
+from rnnviz.ui.live_training import live_figure
 from rnnviz.ui.page import page
 
 LENGTHS = [5, 10, 20, 40]
@@ -25,7 +26,7 @@ p = state.params
 st.header("Parameters against sequence length")
 T_max = st.slider("Longest sequence shown, T_max", 10, 500, 100, 10, key="sharing_T_max")
 counts = sharing.param_counts(p.n, p.d, p.k, T_max)
-st.plotly_chart(figures_extra.param_count_figure(counts, p.n, p.d, p.k), width="stretch", key="sharing_counts")
+live_figure(figures_extra.param_count_figure(counts, p.n, p.d, p.k), key="sharing_counts")
 unshared = int(counts["unshared"].iloc[-1])
 st.caption(f"The RNN needs the same {p.num_params:,} numbers for every T (n = {p.n}, d = {p.d}, k = {p.k}). "
            f"A network with separate weights per step would need T × {p.num_params:,} = {unshared:,} at "
@@ -56,10 +57,10 @@ m[1].metric(f"error on steps {result.T + 1}..{result.T_long}", f"{result.error_b
             delta_arrow="up" if result.error_ratio > 1 else "down" if result.error_ratio < 1 else "off")
 m[2].metric("baseline (predict x_t)", f"{result.baseline_error:.4g}",
             help="What no learning gets: repeat the current value")
-st.plotly_chart(figures_extra.length_prediction_figure(result), width="stretch", key="sharing_pred")
+live_figure(figures_extra.length_prediction_figure(result), key="sharing_pred")
 st.caption("The shaded band is as far as training ever went; the same W_h, W_x, b keep working after it, "
            "because step 150 uses exactly the weights step 5 used.")
-st.plotly_chart(figures_extra.length_error_figure(result), width="stretch", key="sharing_err")
+live_figure(figures_extra.length_error_figure(result), key="sharing_err")
 if result.error_ratio <= 1:
     st.caption("The error after step T is no larger than within it (the first steps are the hardest: h_0 = 0 "
                "knows nothing about the wave yet).")

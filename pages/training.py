@@ -1,69 +1,28 @@
 """Training (BPTT): an RNN learns a task while the gradients flowing back through time are drawn live.
 
-Thin page: widgets from ``rnnviz.ui.training_controls``, the loop from ``rnnviz.training`` (TrainingSession,
-advance), what the page computes from ``rnnviz.training_setup``, every chart from ``rnnviz.figures.training``.
-While playing, only the fragment ``live_view`` reruns.
+Thin page: widgets and the live view from ``rnnviz.ui.training_controls`` (the live charts are one component
+that stays mounted and takes each frame's changes), the loop from ``rnnviz.training``, what the page computes
+from ``rnnviz.training_setup``, the other charts from ``rnnviz.figures.training``.  While playing, only the
+fragment ``live_view`` reruns.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
+from rnnviz.live_payload import chain_payload
 from rnnviz.query import to_query
-from rnnviz.training import TrainingSession, advance, backward_sweep_layer, layer_grads, layer_list
+from rnnviz.training import TrainingSession, backward_sweep_layer
 from rnnviz.training import simulator_state as make_simulator_state
 from rnnviz.ui import messages as show
 from rnnviz.ui import training_controls as controls
+from rnnviz.ui.live_chain import chain_view
 from rnnviz.ui.page import numbers, page
 from rnnviz.ui.session import share_url
 
 CELL_PAGE = "pages/cell.py"
-
-
-def draw_live(session: TrainingSession) -> None:
-    tr, task = session.trainer, session.trainer.task
-    L, layer = tr.layers, controls.view_layer(session)
-    evaluation = tr.eval_test()
-    controls.live_metrics(session, evaluation)
-    left, right = st.columns(2)
-    with left:
-        st.plotly_chart(ft.loss_figure(tr.history, task.loss), key="tr_fig_loss")
-        st.caption("Notice how fast the loss falls at first and where it flattens; log scale, so equal drops "
-                   "are equal factors.")
-    layer_history = session.radius_history() if L > 1 else None
-    with right:
-        st.plotly_chart(ft.radius_figure(tr.history, layer_history), key="tr_fig_radius")
-        st.caption("Training moves ρ(W_h); above the dotted line ρ = 1 signals can grow as they travel in time."
-                   + (" One line per layer (solid = layer 1): each layer has its own W_h." if L > 1 else ""))
-    controls.live_numbers(session, ft.history_table(tr.history, layer_history))
-
-    grads, dh_norms, step = setup.current_gradients(session)
-    st.plotly_chart(ft.dh_norms_figure(dh_norms, step, tr.bptt_window, layers=L), key="tr_fig_dh")
-    st.caption(setup.dh_caption(L, step))
-    controls.live_numbers(session, ft.dh_norms_table(dh_norms))
-
-    st.plotly_chart(ft.predictions_figure(evaluation, task.loss, task.vocab), key="tr_fig_pred")
-    st.caption("Green is the network, gray dashed the target, on a sequence it never trains on.")
-    controls.live_numbers(session, ft.predictions_table(evaluation))
-    if task.vocab is not None:
-        sample = task.sample(tr.params, seed_char=0, length=200, rng=np.random.default_rng(tr.seed))
-        st.markdown("**Text sampled from the model** (feeding each sampled character back in, like min-char-rnn)")
-        st.code(sample, language=None, wrap_lines=True)
-
-    st.markdown("**Gradients of the last update** (left to right ∂L/∂W_h, ∂L/∂W_x, ∂L/∂b) **and the weights**"
-                + (f" **of layer {layer + 1} of {L}**" if L > 1 else ""))
-    grads, params = layer_grads(grads, layer, L), layer_list(tr.params)[layer]
-    shown = layer + 1 if L > 1 else None
-    for col, name in zip(st.columns([3, 3, 1]), ("W_h", "W_x", "b"), strict=True):
-        col.plotly_chart(ft.matrix_figure(grads[name], ft.GRAD_LABELS[name], "grad", layer=shown),
-                         key=f"tr_fig_g_{name}")
-    for col, name in zip(st.columns([3, 3, 1]), ("W_h", "W_x", "b"), strict=True):
-        col.plotly_chart(ft.matrix_figure(getattr(params, name), name, "weight", layer=shown), key=f"tr_fig_w_{name}")
-    st.caption(setup.weights_caption(L, layer))
-    controls.matrix_numbers(session, grads, params)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -83,6 +42,12 @@ def backward_section(session: TrainingSession) -> None:
     if len(steps) > 1:
         chosen = st.select_slider("Weights after update", steps, value=steps[-1], key="tr_sweep_step")
     frames, figure = backward_sweep(setup.settings_key(session.settings), chosen, layer, session)
+    task = session.trainer.task
+    chain_view(chain_payload(setup.params_after(session, chosen), layer, task.x_test, task.y_test, task.loss,
+                             task.mask_test, update=chosen), key="tr_chain")
+    st.caption("Press ▶ or drag: ∂L/∂h_t reaches the chain's boxes from t = T back to 0 (colour: ‖∂L/∂h_t‖, log "
+               "scale; hover a box for its value). Each arrow carries W_hᵀ·diag(f'(a_t)): its label is the most "
+               "that step can grow a gradient (below 1 it always shrinks it); hover for what it did to this one.")
     st.plotly_chart(figure, key="tr_fig_sweep")
     st.caption(setup.sweep_caption(L, layer))
     numbers(ft.sweep_table(frames), "In BPTT order; 'gain to t-1' is ‖W_hᵀ·diag(f'(a_t))·∂L/∂h_t‖ / ‖∂L/∂h_t‖.")
@@ -131,10 +96,10 @@ controls.layer_picker(session)
 def live_view() -> None:
     live = controls.live_session()
     if live.playing:
-        advance(live)
+        controls.play_frame(live)
         if not live.playing:  # it just diverged: a full rerun stops the timer and updates the controls
             st.rerun()
-    draw_live(live)
+    controls.live_section(live)
 
 
 live_view()

@@ -51,11 +51,17 @@ def decode(value) -> np.ndarray:
 
 
 def charts(at: AppTest) -> dict[str, dict]:
-    """Every Plotly chart of the page as {key: spec}; the key is the one the page passed to st.plotly_chart."""
+    """Every Plotly chart of the page as {key: spec}; the key is the one the page passed to st.plotly_chart
+    or to ``rnnviz.ui.live_training.live_figure`` (a component whose data is the figure)."""
     out = {}
     for element in at.get("plotly_chart"):
         key = element.proto.id.rsplit("-", 1)[-1]
         out[key] = json.loads(element.proto.spec)
+    for element in at.get("bidi_component"):
+        if element.proto.WhichOneof("data") == "bytes":
+            data = json.loads(element.proto.bytes)
+            if isinstance(data, dict) and {"data", "layout"} <= set(data):
+                out[element.proto.id.rsplit("-", 1)[-1]] = data
     return out
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_utils import shown
+from apptest_utils import charts, shown
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import quiz, sharing, torch_bridge, weights_io
@@ -30,7 +30,7 @@ def decode(value):
 
 
 def chart_keys(at) -> list[str]:
-    return [c.proto.id.split("-")[-1] for c in at.get("plotly_chart")]
+    return list(charts(at))
 
 
 # --------------------------------------------------------------------------- PyTorch bridge
@@ -129,7 +129,7 @@ def test_sharing_page_plots_counts_and_the_length_demo():
     at = open_page("pages/sharing.py")
     assert at.title[0].value == "Weight sharing"
     assert {"sharing_counts", "sharing_pred", "sharing_err"} <= set(chart_keys(at))
-    counts = json.loads(next(c for c in at.get("plotly_chart") if c.proto.id.endswith("sharing_counts")).proto.spec)
+    counts = charts(at)["sharing_counts"]
     state = at.session_state["rnnviz_state"]
     assert (decode(counts["data"][1]["y"]) == state.params.num_params).all()  # shared: flat at num_params
     unshared = decode(counts["data"][0]["y"])

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from apptest_utils import chart, decode, open_app
+from apptest_utils import chart, charts, decode, open_app
 
 from rnnviz import presets
 from rnnviz.analysis import jacobian_norms, spectral_radius
@@ -27,7 +27,7 @@ def expected_curve(state, W_h, T=40):
 def test_lab_runs_with_the_network_sidebar_and_all_charts(lab):
     at = lab
     assert at.sidebar.selectbox(key="rnnviz_preset").value == "lesson"
-    keys = [c.proto.id.split("-")[-1] for c in at.get("plotly_chart")]
+    keys = list(charts(at))
     for key in ("jac", "eig", "rescaled", "eig_rescaled", "tanh", "relu", "clip"):
         assert f"lab_fig_{key}" in keys
     state = at.session_state["rnnviz_state"]

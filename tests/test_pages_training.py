@@ -1,11 +1,13 @@
 """The training page: its loop helpers (TrainingSession, advance, simulator_state) and AppTest runs."""
 
+import json
 from urllib.parse import parse_qs
 
 import numpy as np
 import pytest
 from apptest_utils import chart, decode, open_app, shown
 
+from rnnviz.live_payload import LIVE_CHARTS
 from rnnviz.query import from_query, to_query
 from rnnviz.state import LIMITS
 from rnnviz.training import MAX_RECORDED, Trainer, TrainingSession, advance, simulator_state
@@ -76,8 +78,31 @@ def test_simulator_state_explains_a_vocabulary_too_large():
 
 # --------------------------------------------------------------------------- AppTest
 
+def live(at) -> dict:
+    """The frame the live view (one component, key tr_live) was sent in the last run."""
+    element = next(c for c in at.get("bidi_component") if c.proto.id.endswith("-tr_live"))
+    return json.loads(element.proto.bytes)
+
+
+def live_chart(at, name: str) -> dict:
+    """A live chart's figure, from the full frame a paused page sends (name as in LIVE_CHARTS)."""
+    frame = live(at)
+    assert frame["kind"] == "full", "a paused page sends the whole figures"
+    return frame["figures"][name]
+
+
 def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    return next(m["value"] for m in live(at)["metrics"] if m["label"] == label)
+
+
+def play_until(at, done, runs: int = 60) -> None:
+    """Press Play, then rerun (each run plays one frame; rnnviz.pacing may allow fewer updates than asked)."""
+    at.button(key="tr_play").click().run()
+    for _ in range(runs):
+        if done(at.session_state["training_session"]):
+            return
+        at.run()
+    raise AssertionError("play did not get there")
 
 
 @pytest.fixture
@@ -92,8 +117,9 @@ def test_page_runs_with_its_own_sidebar_and_every_view(page):
     assert at.selectbox(key="tr_task").value == "sine"
     assert "rnnviz_preset" not in [w.key for w in at.sidebar.selectbox]  # the network sidebar is not drawn
     keys = [c.proto.id.split("-")[-1] for c in at.get("plotly_chart")]
-    for key in ("loss", "radius", "dh", "pred", "g_W_h", "g_W_x", "g_b", "w_W_h", "sweep", "replay"):
-        assert f"tr_fig_{key}" in keys
+    assert {"tr_fig_sweep", "tr_fig_replay"} <= set(keys)
+    assert set(live(at)["figures"]) == set(LIVE_CHARTS)  # the live charts are the component's
+    assert any(c.proto.id.endswith("-tr_chain") for c in at.get("bidi_component"))  # the backward pass on the chain
     assert metric(at, "Update") == "0" and metric(at, "Training loss") == "—"
     assert not at.error
     assert "Wh=" in at.main.code[-1].value  # the shareable simulator link
@@ -106,53 +132,55 @@ def test_page_runs_with_its_own_sidebar_and_every_view(page):
 
 def test_step_updates_loss_and_gradient_views(page):
     at = page
-    dh_before = decode(chart(at, "tr_fig_dh")["data"][0]["y"])
-    w_before = decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"])
+    dh_before = decode(live_chart(at, "dh")["data"][0]["y"])
+    w_before = decode(live_chart(at, "w_W_h")["data"][0]["z"])
     at.button(key="tr_step").click().run()
     assert not at.exception
     session = at.session_state["training_session"]
     snap = session.snapshots[-1]
     assert metric(at, "Update") == "1"
     assert metric(at, "Training loss") == f"{snap.loss:.4f}"
-    dh = chart(at, "tr_fig_dh")
+    dh = live_chart(at, "dh")
     assert "update 1" in dh["layout"]["title"]["text"]
     np.testing.assert_array_equal(decode(dh["data"][0]["y"]), snap.dh_norms)
     np.testing.assert_array_equal(dh_before, snap.dh_norms)  # step 0 showed the gradient at the initial weights
-    w_after = decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]).reshape(w_before.shape)
+    w_after = decode(live_chart(at, "w_W_h")["data"][0]["z"]).reshape(w_before.shape)
     assert not np.array_equal(w_before, w_after)
     np.testing.assert_array_equal(w_after, session.trainer.params.W_h)
-    g = chart(at, "tr_fig_g_W_h")["data"][0]
+    g = live_chart(at, "g_W_h")["data"][0]
     np.testing.assert_array_equal(decode(g["z"]).reshape(snap.grads["W_h"].shape), snap.grads["W_h"])
     assert g["zmid"] == 0
-    loss = chart(at, "tr_fig_loss")["data"][0]
+    loss = live_chart(at, "loss")["data"][0]
     np.testing.assert_array_equal(decode(loss["y"]), [snap.loss])
 
 
 def test_reset_restores_step_zero_and_the_same_initial_loss(page):
     at = page
     held_out = metric(at, "Held-out loss")
-    w0 = decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"])
+    w0 = decode(live_chart(at, "w_W_h")["data"][0]["z"])
     at.slider(key="tr_spf").set_value(3).run()
-    at.button(key="tr_play").click().run()  # one full run while playing = one frame of 3 updates
-    assert at.session_state["training_session"].trainer.steps_done == 3
+    at.button(key="tr_play").click().run()  # one full run while playing = one frame of at most 3 updates
+    played = at.session_state["training_session"].trainer.steps_done
+    assert 1 <= played <= 3
+    assert live(at)["kind"] == "delta" and live(at)["step"] == played  # while playing: only what changed
     at.button(key="tr_pause").click().run()
     at.button(key="tr_step").click().run()
-    assert metric(at, "Update") == "4" and metric(at, "Held-out loss") != held_out
+    assert metric(at, "Update") == str(played + 1) and metric(at, "Held-out loss") != held_out
     at.button(key="tr_reset").click().run()
     assert not at.exception
     assert metric(at, "Update") == "0" and metric(at, "Held-out loss") == held_out
-    np.testing.assert_array_equal(decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]), w0)
+    np.testing.assert_array_equal(decode(live_chart(at, "w_W_h")["data"][0]["z"]), w0)
 
 
 def test_changing_a_setting_rebuilds_and_the_same_seed_gives_the_same_weights(page):
     at = page
-    w0 = decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"])
+    w0 = decode(live_chart(at, "w_W_h")["data"][0]["z"])
     at.button(key="tr_step").click().run()
     at.number_input(key="tr_seed").set_value(7).run()
     assert metric(at, "Update") == "0"
-    assert not np.array_equal(decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]), w0)
+    assert not np.array_equal(decode(live_chart(at, "w_W_h")["data"][0]["z"]), w0)
     at.number_input(key="tr_seed").set_value(0).run()
-    np.testing.assert_array_equal(decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]), w0)
+    np.testing.assert_array_equal(decode(live_chart(at, "w_W_h")["data"][0]["z"]), w0)
 
 
 @pytest.mark.parametrize("typed, words", [("abc", "not a number"), ("1e9", "outside"), ("-1", "outside"),
@@ -169,7 +197,7 @@ def test_bad_chars_text_is_a_message_and_chars_explains_the_simulator_limit(page
     at = page
     at.selectbox(key="tr_task").select("chars").run()
     assert not at.exception
-    assert any("Text sampled from the model" in m.value for m in at.markdown)
+    assert len(live(at)["sample"]) == 200  # text sampled from the model, in the live view
     assert any("cannot go to the simulator" in shown(w.value) and "d=" in shown(w.value) for w in at.warning)
     at.text_area(key="tr_text").input("a" * 60).run()
     assert not at.exception
@@ -192,7 +220,7 @@ def test_divergence_is_explained_and_keeps_the_last_finite_weights(page):
     at.toggle(key="tr_clip_on").set_value(False).run()
     at.text_input(key="tr_lr_text").input("50").run()
     assert any("very large" in shown(w.value) for w in at.warning)
-    at.button(key="tr_play").click().run()
+    play_until(at, lambda s: not s.playing)
     assert not at.exception
     session = at.session_state["training_session"]
     assert session.trainer.diverged and not session.playing
@@ -214,11 +242,11 @@ def test_gradient_check_button_shows_agreeing_gradients(page):
 def test_replay_and_sweep_follow_recorded_updates(page):
     at = page
     at.slider(key="tr_spf").set_value(4).run()
-    at.button(key="tr_play").click().run()
+    play_until(at, lambda s: s.trainer.steps_done >= 4)
     at.button(key="tr_pause").click().run()
     session = at.session_state["training_session"]
     replay = chart(at, "tr_fig_replay")
-    assert len(replay["frames"]) == len(session.snapshots) == 4
+    assert len(replay["frames"]) == len(session.snapshots) == session.trainer.steps_done >= 4
     np.testing.assert_array_equal(decode(replay["frames"][2]["data"][0]["y"]), session.snapshots[2].dh_norms)
     sweep = chart(at, "tr_fig_sweep")
     assert len(sweep["frames"]) == session.trainer.task.T + 1
@@ -240,15 +268,14 @@ def test_stacked_pages_run_with_every_view_and_default_to_the_top_layer(stacked_
     session = at.session_state["training_session"]
     assert session.trainer.layers == L and isinstance(session.trainer.params, list)
     keys = [c.proto.id.split("-")[-1] for c in at.get("plotly_chart")]
-    for key in ("loss", "radius", "dh", "pred", "g_W_h", "g_W_x", "g_b", "w_W_h", "w_W_x", "w_b", "sweep", "replay"):
-        assert f"tr_fig_{key}" in keys
+    assert {"tr_fig_sweep", "tr_fig_replay"} <= set(keys) and set(live(at)["figures"]) == set(LIVE_CHARTS)
     assert at.button_group(key="tr_view_layer").value == L
     assert not at.error
     assert any("simulator shows one layer" in shown(w.value) for w in at.warning)  # "open in simulator" explains L > 1
-    assert "top layer" in chart(at, "tr_fig_dh")["layout"]["title"]["text"]
-    assert any("top layer's ∂L/∂h" in c.value for c in at.caption)
+    assert "top layer" in live_chart(at, "dh")["layout"]["title"]["text"]
+    assert "top layer's ∂L/∂h" in live(at)["notes"]["dh"]  # the chart's caption
     top = session.trainer.params[-1]
-    np.testing.assert_array_equal(decode(chart(at, "tr_fig_w_W_h")["data"][0]["z"]).reshape(top.W_h.shape), top.W_h)
+    np.testing.assert_array_equal(decode(live_chart(at, "w_W_h")["data"][0]["z"]).reshape(top.W_h.shape), top.W_h)
 
 
 def test_stacked_step_updates_every_view(stacked_page):
@@ -259,13 +286,13 @@ def test_stacked_step_updates_every_view(stacked_page):
     session = at.session_state["training_session"]
     snap = session.snapshots[-1]
     assert metric(at, "Update") == "2" and metric(at, "Training loss") == f"{snap.loss:.4f}"
-    np.testing.assert_array_equal(decode(chart(at, "tr_fig_dh")["data"][0]["y"]), snap.dh_norms)
-    radius = chart(at, "tr_fig_radius")["data"]
+    np.testing.assert_array_equal(decode(live_chart(at, "dh")["data"][0]["y"]), snap.dh_norms)
+    radius = live_chart(at, "radius")["data"]
     assert [tr["name"] for tr in radius] == [f"ρ(W_h), layer {i + 1}" for i in range(L)]
     for i, tr in enumerate(radius):
         np.testing.assert_array_equal(decode(tr["y"]), session.radius_history()[:, i])
     assert metric(at, "max ρ(W_h) over layers") == f"{session.radius_history()[-1].max():.4f}"
-    g = decode(chart(at, "tr_fig_g_W_h")["data"][0]["z"])
+    g = decode(live_chart(at, "g_W_h")["data"][0]["z"])
     np.testing.assert_array_equal(g.reshape(snap.grads[f"layer{L - 1}.W_h"].shape), snap.grads[f"layer{L - 1}.W_h"])
 
 
@@ -281,11 +308,11 @@ def test_gradient_heatmaps_follow_the_chosen_layer(page, layer):
     params = session.trainer.params[layer - 1]
     for name in ("W_h", "W_x", "b"):
         expected = snap.grads[f"layer{layer - 1}.{name}"]
-        spec = chart(at, f"tr_fig_g_{name}")
+        spec = live_chart(at, f"g_{name}")
         z = decode(spec["data"][0]["z"]).reshape(expected.shape if expected.ndim == 2 else (-1,))
         np.testing.assert_array_equal(z, expected)
         assert f"layer {layer}" in spec["layout"]["title"]["text"]
-        w = decode(chart(at, f"tr_fig_w_{name}")["data"][0]["z"])
+        w = decode(live_chart(at, f"w_{name}")["data"][0]["z"])
         np.testing.assert_array_equal(w.reshape(getattr(params, name).shape), getattr(params, name))
     if layer == 1:  # layer 1's W_x reads the task's inputs: n x d, not n x n
         assert snap.grads["layer0.W_x"].shape == (session.trainer.hidden, session.trainer.task.d)
@@ -330,14 +357,14 @@ def test_stacked_chars_still_samples_text_and_truncated_bptt_runs(page):
     at.number_input(key="tr_window").set_value(5).run()
     at.button(key="tr_step").click().run()
     assert not at.exception and not at.error
-    assert any("Text sampled from the model" in m.value for m in at.markdown)
+    assert len(live(at)["sample"]) == 200
     session = at.session_state["training_session"]
     assert session.trainer.layers == 2 and session.trainer.bptt_window == 5 and session.trainer.steps_done == 1
 
 
 def test_live_numbers_tables_appear_only_while_paused_and_the_frame_rate_is_a_choice(page):
-    def live_tables(at):  # the live view's tables sit in expanders titled exactly "Numbers"
-        return sum(1 for e in at.expander if e.label == "Numbers")
+    def live_tables(at):  # the live charts' tables sit in expanders titled "Numbers: ..."
+        return sum(1 for e in at.expander if e.label.startswith("Numbers:"))
 
     paused = live_tables(page)
     assert page.select_slider(key="tr_fps").value == 4
@@ -348,4 +375,4 @@ def test_live_numbers_tables_appear_only_while_paused_and_the_frame_rate_is_a_ch
     playing = live_tables(page)
     assert playing < paused, (playing, paused)
     page.button(key="tr_pause").click().run()
-    assert live_tables(page) == paused
+    assert live_tables(page) == paused == 4

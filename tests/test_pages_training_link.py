@@ -3,6 +3,8 @@ replayed (the same weights as a direct Trainer run), and the page writes its own
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from apptest_utils import APP, shown
@@ -28,7 +30,9 @@ def open_training(query: dict[str, str] | None = None) -> AppTest:
 
 
 def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+    """A read-out of the live view (one component, key tr_live: its frame carries the metrics)."""
+    element = next(c for c in at.get("bidi_component") if c.proto.id.endswith("-tr_live"))
+    return next(m["value"] for m in json.loads(element.proto.bytes)["metrics"] if m["label"] == label)
 
 
 def url_setup(at) -> TrainingSetup:

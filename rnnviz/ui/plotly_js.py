@@ -16,6 +16,7 @@ from pathlib import Path
 
 import plotly
 import streamlit as st
+from streamlit.components.v1 import declare_component
 
 from rnnviz.ui import session
 
@@ -50,3 +51,36 @@ def ensure_loaded() -> None:
         return
     session.put(_SHIPPED, True)
     _component()(key="rnnviz_plotly_js", height=0)
+
+
+# The training page's live views load the bundle as a script from Streamlit's component file route instead
+# (``serve_plotly_js``: the plotly package's folder, cached by the browser); either way there is one window.Plotly.
+NAME = "plotly_js"
+ROUTE_NAME = f"{__name__}.{NAME}"  # declare_component prefixes the declaring module's name
+SCRIPT_PATH = f"component/{ROUTE_NAME}/plotly.min.js"  # relative to the app's base URL
+SCRIPT_LOADER_JS = """
+function loadPlotly() {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__rnnvizPlotlyPromise) {
+    window.__rnnvizPlotlyPromise = new Promise((resolve, reject) => {
+      // Relative to the page's directory, so a server.baseUrlPath and multipage URLs both work.
+      const base = window.location.pathname.replace(/[^/]*$/, "");
+      const script = document.createElement("script");
+      script.src = base + "%s";
+      script.async = true;
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load")));
+      script.onerror = () => {
+        window.__rnnvizPlotlyPromise = null;  // a later mount may retry
+        reject(new Error("could not fetch " + script.src));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__rnnvizPlotlyPromise;
+}
+""" % SCRIPT_PATH
+
+
+def serve_plotly_js() -> None:
+    """Make ``SCRIPT_PATH`` reachable (idempotent; registration needs a script run, so call it in one)."""
+    declare_component(NAME, path=str(PLOTLY_JS_PATH.parent))

@@ -4,6 +4,8 @@ setup and the update count: ``apply_link`` before the widgets, ``replay`` in ``g
 writes it back).
 
 The choices and parsing behind them are Streamlit-free, in rnnviz/training_setup.py and rnnviz/training_query.py.
+The live charts themselves are one component (rnnviz/ui/live_training.py) that stays mounted while playing;
+``live_section`` draws it with the read-outs and, while paused, the charts' numbers.
 """
 
 from __future__ import annotations
@@ -14,19 +16,24 @@ from rnnviz import tasks as task_lib
 from rnnviz import training_query as tq
 from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
+from rnnviz.pacing import PACER
 from rnnviz.state import format_number
 from rnnviz.training import (
     MAX_HIDDEN,
     TrainingSession,
     advance,
     gradient_check_layer,
-    layer_radii,
+    layer_grads,
+    layer_list,
     minchar_settings,
 )
 from rnnviz.ui import messages
 from rnnviz.ui import session as ui_session
+from rnnviz.ui.live_training import live_view
 from rnnviz.ui.page import numbers
 from rnnviz.ui.session import Keys
+
+LIVE_KEY = "tr_live"
 
 # --------------------------------------------------------------------------- settings form (sidebar)
 
@@ -242,19 +249,35 @@ def _play() -> None:
     live_session().playing = True
 
 
+def _stop(session: TrainingSession) -> None:
+    session.playing = False
+    PACER.release(id(session))  # no longer a share of the server's training time
+
+
 def _pause() -> None:
-    live_session().playing = False
+    _stop(live_session())
 
 
 def _step() -> None:
     session = live_session()
-    session.playing = False
+    _stop(session)
     advance(session, 1)
 
 
 def _reset() -> None:
-    live_session().reset()
+    session = live_session()
+    _stop(session)
+    session.reset()
     ui_session.pop(Keys.GRADCHECK)
+
+
+def play_frame(session: TrainingSession) -> None:
+    """One frame of play: the updates per frame asked for, or fewer when the server is busy (rnnviz.pacing:
+    every playing session gets a fair share of the CPU); stops on divergence."""
+    n = PACER.updates_for_frame(id(session), session.trainer.update_cost, session.steps_per_frame)
+    advance(session, n)
+    if not session.playing:
+        PACER.release(id(session))
 
 
 def transport(session: TrainingSession) -> None:
@@ -303,26 +326,39 @@ def layer_picker(session: TrainingSession) -> None:
 
 # --------------------------------------------------------------------------- read-outs and the gradient check
 
-def live_metrics(session: TrainingSession, evaluation: dict) -> None:
-    """Update count, losses, accuracy and ρ(W_h) in one row; a divergence explained below it."""
+def live_section(session: TrainingSession) -> None:
+    """The live view (read-outs and every live chart, one component that stays mounted), the divergence
+    explained under it, and while paused the numbers of each chart."""
     tr = session.trainer
-    last = session.snapshots[-1] if session.snapshots else None
-    cols = st.columns(5)
-    cols[0].metric("Update", f"{tr.steps_done}")
-    cols[1].metric("Training loss", "—" if last is None else f"{last.loss:.4f}",
-                   help="Measured on the batch just before the last update.")
-    cols[2].metric("Held-out loss", f"{evaluation['loss']:.4f}", help="On the held-out sequence, current weights.")
-    if evaluation["accuracy"] is not None:
-        cols[3].metric("Held-out accuracy", f"{evaluation['accuracy']:.4f}")
-    radii = layer_radii(tr.params)
-    if tr.layers == 1:
-        cols[4].metric("ρ(W_h)", f"{radii[0]:.4f}")
-    else:
-        cols[4].metric("max ρ(W_h) over layers", f"{max(radii):.4f}",
-                       help="; ".join(f"layer {i + 1}: {r:.4f}" for i, r in enumerate(radii)))
+    L, layer = tr.layers, view_layer(session)
+    live_view(session, layer, key=LIVE_KEY, notes=live_notes(L, layer, setup.current_gradients(session)[2]),
+              pause_key="tr_pause")
     if tr.diverged:
         messages.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start "
                        "again.")
+    if session.playing:
+        return
+    layer_history = session.radius_history() if L > 1 else None
+    numbers(ft.history_table(tr.history, layer_history), title="Numbers: loss and ρ(W_h) per update")
+    grads, dh_norms, _ = setup.current_gradients(session)
+    numbers(ft.dh_norms_table(dh_norms), title="Numbers: ‖∂L/∂h_t‖")
+    numbers(ft.predictions_table(tr.eval_test()), title="Numbers: predictions")
+    matrix_numbers(session, layer_grads(grads, layer, L), layer_list(tr.params)[layer])
+
+
+def live_notes(layers: int, layer: int, step: int | None) -> dict:
+    """The one-line captions under the live charts."""
+    return {
+        "loss": "Notice how fast the loss falls at first and where it flattens; log scale, so equal drops are "
+                "equal factors.",
+        "radius": "Training moves ρ(W_h); above the dotted line ρ = 1 signals can grow as they travel in time."
+                  + (" One line per layer (solid = layer 1): each layer has its own W_h." if layers > 1 else ""),
+        "dh": setup.dh_caption(layers, step),
+        "pred": "Green is the network, gray dashed the target, on a sequence it never trains on.",
+        "matrices_title": "Gradients of the last update (left to right ∂L/∂W_h, ∂L/∂W_x, ∂L/∂b) and the weights"
+                          + (f" of layer {layer + 1} of {layers}" if layers > 1 else ""),
+        "matrices": setup.weights_caption(layers, layer),
+    }
 
 
 def _gradient_check(layer: int) -> None:
@@ -354,18 +390,12 @@ def gradient_check(session: TrainingSession) -> None:
         "relative error": st.column_config.NumberColumn(format="%.2e")})
 
 
-def live_numbers(session: TrainingSession, table, caption: str | None = None) -> None:
-    """A live chart's numbers, drawn only while paused: tables re-sent several times a second cost the
-    browser more than all the charts, and they are read (or copied) with training stopped anyway."""
-    if not session.playing:
-        numbers(table, caption)
-
-
 def matrix_numbers(session: TrainingSession, grads: dict, params) -> None:
-    """The shown layer's gradients and weights as tables, drawn only while paused (see live_numbers)."""
+    """The shown layer's gradients and weights as tables (drawn only while paused: tables re-sent several times
+    a second cost the browser more than the charts, and they are read with training stopped anyway)."""
     if session.playing:
         return
-    with st.expander("Numbers"):
+    with st.expander("Numbers: gradients and weights"):
         for name in ("W_h", "W_x", "b"):
             st.caption(ft.GRAD_LABELS[name])
             st.dataframe(ft.matrix_table(grads[name], ft.GRAD_LABELS[name]), width="stretch")

@@ -32,7 +32,6 @@ from .harness import (
     assert_no_exception,
     expect_rerun,
     goto,
-    metric_value,
     move_slider,
     open_page_link,
     probe,
@@ -332,7 +331,11 @@ def test_hostile_url_warns_and_shows_valid_state(app_server, page):
 # --------------------------------------------------------------------------- 6. training
 
 def training_numbers(page) -> tuple[int, str]:
-    return int(metric_value(page, "Update")), metric_value(page, "Training loss")
+    """Update and training loss as the live view (rnnviz/ui/live_training.py) shows them."""
+    def value(label):
+        return page.locator(f".rv-live .rv-metric[data-label='{label}'] .rv-metric-value").inner_text().strip()
+
+    return int(value("Update")), value("Training loss")
 
 
 def test_training_play_pause_step_reset(app_server, page):
