@@ -694,6 +694,7 @@ class TrainingSession:
     steps_per_frame: int = 5
     playing: bool = False
     released: bool = False  # set by release(): the trainer is gone, build again from ``settings``
+    released_at: int = 0  # the update the run had reached when it was released
     _replay: EvenlyThinned = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -731,6 +732,7 @@ class TrainingSession:
     def release(self) -> None:
         """Give the memory back (an idle run, ``rnnviz.idle``): drop the trainer and the recorded updates.
         ``settings`` stay, so the same run can be built again (training is deterministic)."""
+        self.released_at = self.trainer.steps_done if self.trainer is not None else self.released_at
         self.trainer = None
         self._replay = EvenlyThinned(MAX_RECORDED)
         self.playing = False

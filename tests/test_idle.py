@@ -44,3 +44,22 @@ def test_ended_runs_are_forgotten():
     del run
     gc.collect()
     assert reaper.tracked() == 0 and reaper.sweep() == 0
+
+
+def test_the_training_page_rebuilds_a_released_run_where_it_was():
+    """A run the reaper released comes back on the next rerun: same settings, same update, same weights."""
+    from apptest_utils import open_app
+
+    at = open_app("pages/training.py")
+    for _ in range(3):
+        at.button(key="tr_step").click().run()
+    before = at.session_state["training_session"]
+    weights = before.trainer.params
+    before.release()
+    at.run()
+    assert not at.exception
+    after = at.session_state["training_session"]
+    assert after is not before and not after.released
+    assert after.trainer.steps_done == 3 and after.trainer.params == weights
+    at.button(key="tr_step").click().run()  # and it trains on
+    assert not at.exception and at.session_state["training_session"].trainer.steps_done == 4

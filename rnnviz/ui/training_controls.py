@@ -16,6 +16,7 @@ from rnnviz import tasks as task_lib
 from rnnviz import training_query as tq
 from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
+from rnnviz.idle import REAPER
 from rnnviz.pacing import PACER
 from rnnviz.state import format_number
 from rnnviz.training import (
@@ -222,7 +223,8 @@ def get_session(settings: dict) -> TrainingSession | None:
     """The session's trainer, rebuilt (same seed -> same initial weights) when the settings changed; an opened
     link's warnings, and its update count replayed."""
     link_warnings(settings)
-    session = ui_session.get(Keys.TRAINING)
+    REAPER.sweep()  # any session's rerun releases the runs nobody has touched for a while (rnnviz.idle)
+    session = live_session()
     if session is None or session.settings != settings:
         try:
             session = TrainingSession.build(settings)
@@ -238,9 +240,25 @@ def get_session(settings: dict) -> TrainingSession | None:
     return session
 
 
-def live_session() -> TrainingSession:
-    """The session's TrainingSession (inside the live fragment and callbacks)."""
-    return ui_session.get(Keys.TRAINING)
+def live_session() -> TrainingSession | None:
+    """The session's TrainingSession (inside the live fragment and callbacks), marked as used; a run the idle
+    reaper released is built again and replayed to where it was."""
+    session = ui_session.get(Keys.TRAINING)
+    if session is not None and session.released:
+        session = _rebuilt(session)
+    if session is not None:
+        REAPER.touch(session)
+    return session
+
+
+def _rebuilt(old: TrainingSession) -> TrainingSession:
+    """The same run as a released one (training is deterministic), replayed to its update (bounded)."""
+    session = TrainingSession.build(old.settings, steps_per_frame=old.steps_per_frame)
+    target = min(old.released_at, tq.replay_limit(session.trainer.update_cost))
+    while session.trainer.steps_done < target and not session.trainer.diverged:
+        advance(session, min(REPLAY_CHUNK, target - session.trainer.steps_done))
+    ui_session.put(Keys.TRAINING, session)
+    return session
 
 
 # --------------------------------------------------------------------------- run controls
