@@ -145,7 +145,11 @@ export default function () {
     pending = true;
     requestAnimationFrame(() => { pending = false; fitEquations(); });
   }
-  new MutationObserver(schedule).observe(document.body, {childList: true, subtree: true});
+  // Charts redraw many times a second (live views, Plotly): their own mutations never move an equation.
+  const inChart = (node) => node.nodeType === 1 && node.closest('.js-plotly-plot, .rnnviz-live-chart, svg');
+  new MutationObserver((records) => {
+    if (records.some((r) => !inChart(r.target))) schedule();
+  }).observe(document.body, {childList: true, subtree: true});
   window.addEventListener('resize', schedule);
   document.addEventListener('click', (event) => {
     const link = event.target.closest && event.target.closest('[data-testid="stSidebarNavLink"]');

@@ -166,7 +166,7 @@ def replay(session: TrainingSession, updates: int) -> None:
     target = min(updates, limit)
     if target < updates:
         messages.warn(f"This link names update {updates}; opening a link replays at most {limit} updates of a network "
-                   f"this size, so this is update {target}. Press ▶ to train further.")
+                   f"this size, so this is update {target}. Press Play to train further.")
     if tr.steps_done > target:
         session.reset()
     if tr.steps_done == target:
@@ -302,13 +302,16 @@ def transport(session: TrainingSession) -> None:
     """Play / pause / step / reset and the frame size, in one row above the live view."""
     cols = st.columns([1, 1, 1, 1, 3, 3], vertical_alignment="bottom")
     diverged = session.trainer.diverged
-    cols[0].button("▶", key="tr_play", help="Play", on_click=_play, disabled=diverged or session.playing,
+    cols[0].button("Play", key="tr_play", icon=":material/play_arrow:", help="Train continuously",
+                   on_click=_play, disabled=diverged or session.playing,
                    width="stretch")
-    cols[1].button("❚❚", key="tr_pause", help="Pause", on_click=_pause, disabled=not session.playing,
+    cols[1].button("Pause", key="tr_pause", icon=":material/pause:", help="Stop after this frame",
+                   on_click=_pause, disabled=not session.playing,
                    width="stretch")
     cols[2].button("+1", key="tr_step", help="Step: one update", on_click=_step, disabled=diverged,
                    width="stretch")
-    cols[3].button("↺", key="tr_reset", help="Reset: back to step 0, same initial weights", on_click=_reset,
+    cols[3].button("Reset", key="tr_reset", icon=":material/replay:",
+                   help="Back to step 0, the same initial weights", on_click=_reset,
                    width="stretch")
     session.steps_per_frame = cols[4].slider("Updates per frame (while playing)", 1, 50, 5, key="tr_spf")
     cols[5].select_slider("Frames per second", setup.FRAME_RATES, value=setup.DEFAULT_FRAME_RATE,
@@ -352,7 +355,7 @@ def live_section(session: TrainingSession) -> None:
     live_view(session, layer, key=LIVE_KEY, notes=live_notes(L, layer, setup.current_gradients(session)[2]),
               pause_key="tr_pause")
     if tr.diverged:
-        messages.error(f"Training diverged. {tr.divergence_reason} Press Reset (↺) or change the settings to start "
+        messages.error(f"Training diverged. {tr.divergence_reason} Press Reset or change the settings to start "
                        "again.")
     if session.playing:
         return

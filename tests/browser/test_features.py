@@ -343,7 +343,7 @@ def test_training_play_pause_step_reset(app_server, page):
     assert_no_exception(page)
     assert training_numbers(page) == (0, "—")
 
-    visible_button(page, "▶").click()
+    visible_button(page, "Play").click()
     started = time.monotonic()
     losses: list[float] = []
     updates: list[int] = []
@@ -365,7 +365,7 @@ def test_training_play_pause_step_reset(app_server, page):
     assert shot, f"the run_every fragment did not tick: updates seen {updates}"
 
     with expect_rerun(page):
-        visible_button(page, "❚❚").click()
+        visible_button(page, "Pause").click()
 
     def settled():  # a fragment tick already in flight may still land: wait for the counter to stand still
         first = training_numbers(page)
@@ -375,8 +375,8 @@ def test_training_play_pause_step_reset(app_server, page):
     stable = wait_until(settled, timeout=10)
     assert stable, "the update counter kept moving after Pause"
     paused_update, paused_loss = stable
-    assert visible_button(page, "❚❚").is_disabled()
-    assert not visible_button(page, "▶").is_disabled()
+    assert visible_button(page, "Pause").is_disabled()
+    assert not visible_button(page, "Play").is_disabled()
     assert paused_update > 0 and paused_update >= updates[-1]
     assert float(paused_loss) < losses[0], f"loss did not fall: first {losses[0]}, after pause {paused_loss}"
     assert_no_exception(page)
@@ -386,7 +386,7 @@ def test_training_play_pause_step_reset(app_server, page):
     page.wait_for_timeout(800)
     assert training_numbers(page)[0] == paused_update + 1, "Step must make exactly one update"
 
-    press_button(page, "↺")
+    press_button(page, "Reset")
     assert wait_until(lambda: training_numbers(page) == (0, "—")), training_numbers(page)
     assert_no_exception(page)
     assert not probe(page).page_errors, probe(page).page_errors
