@@ -31,6 +31,8 @@ DARK_TEXT_SHADES = {
 }
 
 BASE_CSS = """
+/* The CSV uploader's own limit is 200 kB (its label says so); Streamlit's drop zone can only print whole MB. */
+.st-key-rnnviz_upload [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 /* Captions: Streamlit fades them (3.97:1 on the sidebar); slate 600 at full opacity is 7:1. */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #475569; opacity: 1; }
 /* Syntax colours of code blocks (PyTorch page) at >= 4.5:1 on the code background. */
