@@ -65,6 +65,7 @@ function build(root, p) {
   scrub.setAttribute("aria-label", "Steps of BPTT done");
   const speed = document.createElement("select");
   speed.className = "rv-chain-speed";
+  speed.setAttribute("aria-label", "Animation speed");
   for (const s of [1, 2, 4, 8, 16]) {
     const o = document.createElement("option");
     o.value = String(s);
@@ -84,6 +85,10 @@ function build(root, p) {
 
   const scroll = document.createElement("div");
   scroll.className = "rv-chain-scroll";
+  // A region that scrolls sideways must be reachable by keyboard (WCAG 2.1.1): focusable and named.
+  scroll.setAttribute("tabindex", "0");
+  scroll.setAttribute("role", "region");
+  scroll.setAttribute("aria-label", "The unrolled chain, scroll sideways to see every step");
   const width = (p.T + 1) * STEP_PX + 40;
   const svg = el("svg", { width, height: 150, viewBox: `0 0 ${width} 150`, role: "img",
                           "aria-label": "dL/dh_t along the unrolled chain" });
