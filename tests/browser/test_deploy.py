@@ -1,6 +1,6 @@
 """deploy/: nginx + 3 Streamlit replicas on this machine (issue 15 item 4).
 
-    python -m pytest -q tests/test_deploy.py            # ~1-3 min; needs nginx (+ chromium for the last test)
+    python -m pytest -q tests/browser/test_deploy.py            # ~1-3 min; needs nginx (+ chromium for the last test)
 
 1. The proxy: security headers, the affinity cookie, sticky routing per cookie, spread across replicas.
 2. 20 browser sessions, each on its own link, spread over 3 replicas; each moves a slider; the
@@ -15,7 +15,6 @@ installs both.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import urllib.request
@@ -25,10 +24,8 @@ import pytest
 
 from deploy.cluster import AFFINITY_COOKIE, UPSTREAM_HEADER, Cluster, find_nginx
 from tests.browser.harness import (
-    CHROMIUM_ARGS,
     SEL_EXCEPTION,
     attach_probe,
-    find_chromium,
     free_port,
     move_slider,
     slider_value,
@@ -97,26 +94,6 @@ def test_proxy_headers_cookie_and_stickiness(cluster):
 # --------------------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    exe = find_chromium()
-    if exe is None:
-        reason = "chromium not found: apt-get install chromium"
-        if os.environ.get("RNNVIZ_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{reason} (RNNVIZ_REQUIRE_BROWSER=1)", pytrace=False)
-        pytest.skip(reason)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright not installed: pip install -r requirements-dev.txt")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
 def session_link(i: int) -> str:
     """Session i's own network: a distinct first input and bias, and its own step."""
     xs = [f"{1 + (i + 1) / 100:.2f}"] + ["-1" if j % 2 else "2" for j in range(1, T_STEPS)]
@@ -130,11 +107,11 @@ def fingerprint(page) -> str:
 
 
 @pytest.mark.browser
-def test_replica_killed_mid_session_loses_no_network(cluster, chromium):
+def test_replica_killed_mid_session_loses_no_network(cluster, browser):
     t_start = time.monotonic()
     pages, replica_of, sockets = [], [], [0] * SESSIONS
     for i in range(SESSIONS):  # one context per student: own cookie jar, own affinity cookie
-        ctx = chromium.new_context(viewport={"width": 1100, "height": 900})
+        ctx = browser.new_context(viewport={"width": 1100, "height": 900})
         page = ctx.new_page()
         page.set_default_timeout(180_000)  # a shared CI machine under load: generous, not a timing test
         attach_probe(page)
