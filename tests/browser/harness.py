@@ -452,6 +452,11 @@ def _combobox(page, label: str):
 
 
 def metric_value(page, label: str) -> str:
+    """A read-out's value: the training page's live view (``.rv-metric``) or an st.metric."""
+    live = f".rv-metric[data-label={_css_str(label)}] .rv-metric-value"
+    page.wait_for_selector(f"{live}, [data-testid='stMetric']", timeout=30_000)
+    if page.locator(live).count():
+        return page.locator(live).first.inner_text().strip()
     m = page.locator("[data-testid='stMetric']").filter(
         has=page.locator("[data-testid='stMetricLabel']", has_text=label)
     ).first
