@@ -85,13 +85,10 @@ function build(root, p) {
 
   const scroll = document.createElement("div");
   scroll.className = "rv-chain-scroll";
-  // A region that scrolls sideways must be reachable by keyboard (WCAG 2.1.1): focusable and named.
-  scroll.setAttribute("tabindex", "0");
-  scroll.setAttribute("role", "region");
-  scroll.setAttribute("aria-label", "The unrolled chain, scroll sideways to see every step");
   const width = (p.T + 1) * STEP_PX + 40;
   const svg = el("svg", { width, height: 150, viewBox: `0 0 ${width} 150`, role: "img",
-                          "aria-label": "dL/dh_t along the unrolled chain" });
+                          "aria-label": "dL/dh_t along the unrolled chain",
+                          tabindex: 0 });  // focusable, so the sideways-scrolling chain is reachable by keyboard
   scroll.appendChild(svg);
   const defs = el("defs", {}, svg);
   for (const [id, c] of [["rv-head-on", GRAD], ["rv-head-off", "#d1d5db"]]) {
