@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import OUTPUT_DIR, app_pages, assert_no_exception, goto
+from .harness import OUTPUT_DIR, app_pages, assert_no_exception, goto, wait_for_rerun
 
 PAGES = app_pages()
 AXE_JS = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -30,6 +30,11 @@ def run_axe(page) -> dict:
     """axe.run on the whole document (WCAG 2.x A/AA and best practices), returned as a dict."""
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} missing: run `npm ci --prefix tests/browser` (.ci/run does)", pytrace=False)
+    # The app's stylesheet (rnnviz.ui.theme) is what a person sees: axe must not judge the page in the
+    # instant before it is mounted (CI once caught Streamlit's faded caption grey, 3.97:1, that way).
+    page.wait_for_function("""() => [...document.querySelectorAll('style')]
+        .some(s => s.textContent.includes('stCaptionContainer'))""", timeout=30_000)
+    wait_for_rerun(page, require_new=False)
     page.add_script_tag(path=str(AXE_JS))
     return page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ['violations']});
