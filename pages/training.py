@@ -13,14 +13,13 @@ import streamlit as st
 from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
 from rnnviz.live_payload import chain_payload
-from rnnviz.query import to_query
 from rnnviz.training import TrainingSession, backward_sweep_layer
 from rnnviz.training import simulator_state as make_simulator_state
 from rnnviz.ui import messages as show
 from rnnviz.ui import training_controls as controls
 from rnnviz.ui.live_chain import chain_view
 from rnnviz.ui.page import numbers, page
-from rnnviz.ui.session import share_url
+from rnnviz.ui.session import page_share_url
 
 CELL_PAGE = "pages/cell.py"
 
@@ -67,13 +66,18 @@ def simulator_section(session: TrainingSession) -> None:
     if state is None:
         show.warn(f"These weights cannot go to the simulator: {reason}")
         return
+    query = controls.simulator_link(session, state)
+    if query is None:
+        show.info("These weights are too many digits for a link: save them on the PyTorch page's weights file "
+                  "instead.", icon=":material/link_off:")
+        return
     try:
         st.page_link(CELL_PAGE, label="Open these weights in the cell step-through", icon=":material/open_in_new:",
-                     query_params=to_query(state))
+                     query_params=query)
     except Exception:  # the page is not registered in this run (e.g. a partial app)
         st.info("The simulator page is not available in this app.")
-    st.caption("Shareable link: the trained W_x, W_h, b, W_y, b_y, the held-out inputs as x, h_0 = 0.")
-    st.code(share_url(state, landing=True), language=None, wrap_lines=True)
+    controls.link_box(page_share_url(query, landing=True),
+                      "it opens these weights (every layer), the held-out inputs as x and h_0 = 0 on the simulator.")
 
 
 page("Training (BPTT)", "A vanilla RNN learns a task by backpropagation through time; the gradient that flows "

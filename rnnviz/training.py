@@ -758,13 +758,13 @@ def advance(session: TrainingSession, steps: int | None = None) -> list[Snapshot
 
 
 def simulator_state(trainer: Trainer):
-    """(SimState, None) for the simulator pages: trained weights, the held-out inputs, h_0 = 0, t = 1;
-    or (None, a plain-language reason) when the network does not fit ``rnnviz.state.LIMITS``."""
+    """(SimState, None) for the simulator pages: trained weights (every layer), the held-out inputs, h_0 = 0,
+    t = 1; or (None, a plain-language reason) when the network does not fit ``rnnviz.state.LIMITS``."""
     from rnnviz.state import LIMITS, SimState
 
-    if trainer.layers != 1:
-        return None, f"the simulator shows one layer; this network has {trainer.layers} stacked layers."
-    p = trainer.params
+    layers = trainer.params if isinstance(trainer.params, list) else [trainer.params]
+    top = layers[-1]
+    p = layers[0].replace(W_y=top.W_y, b_y=top.b_y)  # the simulator's state holds W_y with layer 1
     problems = []
     if p.n > LIMITS.n:
         problems.append(f"hidden size n={p.n} is above the simulator's limit of {LIMITS.n}")
@@ -776,8 +776,10 @@ def simulator_state(trainer: Trainer):
         problems.append(f"output size k={p.k} is above the simulator's limit of {LIMITS.k}")
     if problems:
         return None, "; ".join(problems) + "."
+    upper = tuple(RNNParams(W_x=layer.W_x, W_h=layer.W_h, b=layer.b, activation=layer.activation)
+                  for layer in layers[1:])
     try:
-        state = SimState(params=p, x=trainer.task.x_test, h0=np.zeros(p.n), t=1)
+        state = SimState(params=p, x=trainer.task.x_test, h0=np.zeros(p.n), t=1, upper=upper)
     except ValueError as exc:
         return None, f"the weights cannot be shown in the simulator ({exc})."
     return state, None

@@ -10,6 +10,7 @@ from apptest_utils import chart, decode, open_app, shown
 from rnnviz.live_payload import LIVE_CHARTS
 from rnnviz.query import from_query, to_query
 from rnnviz.state import LIMITS
+from rnnviz.trained_link import trained_state
 from rnnviz.training import MAX_RECORDED, Trainer, TrainingSession, advance, simulator_state
 
 SETTINGS = dict(task="sine", hidden=8, seed=4, optimizer="adam", lr=0.01, clip=1.0)
@@ -122,12 +123,12 @@ def test_page_runs_with_its_own_sidebar_and_every_view(page):
     assert any(c.proto.id.endswith("-tr_chain") for c in at.get("bidi_component"))  # the backward pass on the chain
     assert metric(at, "Update") == "0" and metric(at, "Training loss") == "—"
     assert not at.error
-    assert "Wh=" in at.main.code[-1].value  # the shareable simulator link
+    assert "trained=" in at.main.code[-1].value  # the shareable simulator link names the run
     link = at.get("page_link")[0].proto
     assert "cell step-through" in link.label and link.page_script_hash  # 1.67: no page name in the proto
-    state, warnings = from_query({k: v[-1] for k, v in parse_qs(link.query_string).items()})
+    value = parse_qs(link.query_string)["trained"][-1]
     expected, _ = simulator_state(at.session_state["training_session"].trainer)
-    assert warnings == [] and state == expected
+    assert trained_state(value) == (expected, [])
 
 
 def test_step_updates_loss_and_gradient_views(page):
@@ -271,7 +272,9 @@ def test_stacked_pages_run_with_every_view_and_default_to_the_top_layer(stacked_
     assert {"tr_fig_sweep", "tr_fig_replay"} <= set(keys) and set(live(at)["figures"]) == set(LIVE_CHARTS)
     assert at.button_group(key="tr_view_layer").value == L
     assert not at.error
-    assert any("simulator shows one layer" in shown(w.value) for w in at.warning)  # "open in simulator" explains L > 1
+    link = at.get("page_link")[0].proto  # "open in simulator" carries every layer (by the run's name)
+    state, _ = trained_state(parse_qs(link.query_string)["trained"][-1])
+    assert state.L == L
     assert "top layer" in live_chart(at, "dh")["layout"]["title"]["text"]
     assert "top layer's ∂L/∂h" in live(at)["notes"]["dh"]  # the chart's caption
     top = session.trainer.params[-1]

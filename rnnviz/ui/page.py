@@ -89,3 +89,4 @@ def numbers(table, caption: str | None = None, title: str = "Numbers") -> None:
         if caption:
             st.caption(caption)
         st.dataframe(table, width="stretch")
+

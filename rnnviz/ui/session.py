@@ -9,6 +9,8 @@ session did not write (a shared link, a page link with query parameters).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -16,6 +18,7 @@ import streamlit as st
 from rnnviz import presets
 from rnnviz.query import QUERY_KEYS, SAFE_LINK_CHARS, address_bar_length, from_query, query_text, to_query
 from rnnviz.state import SimState, validate_state
+from rnnviz.trained_link import TRAINED_KEY, trained_state
 from rnnviz.ui import compat
 
 
@@ -31,6 +34,7 @@ class Keys:
     SYNCED = "rnnviz_synced"  # widget key -> (page, shape) it was last pushed to the browser for
     PRESET = "rnnviz_preset"  # the preset selectbox: a preset's name, or None for a network opened from a link
     ORIGIN = "rnnviz_origin"  # the state Reset returns to: the chosen preset's, or the link's
+    TRAINED_ORIGIN = "rnnviz_trained_origin"  # (network at t=1, its trained= query) when a training link opened it
     ORIGIN_PRESET = "rnnviz_origin_preset"  # ORIGIN's preset name (None: a link's); not a widget key, so it
     # survives a page switch, which drops PRESET (the selectbox's key) and redraws the box on its first option
     # main-area controls of the simulator pages
@@ -86,6 +90,7 @@ class Keys:
 
 
 WRITTEN_KEEP = 32
+SIM_KEYS = QUERY_KEYS + (TRAINED_KEY,)  # the URL keys of a simulator network
 
 
 # --------------------------------------------------------------------------- the state
@@ -97,10 +102,62 @@ def get_state() -> SimState:
     # that is not a shared link, and reading it would undo the change that triggered the rerun.
     written = st.session_state.get(Keys.WRITTEN_QUERY, [])
     if Keys.STATE not in st.session_state or (incoming and incoming not in written):
-        state, warnings = from_query({key: st.query_params.get_all(key) for key in st.query_params})
+        state, warnings, trained = _linked_state()
         store_state(state, warnings)
         set_origin(state)
+        st.session_state[Keys.TRAINED_ORIGIN] = (state.replace(t=1), trained) if trained else None
     return st.session_state[Keys.STATE]
+
+
+def _linked_state() -> tuple[SimState, list[str], dict[str, str] | None]:
+    """The URL's state, its warnings, and the ``trained=`` query it came from (None: the state's own fields)."""
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    value = st.query_params.get(TRAINED_KEY)
+    if value is None:
+        return (*from_query(query), None)
+    state, warnings = _trained_state(value)
+    rest = {key: values for key, values in query.items() if key != TRAINED_KEY}
+    if state is None:
+        fallback, more = from_query(rest)
+        return fallback, warnings + more + ["Showing the network the rest of the link describes."], None
+    step = _step_from_link(st.query_params.get("t"), state.T, warnings)
+    return state.replace(t=step), warnings, {TRAINED_KEY: value}
+
+
+def _step_from_link(text: str | None, T: int, warnings: list[str]) -> int:
+    if text is None:
+        return 1
+    if text.strip().isdigit() and 1 <= int(text) <= T:
+        return int(text)
+    warnings.append(f"t: expected a whole number from 1 to {T}; showed step 1.")
+    return 1
+
+
+_TRAINED_CACHE: OrderedDict[str, tuple[SimState | None, list[str]]] = OrderedDict()
+_TRAINED_LOCK = threading.Lock()
+TRAINED_CACHE_SIZE = 16  # runs a server remembers: a class opening one teacher's link replays it once
+
+
+def _trained_state(value: str) -> tuple[SimState | None, list[str]]:
+    """``trained_state(value)`` with a progress bar, remembered for the next student who opens the same link."""
+    with _TRAINED_LOCK:
+        if value in _TRAINED_CACHE:
+            _TRAINED_CACHE.move_to_end(value)
+            state, warnings = _TRAINED_CACHE[value]
+            return state, list(warnings)
+    bar = st.progress(0.0, text="Replaying the training run this link names…")
+
+    def progress(done: int, target: int) -> None:
+        bar.progress(done / max(target, 1), text=f"Replaying the training run this link names: update {done} "
+                                                  f"of {target}")
+
+    result = trained_state(value, progress)
+    bar.empty()
+    with _TRAINED_LOCK:
+        _TRAINED_CACHE[value] = result
+        while len(_TRAINED_CACHE) > TRAINED_CACHE_SIZE:
+            _TRAINED_CACHE.popitem(last=False)
+    return result[0], list(result[1])
 
 
 def current_state() -> SimState:
@@ -160,14 +217,20 @@ def chosen_preset() -> str | None:
 # --------------------------------------------------------------------------- the URL
 
 def _sim_query(query) -> dict[str, str]:
-    return {key: query[key] for key in QUERY_KEYS if key in query}
+    return {key: query[key] for key in SIM_KEYS if key in query}
 
 
 def state_query(state: SimState) -> dict[str, str]:
-    """``to_query(state)``, computed once per state (the compact form tries every preset and generator)."""
+    """``to_query(state)``, computed once per state (the compact form tries every preset and generator); a
+    network a training link opened, still unchanged, keeps that link (its name, not its numbers)."""
     cached = st.session_state.get(Keys.QUERY_OF)
     if cached is not None and cached[0] is state:
         return cached[1]
+    trained = st.session_state.get(Keys.TRAINED_ORIGIN)
+    if trained is not None and trained[0] == state.replace(t=1):
+        query = {**trained[1], **({"t": str(state.t)} if state.t != 1 else {})}
+        st.session_state[Keys.QUERY_OF] = (state, query)
+        return query
     if cached is not None and cached[0].T == state.T and cached[0].replace(t=state.t) == state:
         query = {**cached[1], "t": str(state.t)}  # stepping t: the same network, found without a new search
     else:
@@ -187,7 +250,7 @@ def write_url(state: SimState) -> None:
     query = state_query(state)
     if not shareable(query):
         if _sim_query(st.query_params.to_dict()):
-            for key in QUERY_KEYS:
+            for key in SIM_KEYS:
                 st.query_params.pop(key, None)
         return
     written = [q for q in st.session_state.get(Keys.WRITTEN_QUERY, []) if q != query]
@@ -196,13 +259,16 @@ def write_url(state: SimState) -> None:
         st.query_params.from_dict(query)
 
 
+def _page_url() -> str:
+    try:
+        return st.context.url or ""
+    except Exception:  # st.context.url is missing outside a browser session
+        return ""
+
+
 def share_url(state: SimState, landing: bool = False) -> str:
     """The link that opens ``state``: on this page, or (``landing``) on the app's landing page at "/"."""
-    try:
-        page_url = st.context.url or ""
-    except Exception:  # st.context.url is missing outside a browser session
-        page_url = ""
-    return link(page_url, state_query(state), landing)
+    return link(_page_url(), state_query(state), landing)
 
 
 def link(page_url: str, query: dict[str, str], landing: bool = False) -> str:
@@ -219,13 +285,9 @@ def link(page_url: str, query: dict[str, str], landing: bool = False) -> str:
 
 # --------------------------------------------------------------------------- a page's own URL fields
 
-def page_share_url(query: dict[str, str]) -> str:
-    """The link that opens this page with a page's own ``query`` (no simulator fields), built by ``link``."""
-    try:
-        page_url = st.context.url or ""
-    except Exception:  # st.context.url is missing outside a browser session
-        page_url = ""
-    return link(page_url, query)
+def page_share_url(query: dict[str, str], landing: bool = False) -> str:
+    """The link that opens this page (or ``landing``: the landing page) with ``query``, built by ``link``."""
+    return link(_page_url(), query, landing)
 
 
 def write_page_query(query: dict[str, str], keys, written_key: str) -> None:

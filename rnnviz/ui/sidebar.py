@@ -305,8 +305,12 @@ def share_box(state: SimState) -> None:
                            mime="application/json", key=Keys.SHARE_WEIGHTS, icon=":material/download:",
                            width="stretch")
         return
-    url = session.share_url(state)
+    link_box(session.share_url(state), "it opens this exact network, every layer included, on any page.")
+
+
+def link_box(url: str, what: str) -> None:
+    """A link as a one-line box with Streamlit's copy button and a short preview with its length (never a
+    wall of digits); ``what`` says what it opens."""
     preview = url if len(url) <= 60 else url[:40] + " … " + url[-12:]
     st.code(url, language=None, wrap_lines=False, height=40)
-    st.caption(f"{preview} — {len(url):,} characters. Copy it with the button at the right; it opens this exact "
-               "network, every layer included, on any page.")
+    st.caption(f"{preview} — {len(url):,} characters. Copy it with the button at the right; {what}")

@@ -18,7 +18,9 @@ from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
 from rnnviz.idle import REAPER
 from rnnviz.pacing import PACER
-from rnnviz.state import format_number
+from rnnviz.query import to_query
+from rnnviz.state import SimState, format_number
+from rnnviz.trained_link import trained_query
 from rnnviz.training import (
     MAX_HIDDEN,
     TrainingSession,
@@ -33,6 +35,7 @@ from rnnviz.ui import session as ui_session
 from rnnviz.ui.live_training import live_view
 from rnnviz.ui.page import numbers
 from rnnviz.ui.session import Keys
+from rnnviz.ui.sidebar import link_box
 
 LIVE_KEY = "tr_live"
 
@@ -181,20 +184,25 @@ def replay(session: TrainingSession, updates: int) -> None:
 REPLAY_CHUNK = 25  # updates between two moves of the progress bar
 
 
+def run_setup(session: TrainingSession, updates: int) -> tq.TrainingSetup:
+    """The run's setup as its link names it, at update ``updates``."""
+    return tq.TrainingSetup.from_settings(
+        session.settings, spf=session.steps_per_frame, fps=ui_session.get(Keys.FRAME_RATE, setup.DEFAULT_FRAME_RATE),
+        updates=updates)
+
+
 def share_run(session: TrainingSession) -> None:
     """Write the run's setup (and the update count reached) to the address bar, and offer it as a link.
 
     Called on full reruns only; while playing, the live fragment reruns without it, so the URL (and the
     browser history) is not rewritten on every frame."""
     updates = session.trainer.steps_done
-    current = tq.TrainingSetup.from_settings(
-        session.settings, spf=session.steps_per_frame, fps=ui_session.get(Keys.FRAME_RATE, setup.DEFAULT_FRAME_RATE),
-        updates=min(updates, tq.MAX_REPLAY_UPDATES))
+    current = run_setup(session, min(updates, tq.MAX_REPLAY_UPDATES))
     query = tq.to_training_query(current)
     ui_session.write_page_query(query, tq.TRAINING_QUERY_KEYS, Keys.TRAINING_WRITTEN)
     with st.sidebar:
         st.markdown("### Share this run")
-        st.code(ui_session.page_share_url(query), language=None, wrap_lines=True)
+        link_box(ui_session.page_share_url(query), "it opens this training run, replayed to this update.")
         notes = tq.link_notes(current)
         if updates > tq.MAX_REPLAY_UPDATES:
             notes.append(f"The link names update {tq.MAX_REPLAY_UPDATES}, the most a link replays; this run is at "
@@ -203,6 +211,19 @@ def share_run(session: TrainingSession) -> None:
             messages.info(note, icon=":material/link_off:")
         st.caption("The link carries the settings and the update count: opening it replays the same "
                    "deterministic run (same seed, same weights).")
+
+
+def simulator_link(session: TrainingSession, state: SimState) -> dict[str, str] | None:
+    """The simulator query that opens the trained weights ``state``: the run's name and update count
+    (``rnnviz.trained_link``, a few hundred characters) when a link can replay it, else the numbers
+    (``to_query``); None when neither makes a link a fresh server reopens."""
+    tr = session.trainer
+    named = run_setup(session, tr.steps_done)
+    text_named = named.task != "chars" or tq.text_fits_link(named.text)
+    if text_named and tr.steps_done <= min(tq.replay_limit(tr.update_cost), tq.MAX_REPLAY_UPDATES):
+        return trained_query(named)
+    query = to_query(state)
+    return query if ui_session.shareable(query) else None
 
 
 def read_learning_rate() -> float:
