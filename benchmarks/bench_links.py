@@ -4,8 +4,9 @@
 
 Columns: characters of the readable query, of the app's link query (as the share box writes it), of the
 same query as the address bar escapes it, whether it round-trips exactly, and whether the app writes it
-(<= rnnviz.query.SAFE_LINK_CHARS) or offers the weights file instead.  Not a test: tests/test_links.py
-asserts the 2,000-character bound.
+(<= rnnviz.query.SAFE_LINK_CHARS) or offers the weights file instead.  Trained weights: the training page's
+link that names the run (``rnnviz.trained_link``) against the same weights written as numbers.
+Not a test: tests/test_links.py asserts the 2,000-character bound.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from rnnviz.query import (  # noqa: E402
     to_query_readable,
 )
 from rnnviz.state import DEFAULT_STATE, resized, validate_state  # noqa: E402
+from rnnviz.trained_link import TRAINED_KEY, trained_query, trained_state  # noqa: E402
+from rnnviz.training_query import TrainingSetup  # noqa: E402
 
+TRAINED_RUNS = (TrainingSetup(hidden=16, layers=3, updates=500),
+                TrainingSetup(task="echo", delay=10, hidden=16, layers=3, lr=0.003, seed=7, updates=2000))
 PAGE = "https://rnnviz-demo.streamlit.app/heatmaps?"
 
 
@@ -78,6 +83,13 @@ def main() -> None:
         trained = trained.replace(**{name: rng.normal(size=np.shape(trained.value(name))) * 0.3
                                      for name in ("W_h", "W_x", "b", "W_y", "W_h2", "W_x2", "W_h3", "W_x3")})
         row(f"full-precision weights n{n} d4 T50 k4 L3", trained)
+    for setup in TRAINED_RUNS:
+        named = trained_query(setup)
+        state, warnings = trained_state(named[TRAINED_KEY])
+        link = len(PAGE) + len(query_text(named))
+        numbers = len(PAGE) + len(query_text(to_query(state)))
+        print(f"trained {setup.task} n{setup.hidden} L{setup.layers} at update {setup.updates}: link naming the run "
+              f"{link:,} characters (exact: {'yes' if not warnings else 'NO'}), its weights as numbers {numbers:,}")
     big = resized(DEFAULT_STATE, n=64, d=16, T=500, L=3).replace(W_h=rng.normal(size=(64, 64)))
     row("n64 d16 T500 L3, random W_h", big)
 
