@@ -261,6 +261,12 @@ function dropEmptyNote(layout) {
   return true;
 }
 
+// A title rewritten in place is also Plotly's: the next redraw (and anyone reading the figure) sees it.
+function keepTitle(gd, title) {
+  gd.layout.title.text = title;
+  if (gd._fullLayout && gd._fullLayout.title) gd._fullLayout.title.text = title;
+}
+
 // One chart brought up to date with the fewest Plotly calls: react when it must be redrawn whole, else
 // extendTraces for appended points and one Plotly.update for the replaced values.
 function drawChart(st, name) {
@@ -298,11 +304,11 @@ function drawChart(st, name) {
   if (title !== undefined && titleNode && parts.length === lines.length && parts.length > 1) {
     // A title over lines (a subtitle): each line's text rewritten in place (a relayout would redo every axis).
     parts.forEach((part, i) => { (lines[i].querySelector("tspan") || lines[i]).textContent = plain(part); });
-    gd.layout.title.text = title;
+    keepTitle(gd, title);
     delete layout["title.text"];
   } else if (title !== undefined && !title.includes("<") && titleNode) {
     // A plain-text title: rewritten in place.
-    gd.layout.title.text = title;
+    keepTitle(gd, title);
     titleNode.textContent = title;
     delete layout["title.text"];
   }
