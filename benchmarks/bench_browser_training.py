@@ -116,7 +116,8 @@ def run_config(browser, url: str, config: dict, seconds: float) -> dict:
                 "pause_ms": pause_ms, "frames_after_pause": len(after), "step_ms": step_ms, "reset_ms": reset_ms,
                 "kb_frame": play_bytes / server_frames / 1000,
                 "kb_view": sum(live_msgs) / server_frames / 1000, "server_fps": len(live_msgs) / seconds,
-                "updates": steps - start_step, "hidden": s["hiddenWhat"]}
+                "updates": steps - start_step, "hidden": s["hiddenWhat"],
+                "after_pause": [(round(c[0] - t_pause), c[1]) for c in after]}
     finally:
         page.context.close()
 

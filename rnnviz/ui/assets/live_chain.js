@@ -194,8 +194,9 @@ function render(s, k, frac) {
 function tick(s, now) {
   if (!s.playing) return;
   const rate = Number(s.view.speed.value);
-  s.pos = Math.min(s.p.T, s.pos + ((now - s.last) / 1000) * rate);
-  s.last = now;
+  // A frame's timestamp can precede the click that started playing: never step backwards (k = -1 has no box).
+  s.pos = Math.min(s.p.T, s.pos + (Math.max(0, now - s.last) / 1000) * rate);
+  s.last = Math.max(s.last, now);
   const k = Math.floor(s.pos);
   render(s, k, s.pos - k);
   if (s.pos >= s.p.T) { setPlaying(s, false); return; }

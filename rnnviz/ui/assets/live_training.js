@@ -81,6 +81,13 @@ function getPath(target, path) {
   return path.split(".").reduce((obj, part) => (obj == null ? undefined : obj[part]), target);
 }
 
+// [dotted path, value] of every leaf of a plain object (arrays are leaves): {a: {b: 1}} -> [["a.b", 1]].
+function leaves(obj, prefix = "") {
+  return Object.entries(obj).flatMap(([key, value]) => (
+    value !== null && typeof value === "object" && !Array.isArray(value) && value.bdata === undefined
+      ? leaves(value, prefix + key + ".") : [[prefix + key, value]]));
+}
+
 function setPath(target, path, value) {
   const parts = path.split(".");
   let obj = target;
@@ -142,8 +149,9 @@ function applyDelta(st, frame) {
     for (const [idx, props] of upd.traces || []) {
       for (const [path, value] of Object.entries(props)) { p.set[idx] = p.set[idx] || {}; p.set[idx][path] = value; }
     }
-    for (const [path, value] of Object.entries(upd.layout || {})) {
-      // Unchanged (an axis whose ticks did not move): no relayout, it would redraw every axis and text.
+    for (const [path, value] of leaves(upd.layout || {})) {
+      // Only the properties that changed (an axis whose ticks did not move: no relayout, it would redraw every
+      // axis and text).  Compared leaf by leaf: plotly.js writes its own (range, autorange) into an axis object.
       if (JSON.stringify(getPath(st.models[name].layout, path)) !== JSON.stringify(value)) p.layout[path] = value;
       else delete p.layout[path];
     }
@@ -156,9 +164,11 @@ function applyDelta(st, frame) {
   st.step = frame.step;
 }
 
-// Pause takes effect in this view the moment it is pressed: frames still on their way are not drawn (the full
-// frame of the paused page then shows where the trainer stopped).  Unfrozen by that full frame, or if the server
-// keeps sending frames for a while (the press did not pause after all).
+// Pause takes effect in this view within one frame of the press: a frame already on its way (the trainer made
+// it before the server heard of the press) is still drawn if it arrives within GRACE_MS, so the paused page's
+// full frame then shows the same update; later frames are not drawn.  Unfrozen by that full frame, or if the
+// server keeps sending frames for a while (the press did not pause after all).
+const GRACE_MS = 250;
 const FREEZE_MS = 1500;
 
 function watchPause(st, selector) {
@@ -168,6 +178,8 @@ function watchPause(st, selector) {
     if (st.pauseSelector && e.target.closest && e.target.closest(st.pauseSelector)) {
       if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
       st.frozenAt = performance.now();
+      // Tell the server now (on pointer-down): the button's click reaches it only after the frame being drawn.
+      if (st.setTrigger) st.setTrigger("pause", st.frozenAt);
     }
   };
   document.addEventListener("pointerdown", st.pauseWatch, true);
@@ -175,10 +187,12 @@ function watchPause(st, selector) {
 }
 
 function receive(st, frame, setTriggerValue) {
+  st.setTrigger = setTriggerValue;
   watchPause(st, frame.pause);
   if (frame.kind !== "full" && st.frozenAt) {
-    if (performance.now() - st.frozenAt < FREEZE_MS) return;
-    st.frozenAt = null;
+    const since = performance.now() - st.frozenAt;
+    if (since > GRACE_MS && since < FREEZE_MS) return;
+    if (since >= FREEZE_MS) st.frozenAt = null;
   }
   if (frame.kind === "full") {
     st.frozenAt = null;
@@ -330,7 +344,7 @@ function drawChart(st, name) {
 }
 
 function draw(st) {
-  if (!st.plotly || st.frozenAt) return;  // frozen by Pause: nothing more until the paused page's full frame
+  if (!st.plotly) return;  // (after a Pause press, receive() lets through only what may still be drawn)
   const started = performance.now();
   const newStep = st.shownStep !== st.step;
   drawText(st);
