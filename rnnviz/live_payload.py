@@ -186,7 +186,6 @@ def full_figures(session: TrainingSession, layer: int, evaluation: dict, grads: 
     return {name: jsonable(fig.to_plotly_json()) for name, fig in figures.items()}
 
 
-
 def live_frame(session: TrainingSession, layer: int, since: int | None = None, notes: dict | None = None) -> dict:
     """One frame for the live view; `since` None (or ahead of the trainer) means a full frame.
 
