@@ -6,6 +6,12 @@ On a shared server that is memory other students need.  Every rerun that touches
 used (``touch``); ``sweep`` (called on any session's rerun) releases the runs idle for longer than
 ``ttl`` seconds.  Training is deterministic, so a released run can be rebuilt from its settings.
 
+A closed tab's runs go sooner: ``SessionRuns`` holds the runs of one browser session, and the page releases
+them all (``release_all``) when Streamlit reports that the session disconnected (rnnviz/ui/training_controls.py:
+a session-scoped cache_resource's on_release), instead of after server.disconnectedSessionTTL, whose expiry
+Streamlit only checks lazily.  A tab that reconnects finds its run released and rebuilt, as after idling.
+After releasing, the freed memory is handed back to the system (``rnnviz._memory.return_freed_memory``).
+
 Runs are held by weak reference: a run whose session has ended is simply forgotten.  No streamlit.
 """
 
@@ -15,6 +21,8 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+
+from rnnviz._memory import return_freed_memory
 
 IDLE_SECONDS = 15 * 60  # a paused tab nobody touched for a lesson's quarter hour
 
@@ -46,11 +54,39 @@ class IdleReaper:
                     idle.append(run)
         for run in idle:
             run.release()
+        if idle:
+            return_freed_memory()
         return len(idle)
 
     def tracked(self) -> int:
         with self._lock:
             return sum(1 for ref, _ in self._last_used.values() if ref() is not None)
+
+
+class SessionRuns:
+    """The training runs of one browser session (weak references), released together when it closes."""
+
+    def __init__(self):
+        self._lock = threading.Lock()  # added to on the session's script thread, released on the server's
+        self._runs: list[weakref.ref] = []
+
+    def add(self, run) -> None:
+        """``run`` belongs to this session (adding it again does nothing)."""
+        with self._lock:
+            self._runs = [ref for ref in self._runs if ref() is not None]
+            if not any(ref() is run for ref in self._runs):
+                self._runs.append(weakref.ref(run))
+
+    def release_all(self) -> list:
+        """Release every run of the session not yet released, then hand the freed memory back; those released."""
+        with self._lock:
+            runs = [run for run in (ref() for ref in self._runs) if run is not None and not run.released]
+            self._runs = []
+        for run in runs:
+            run.release()
+        if runs:
+            return_freed_memory()
+        return runs
 
 
 REAPER = IdleReaper()  # the server's one reaper, shared by every session of the process

@@ -16,7 +16,7 @@ from rnnviz import tasks as task_lib
 from rnnviz import training_query as tq
 from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
-from rnnviz.idle import REAPER
+from rnnviz.idle import REAPER, SessionRuns
 from rnnviz.pacing import PACER
 from rnnviz.query import to_query
 from rnnviz.state import SimState, format_number
@@ -263,13 +263,28 @@ def get_session(settings: dict) -> TrainingSession | None:
 
 def live_session() -> TrainingSession | None:
     """The session's TrainingSession (inside the live fragment and callbacks), marked as used; a run the idle
-    reaper released is built again and replayed to where it was."""
+    reaper (or a disconnect) released is built again and replayed to where it was."""
     session = ui_session.get(Keys.TRAINING)
     if session is not None and session.released:
         session = _rebuilt(session)
     if session is not None:
         REAPER.touch(session)
+        session_runs().add(session)
     return session
+
+
+def _session_closed(runs: SessionRuns) -> None:
+    """Streamlit ended this browser session (its tab closed or lost its connection): the runs give their memory
+    back now rather than when Streamlit drops the disconnected session (lazily, some minutes later)."""
+    for run in runs.release_all():
+        PACER.release(id(run))
+
+
+@st.cache_resource(scope="session", on_release=_session_closed, show_spinner=False)
+def session_runs() -> SessionRuns:
+    """This browser session's training runs.  A session-scoped resource is dropped, calling ``on_release``,
+    as soon as the session disconnects (Streamlit's only session-end hook)."""
+    return SessionRuns()
 
 
 def _rebuilt(old: TrainingSession) -> TrainingSession:
