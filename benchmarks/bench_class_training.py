@@ -156,6 +156,7 @@ class Visitor(Student):
 
 @dataclass
 class Visit:
+    start: float  # time.monotonic() at the GET
     http_s: float
     open_s: float
     title_s: float
@@ -165,7 +166,7 @@ class Visit:
 
 async def visit(url: str, timeout: float) -> Visit:
     """GET / (index.html), then the websocket session on the landing page; times from the GET's start."""
-    t0 = time.perf_counter()
+    start, t0 = time.monotonic(), time.perf_counter()
     await asyncio.to_thread(lambda: urllib.request.urlopen(url + "/", timeout=timeout).read())
     t_http = time.perf_counter()
     v = Visitor(-1, "", "")
@@ -178,9 +179,9 @@ async def visit(url: str, timeout: float) -> Visit:
             t_done = time.perf_counter()
             if status != "FINISHED_SUCCESSFULLY":
                 v.errors.append(f"landing page: {status}")
-        return Visit(t_http - t0, t_open - t0, v.t_title - t0, t_done - t0, v.errors)
+        return Visit(start, t_http - t0, t_open - t0, v.t_title - t0, t_done - t0, v.errors)
     except (TimeoutError, asyncio.TimeoutError):
-        return Visit(t_http - t0, nan, nan, nan, v.errors + [f"timeout ({timeout:.0f}s)"])
+        return Visit(start, t_http - t0, nan, nan, nan, v.errors + [f"timeout ({timeout:.0f}s)"])
 
 
 async def visits(url: str, n: int, gap: float, timeout: float) -> list[Visit]:
@@ -281,19 +282,20 @@ async def scenario(url: str, pid: int, args) -> Outcome:
 # --------------------------------------------------------------------------- report
 
 
-def visit_rows(label: str, rows: list[Visit]) -> None:
+def visit_rows(label: str, rows: list[Visit], t0: float) -> None:
     for i, v in enumerate(rows):
         err = "; ".join(v.errors)[:80]
-        print(f"{label:>10} {i + 1:>3} {v.http_s * 1000:>8.0f} {v.open_s * 1000:>8.0f} {v.title_s * 1000:>9.0f} "
-              f"{v.finished_s * 1000:>11.0f}  {err}")
+        at = f"{v.start - t0:.1f}" if label == "training" else ""
+        print(f"{label:>10} {i + 1:>3} {at:>6} {v.http_s * 1000:>8.0f} {v.open_s * 1000:>8.0f} "
+              f"{v.title_s * 1000:>9.0f} {v.finished_s * 1000:>11.0f}  {err}")
 
 
 def report(out: Outcome, args) -> int:
     failures = []
     print("\nNew visitors on / (ms from the GET of index.html; each a new session):")
-    print(f"{'':>10} {'#':>3} {'http':>8} {'ws open':>8} {'title':>9} {'finished':>11}")
-    visit_rows("idle", out.reference)
-    visit_rows("training", out.busy)
+    print(f"{'':>10} {'#':>3} {'from s':>6} {'http':>8} {'ws open':>8} {'title':>9} {'finished':>11}")
+    visit_rows("idle", out.reference, out.window[0])
+    visit_rows("training", out.busy, out.window[0])
     ref = pct([v.finished_s for v in out.reference], .5)
     worst = max((v.finished_s for v in out.busy), default=float("nan"))
     print(f"  median usable {ref * 1000:.0f} ms idle, {pct([v.finished_s for v in out.busy], .5) * 1000:.0f} ms "
@@ -305,13 +307,14 @@ def report(out: Outcome, args) -> int:
     t0, t1 = out.window
     print(f"\nTrainers /training?{args.link}, measured over {t1 - t0:.0f} s of play "
           f"(server {out.server_cores:.2f} cores):")
-    print(f"{'trainer':>8} {'interval s':>10} {'frames/s':>9} {'updates/s':>10} {'updates':>8} {'longest gap s':>13}")
+    print(f"{'trainer':>8} {'interval s':>10} {'frames/s':>9} {'updates/s':>10} {'updates':>8} "
+          f"{'longest gap s':>13} {'from s':>8}")
     for tr in out.trainers:
         fps, ups = tr.rates(t0, t1)
         times = [t0] + [t for t, _ in tr.frames if t0 <= t <= t1] + [t1]
-        gap = max(b - a for a, b in zip(times, times[1:], strict=False))
-        print(f"{tr.i:>8} {tr.interval:>10.2f} {fps:>9.2f} {ups:>10.1f} {tr.last_step:>8} {gap:>13.1f}  "
-              + "; ".join(tr.errors)[:80])
+        gap, since = max((b - a, a - t0) for a, b in zip(times, times[1:], strict=False))
+        print(f"{tr.i:>8} {tr.interval:>10.2f} {fps:>9.2f} {ups:>10.1f} {tr.last_step:>8} {gap:>13.1f} "
+              f"{since:>8.1f}  " + "; ".join(tr.errors)[:80])
         if fps == 0 or tr.errors or gap > 5.0:
             failures.append(f"trainer {tr.i} stopped drawing (frames/s {fps:.2f}, longest gap {gap:.1f} s)")
 

@@ -1,10 +1,12 @@
-"""rnnviz.idle: idle training runs are released, used ones are kept, ended ones forgotten (a fake clock)."""
+"""rnnviz.idle: idle training runs are released, used ones are kept, ended ones forgotten (a fake clock); a closed
+session's runs are released at once, and the freed memory handed back (malloc_trim)."""
 
 from __future__ import annotations
 
 import gc
 
-from rnnviz.idle import IdleReaper
+import rnnviz.idle as idle_mod
+from rnnviz.idle import IdleReaper, SessionRuns
 from rnnviz.training import TrainingSession, advance
 
 SETTINGS = dict(task="sine", hidden=4, seed=0)
@@ -63,3 +65,76 @@ def test_the_training_page_rebuilds_a_released_run_where_it_was():
     assert after.trainer.steps_done == 3 and after.trainer.params == weights
     at.button(key="tr_step").click().run()  # and it trains on
     assert not at.exception and at.session_state["training_session"].trainer.steps_done == 4
+
+
+class Trims:
+    """Stands in for rnnviz._memory.return_freed_memory: counts the calls."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self) -> bool:
+        self.calls += 1
+        return True
+
+
+def test_a_sweep_hands_memory_back_only_when_it_released_a_run(monkeypatch):
+    trims = Trims()
+    monkeypatch.setattr(idle_mod, "return_freed_memory", trims)
+    clock = Clock()
+    reaper = IdleReaper(ttl=60, clock=clock)
+    run = TrainingSession.build(SETTINGS)
+    reaper.touch(run)
+    assert reaper.sweep() == 0 and trims.calls == 0
+    clock.now = 61
+    assert reaper.sweep() == 1 and trims.calls == 1
+
+
+def test_a_closed_session_releases_all_its_runs_once(monkeypatch):
+    trims = Trims()
+    monkeypatch.setattr(idle_mod, "return_freed_memory", trims)
+    runs = SessionRuns()
+    first, second, other = (TrainingSession.build(SETTINGS) for _ in range(3))
+    advance(first, 3)
+    for run in (first, first, second):
+        runs.add(run)
+    released = runs.release_all()
+    assert len(released) == 2 and released[0] is first and released[1] is second  # added twice, released once
+    assert first.released and first.released_at == 3 and first.trainer is None and second.released
+    assert not other.released and other.trainer is not None  # another session's run is not touched
+    assert trims.calls == 1
+    assert runs.release_all() == [] and trims.calls == 1  # nothing left: no second trim
+
+
+def test_session_runs_forget_ended_runs(monkeypatch):
+    trims = Trims()
+    monkeypatch.setattr(idle_mod, "return_freed_memory", trims)
+    runs = SessionRuns()
+    gone, kept = TrainingSession.build(SETTINGS), TrainingSession.build(SETTINGS)
+    runs.add(gone)
+    del gone
+    gc.collect()
+    runs.add(kept)
+    kept.release()  # the idle reaper got it first
+    assert runs.release_all() == [] and trims.calls == 0
+
+
+def test_a_disconnected_session_gives_its_run_back_and_finds_it_again():
+    """Streamlit's session end (the session-scoped cache_resource cleared, as on a websocket disconnect) releases
+    the page's run; if the tab reconnects, the next rerun rebuilds it at the same update with the same weights."""
+    from apptest_utils import open_app
+    from streamlit.runtime import caching
+
+    at = open_app("pages/training.py")
+    for _ in range(3):
+        at.button(key="tr_step").click().run()
+    before = at.session_state["training_session"]
+    weights = before.trainer.params
+    caching.clear_session_resource_cache("test session id")  # AppTest's session id (LocalScriptRunner)
+    assert before.released and before.trainer is None and before.released_at == 3
+    at.run()
+    assert not at.exception
+    after = at.session_state["training_session"]
+    assert after is not before and after.trainer.steps_done == 3 and after.trainer.params == weights
+    caching.clear_session_resource_cache("test session id")  # the rebuilt run belongs to the session too
+    assert after.released
