@@ -6,11 +6,14 @@ On a shared server that is memory other students need.  Every rerun that touches
 used (``touch``); ``sweep`` (called on any session's rerun) releases the runs idle for longer than
 ``ttl`` seconds.  Training is deterministic, so a released run can be rebuilt from its settings.
 
-A closed tab's runs go sooner: ``SessionRuns`` holds the runs of one browser session, and the page releases
-them all (``release_all``) when Streamlit reports that the session disconnected (rnnviz/ui/training_controls.py:
-a session-scoped cache_resource's on_release), instead of after server.disconnectedSessionTTL, whose expiry
-Streamlit only checks lazily.  A tab that reconnects finds its run released and rebuilt, as after idling.
-After releasing, the freed memory is handed back to the system (``rnnviz._memory.return_freed_memory``).
+A closed tab's runs give most of it back at once: ``SessionRuns`` holds the runs of one browser session, and
+the page calls ``session_ended`` when Streamlit reports that the session disconnected (a session-scoped
+cache_resource's on_release, rnnviz/ui/training_controls.py) rather than waiting for Streamlit to drop the
+session after server.disconnectedSessionTTL (it checks that expiry lazily).  That call comes from the server's
+thread while the session's last script run may still be using its run, so it drops only the recorded updates
+(``TrainingSession.forget_recorded``, nearly all of the memory) and keeps the trainer: nothing the running
+script reads disappears, and a tab that reconnects trains on from where it was.  After either release the
+freed memory is handed back to the system (``rnnviz._memory.return_freed_memory``).
 
 Runs are held by weak reference: a run whose session has ended is simply forgotten.  No streamlit.
 """
@@ -64,10 +67,10 @@ class IdleReaper:
 
 
 class SessionRuns:
-    """The training runs of one browser session (weak references), released together when it closes."""
+    """The training runs of one browser session (weak references), cleared together when it ends."""
 
     def __init__(self):
-        self._lock = threading.Lock()  # added to on the session's script thread, released on the server's
+        self._lock = threading.Lock()  # added to on the session's script thread, ended on the server's
         self._runs: list[weakref.ref] = []
 
     def add(self, run) -> None:
@@ -77,13 +80,14 @@ class SessionRuns:
             if not any(ref() is run for ref in self._runs):
                 self._runs.append(weakref.ref(run))
 
-    def release_all(self) -> list:
-        """Release every run of the session not yet released, then hand the freed memory back; those released."""
+    def session_ended(self) -> list:
+        """Every run of the session drops its recorded updates (``forget_recorded``; runs the reaper released
+        have none), then the freed memory goes back to the system.  Returns the runs."""
         with self._lock:
             runs = [run for run in (ref() for ref in self._runs) if run is not None and not run.released]
             self._runs = []
         for run in runs:
-            run.release()
+            run.forget_recorded()
         if runs:
             return_freed_memory()
         return runs

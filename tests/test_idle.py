@@ -90,23 +90,29 @@ def test_a_sweep_hands_memory_back_only_when_it_released_a_run(monkeypatch):
     assert reaper.sweep() == 1 and trims.calls == 1
 
 
-def test_a_closed_session_releases_all_its_runs_once(monkeypatch):
+def test_an_ended_session_drops_its_runs_recordings_once(monkeypatch):
     trims = Trims()
     monkeypatch.setattr(idle_mod, "return_freed_memory", trims)
     runs = SessionRuns()
     first, second, other = (TrainingSession.build(SETTINGS) for _ in range(3))
-    advance(first, 3)
+    for run in (first, second, other):
+        advance(run, 3)
+    weights = first.trainer.params
     for run in (first, first, second):
         runs.add(run)
-    released = runs.release_all()
-    assert len(released) == 2 and released[0] is first and released[1] is second  # added twice, released once
-    assert first.released and first.released_at == 3 and first.trainer is None and second.released
-    assert not other.released and other.trainer is not None  # another session's run is not touched
+    ended = runs.session_ended()
+    assert len(ended) == 2 and ended[0] is first and ended[1] is second  # added twice, ended once
+    assert first.snapshots == [] and second.snapshots == []
+    assert first.trainer.steps_done == 3 and first.trainer.params == weights  # the trainer stays, untouched
+    assert not first.released
+    assert len(other.snapshots) == 3  # another session's run keeps its recordings
     assert trims.calls == 1
-    assert runs.release_all() == [] and trims.calls == 1  # nothing left: no second trim
+    assert runs.session_ended() == [] and trims.calls == 1  # nothing left: no second trim
+    advance(first, 2)  # a script run still using it records into the new replay
+    assert [s.step for s in first.snapshots] == [4, 5]
 
 
-def test_session_runs_forget_ended_runs(monkeypatch):
+def test_session_runs_forget_ended_and_released_runs(monkeypatch):
     trims = Trims()
     monkeypatch.setattr(idle_mod, "return_freed_memory", trims)
     runs = SessionRuns()
@@ -116,25 +122,27 @@ def test_session_runs_forget_ended_runs(monkeypatch):
     gc.collect()
     runs.add(kept)
     kept.release()  # the idle reaper got it first
-    assert runs.release_all() == [] and trims.calls == 0
+    assert runs.session_ended() == [] and trims.calls == 0
 
 
-def test_a_disconnected_session_gives_its_run_back_and_finds_it_again():
-    """Streamlit's session end (the session-scoped cache_resource cleared, as on a websocket disconnect) releases
-    the page's run; if the tab reconnects, the next rerun rebuilds it at the same update with the same weights."""
+def test_a_disconnected_session_gives_its_recordings_back_and_trains_on():
+    """Streamlit's session end (the session-scoped cache_resource cleared, as on a websocket disconnect) drops the
+    page's recorded updates; if the tab reconnects, the next rerun goes on from the same update and weights."""
     from apptest_utils import open_app
     from streamlit.runtime import caching
 
     at = open_app("pages/training.py")
     for _ in range(3):
         at.button(key="tr_step").click().run()
-    before = at.session_state["training_session"]
-    weights = before.trainer.params
+    run = at.session_state["training_session"]
+    weights = run.trainer.params
+    assert len(run.snapshots) == 3
     caching.clear_session_resource_cache("test session id")  # AppTest's session id (LocalScriptRunner)
-    assert before.released and before.trainer is None and before.released_at == 3
+    assert run.snapshots == [] and run.trainer.params == weights
     at.run()
     assert not at.exception
-    after = at.session_state["training_session"]
-    assert after is not before and after.trainer.steps_done == 3 and after.trainer.params == weights
-    caching.clear_session_resource_cache("test session id")  # the rebuilt run belongs to the session too
-    assert after.released
+    assert at.session_state["training_session"] is run and run.trainer.steps_done == 3
+    at.button(key="tr_step").click().run()  # and it trains on
+    assert not at.exception and run.trainer.steps_done == 4 and [s.step for s in run.snapshots] == [4]
+    caching.clear_session_resource_cache("test session id")  # the run is still the session's after a rerun
+    assert run.snapshots == []

@@ -263,7 +263,7 @@ def get_session(settings: dict) -> TrainingSession | None:
 
 def live_session() -> TrainingSession | None:
     """The session's TrainingSession (inside the live fragment and callbacks), marked as used; a run the idle
-    reaper (or a disconnect) released is built again and replayed to where it was."""
+    reaper released is built again and replayed to where it was."""
     session = ui_session.get(Keys.TRAINING)
     if session is not None and session.released:
         session = _rebuilt(session)
@@ -275,8 +275,8 @@ def live_session() -> TrainingSession | None:
 
 def _session_closed(runs: SessionRuns) -> None:
     """Streamlit ended this browser session (its tab closed or lost its connection): the runs give their memory
-    back now rather than when Streamlit drops the disconnected session (lazily, some minutes later)."""
-    for run in runs.release_all():
+    back now rather than when Streamlit drops the disconnected session (lazily, minutes later)."""
+    for run in runs.session_ended():
         PACER.release(id(run))
 
 
