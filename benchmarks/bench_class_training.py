@@ -23,8 +23,9 @@ CPU would swamp the server on a 2-core machine), against one fresh server on 127
      i.e. when some session disconnects), then one more visitor comes and goes (--no-revisit: not).
 
 Prints per trainer frames/s and updates/s, per visitor the times, the server's CPU, and RSS idle / peak /
-over time after closing.  Exit status 1 when a visitor's page took longer than 3 s, a trainer stopped drawing,
-or RSS did not come back within 100 MB of idle by the end.  Bounded: at most 10 trainers, 120 s of play,
+over time after closing, and the app exceptions in the server's log.  Exit status 1 when a visitor's page took
+longer than 3 s, a trainer stopped drawing (a gap over 5 s), RSS did not come back within 100 MB of idle by the
+end, or the server logged an app exception.  Bounded: at most 10 trainers, 120 s of play,
 300 s of following; 127.0.0.1 only.
 """
 
@@ -39,7 +40,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 
-from bench_class import Student, connect, cpu_seconds, pct, rss_mb
+from bench_class import REPO, Student, connect, cpu_seconds, pct, rss_mb
 
 from tests.browser.harness import OUTPUT_DIR, StreamlitServer  # bench_class put the repo on sys.path
 
@@ -356,13 +357,17 @@ def main() -> int:
         ap.error(f"1..{MAX_TRAINERS} trainers, 5..{MAX_PLAY:.0f} s of play, 0..{MAX_FOLLOW:.0f} s of following")
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; {args.trainers} trainers on "
           f"/training?{args.link}, {args.visits} visitors {args.gap:g} s apart")
-    server = StreamlitServer(log_path=OUTPUT_DIR / "bench-class-training.log", extra_args=args.server_arg)
+    log = OUTPUT_DIR / "bench-class-training.log"
+    server = StreamlitServer(log_path=log, extra_args=args.server_arg)
     url = server.start(timeout=120)
     try:
         out = asyncio.run(scenario(url, server.proc.pid, args))
     finally:
         server.stop()
-    return report(out, args)
+    status = report(out, args)
+    uncaught = log.read_text(errors="replace").count("Uncaught app execution")
+    print(f"server log: {uncaught} uncaught app exceptions ({log.relative_to(REPO)})")
+    return 1 if uncaught else status
 
 
 if __name__ == "__main__":
