@@ -237,6 +237,8 @@ async def scenario(url: str, pid: int, args) -> Outcome:
     async with connect(url, args.timeout) as ws:
         await ws.send(warm._rerun())
         await warm._read_until_finished(ws, args.timeout, "warm-up")
+    for e in warm.errors:
+        print(f"warm-up on /training: {e}")
     await visit(url, args.timeout)
     await asyncio.sleep(3)
     out.idle_mb = rss_mb(pid)
@@ -263,7 +265,6 @@ async def scenario(url: str, pid: int, args) -> Outcome:
     stop.set()
     await asyncio.gather(*tasks)  # every trainer's websocket is closed
     t_closed = time.monotonic()
-    out.peak_mb = sampler.peak(t0 - 60)
     while True:
         now = time.monotonic() - t_closed
         out.after.append((now, rss_mb(pid), threads(pid), ""))
@@ -276,7 +277,7 @@ async def scenario(url: str, pid: int, args) -> Outcome:
         out.after.append((time.monotonic() - t_closed, rss_mb(pid), threads(pid), "after one more visitor"))
     sampling.set()
     await sample_task
-    out.peak_mb = max(out.peak_mb, sampler.peak())
+    out.peak_mb = sampler.peak()
     return out
 
 
