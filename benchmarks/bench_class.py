@@ -89,6 +89,14 @@ def pct(values: list[float], q: float) -> float:
 # --------------------------------------------------------------------------- one student
 
 
+def connect(url: str, timeout: float):
+    """The websocket the Streamlit frontend opens (an async context manager)."""
+    import websockets
+
+    return websockets.connect(url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
+                              max_size=None, open_timeout=timeout, ping_interval=None)
+
+
 @dataclass
 class Student:
     i: int
@@ -105,13 +113,16 @@ class Student:
     def training(self) -> bool:
         return self.page == TRAIN_PAGE
 
-    def _rerun(self, widget=None) -> bytes:
+    def _rerun(self, widget=None, fragment_id: str = "") -> bytes:
+        """A rerun_script BackMsg; with `fragment_id`, the one a run_every fragment's timer sends."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = self.query or self.link
         cs.page_name = self.page
+        if fragment_id:
+            cs.fragment_id, cs.is_auto_rerun = fragment_id, True
         if widget is not None:
             label, value = widget
             w = cs.widget_states.widgets.add()
@@ -125,15 +136,22 @@ class Student:
     async def _until_finished(self, ws, timeout: float) -> str:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-        while True:
-            msg = ForwardMsg.FromString(await asyncio.wait_for(ws.recv(), timeout))
-            kind = msg.WhichOneof("type")
-            if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                self._see_element(msg.delta.new_element)
-            elif kind == "page_info_changed":
-                self.query = msg.page_info_changed.query_string
-            elif kind == "script_finished":
-                return ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+        while (status := self._see(ForwardMsg.FromString(await asyncio.wait_for(ws.recv(), timeout)))) is None:
+            pass
+        return status
+
+    def _see(self, msg) -> str | None:
+        """One ForwardMsg: keep the widgets and the link; a script run's finish status, else None."""
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        kind = msg.WhichOneof("type")
+        if kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            self._see_element(msg.delta.new_element)
+        elif kind == "page_info_changed":
+            self.query = msg.page_info_changed.query_string
+        elif kind == "script_finished":
+            return ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
+        return None
 
     def _see_element(self, el) -> None:
         kind = el.WhichOneof("type")
@@ -147,12 +165,8 @@ class Student:
             self.widget_ids[TRAIN_BUTTON] = el.button.id
 
     async def run(self, url: str, clock: "Clock", think: float, timeout: float, rng) -> None:
-        import websockets
-
-        ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
         try:
-            async with websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
-                                          open_timeout=timeout, ping_interval=None) as ws:
+            async with connect(url, timeout) as ws:
                 await ws.send(self._rerun())
                 status = await self._until_finished(ws, timeout)
                 if status != "FINISHED_SUCCESSFULLY":

@@ -734,14 +734,20 @@ class TrainingSession:
         ``settings`` stay, so the same run can be built again (training is deterministic)."""
         self.released_at = self.trainer.steps_done if self.trainer is not None else self.released_at
         self.trainer = None
-        self._replay = EvenlyThinned(MAX_RECORDED)
+        self.forget_recorded()
         self.playing = False
         self.released = True
+
+    def forget_recorded(self) -> None:
+        """Drop the recorded updates, nearly all of a run's memory (at n = 64, 3 layers, 400 updates: 33 of 34 MB),
+        and keep the trainer: safe while a script run is still using the session (its next frames record into
+        the new, empty replay).  For a session that has just ended (``rnnviz.idle.SessionRuns``)."""
+        self._replay = EvenlyThinned(MAX_RECORDED)
 
     def reset(self) -> None:
         """Back to step 0: the same initial weights (same seed), no recorded snapshots, paused."""
         self.trainer.reset()
-        self._replay = EvenlyThinned(MAX_RECORDED)
+        self.forget_recorded()
         self.playing = False
 
 

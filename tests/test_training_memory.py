@@ -1,12 +1,19 @@
 """Bounded memory: a long training session keeps a bounded history and replay (tracemalloc, no timing)."""
 
 import gc
+import json
+import platform
+import subprocess
+import sys
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rnnviz.training import EvenlyThinned, Trainer, TrainingSession, advance
+
+REPO = Path(__file__).resolve().parents[1]
 
 # The largest settings the page allows: n = 64, 3 layers, 64 distinct characters (d = k = 64).  T and B are
 # small because the snapshots' size does not depend on them (only dh_norms, T+1 numbers) and they keep it fast.
@@ -71,3 +78,53 @@ def test_evenly_thinned_keeps_at_most_capacity_plus_the_latest():
     assert len(set(gaps.tolist())) == 1 and gaps[0] == log.stride  # evenly spaced
     with pytest.raises(ValueError, match="even"):
         EvenlyThinned(7)
+
+
+# --------------------------------------------------------------------------- memory handed back (rnnviz._memory)
+
+TRIM_PROBE = """
+import json, threading
+from rnnviz._memory import return_freed_memory
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+freed, kept = [], []
+def work():  # in a thread, as a Streamlit session's script runs: its own malloc arena
+    for _ in range(1500):
+        freed.append(bytearray(64 * 1024))  # 96 MB below the mmap threshold, from the arena
+        kept.append(bytearray(1024))  # still alive between them: the freed blocks are not at the arena's top
+thread = threading.Thread(target=work)
+thread.start()
+thread.join()
+used = rss_mb()
+freed.clear()
+after_free = rss_mb()
+trimmed = return_freed_memory()
+print(json.dumps([used, after_free, rss_mb(), trimmed]))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists() or platform.libc_ver()[0] != "glibc",
+                    reason="RSS from /proc and malloc_trim need Linux with glibc")
+def test_freed_memory_goes_back_to_the_system_only_when_trimmed():
+    """Why a closed tab's release calls malloc_trim(0): glibc keeps a thread's freed blocks otherwise."""
+    out = subprocess.run([sys.executable, "-c", TRIM_PROBE], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    used, after_free, trimmed_mb, trimmed = json.loads(out.stdout)
+    assert trimmed
+    assert used - after_free < 48, (used, after_free)  # freeing alone gives back less than half of the 96 MB
+    assert after_free - trimmed_mb > 72, (after_free, trimmed_mb)  # the trim gives back most of it
+
+
+def test_trimming_can_be_turned_off_and_needs_glibc(monkeypatch):
+    import rnnviz._memory as memory
+
+    monkeypatch.setenv("RNNVIZ_NO_MALLOC_TRIM", "1")
+    assert memory.return_freed_memory() is False
+    monkeypatch.delenv("RNNVIZ_NO_MALLOC_TRIM")
+    monkeypatch.setattr(memory, "_libc", lambda: None)  # no C library found
+    assert memory.return_freed_memory() is False
+    assert memory.keep_freed_memory() is False

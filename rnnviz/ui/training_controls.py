@@ -16,7 +16,7 @@ from rnnviz import tasks as task_lib
 from rnnviz import training_query as tq
 from rnnviz import training_setup as setup
 from rnnviz.figures import training as ft
-from rnnviz.idle import REAPER
+from rnnviz.idle import REAPER, SessionRuns
 from rnnviz.pacing import PACER
 from rnnviz.query import to_query
 from rnnviz.state import SimState, format_number
@@ -269,7 +269,22 @@ def live_session() -> TrainingSession | None:
         session = _rebuilt(session)
     if session is not None:
         REAPER.touch(session)
+        session_runs().add(session)
     return session
+
+
+def _session_closed(runs: SessionRuns) -> None:
+    """Streamlit ended this browser session (its tab closed or lost its connection): the runs give their memory
+    back now rather than when Streamlit drops the disconnected session (lazily, minutes later)."""
+    for run in runs.session_ended():
+        PACER.release(id(run))
+
+
+@st.cache_resource(scope="session", on_release=_session_closed, show_spinner=False)
+def session_runs() -> SessionRuns:
+    """This browser session's training runs.  A session-scoped resource is dropped, calling ``on_release``,
+    as soon as the session disconnects (Streamlit's only session-end hook)."""
+    return SessionRuns()
 
 
 def _rebuilt(old: TrainingSession) -> TrainingSession:
