@@ -51,6 +51,8 @@ PAGES = [  # (name, path, query, slider label)
     ("lab", "/lab", "", "Spectral radius ρ for W_h"),
 ]
 
+MOVES_PER_SWEEP = 20
+
 # A visible update: an animation frame in which a chart or a live view changed (the thumb itself does not count).
 COUNT_FRAMES = """() => {
   window.__frames = 0; window.__dirty = false;
@@ -81,10 +83,12 @@ def drag_rate(page, label: str, seconds: float) -> float:
     page.mouse.down()
     start = time.perf_counter()
     k = 0
+    # Back and forth around the start, each sweep as MOVES_PER_SWEEP mouse events sent by the driver in one call
+    # (as a real mouse reports a drag: many events per second); one call per event would measure the driver.
     while time.perf_counter() - start < seconds:
+        page.mouse.move(x + (20 if k % 2 == 0 else -20), y, steps=MOVES_PER_SWEEP)
         k += 1
-        page.mouse.move(x + 40 * ((k % 20) / 20 - 0.5), y)  # back and forth around the start
-        page.wait_for_timeout(16)
+    k *= MOVES_PER_SWEEP
     frames = page.evaluate("window.__frames")
     elapsed = time.perf_counter() - start
     # ms per redraw of the slowest live view (Plotly.react), measured by the views themselves
