@@ -79,14 +79,13 @@ def _ask_full(key: str) -> None:
 
 
 def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes: dict | None = None,
-              pause_key: str | None = None, on_pause=None) -> None:
+              pause_key: str | None = None) -> None:
     """Mount or update the live view of `session` (layer: 0-based, the layer the heatmaps show).
 
     While playing, only what changed since the last frame this view sent goes to the browser; otherwise a full
     frame (cheap when paused, and it repairs anything).  notes: {chart name or "matrices"/"matrices_title": text}.
     pause_key: the key of the page's Pause button; pressing it stops this view drawing at once, before the
-    server hears of it.  on_pause: called (in a rerun of this view's fragment) the moment the button is pressed
-    -- the view sends it on pointer-down, ahead of the button's own click, which a busy page delivers later.
+    server hears of it.
     """
     serve_assets()
     run = run_key(session, layer)
@@ -98,8 +97,7 @@ def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes:
     frame = live_frame(session, layer, since, notes)
     if pause_key:
         frame["pause"] = f".st-key-{pause_key} button"
-    _COMPONENT(key=key, data=encode(frame), on_resync_change=lambda: _ask_full(key),
-               on_pause_change=on_pause or (lambda: None))
+    _COMPONENT(key=key, data=encode(frame), on_resync_change=lambda: _ask_full(key))
     kept = sent if since is not None else []
     ui_session.put(key + SENT, (run, (kept + [steps])[-OVERLAP:]))
 

@@ -127,8 +127,12 @@ export default function () {
       }
       focusableIfScrolling(box, 'Equation, scroll sideways to read all of it');
     });
-    document.querySelectorAll('[data-testid="stMain"] [data-testid="stCode"] pre').forEach((pre) => {
-      focusableIfScrolling(pre, 'Code, scroll sideways to read all of it');
+    // A code block scrolls in its <pre>, or (st.code with a height, e.g. a link box) in the <pre>'s wrapper.
+    document.querySelectorAll('[data-testid="stCode"] pre').forEach((pre) => {
+      const wrapper = pre.parentElement;
+      const scrolls = wrapper && /auto|scroll/.test(getComputedStyle(wrapper).overflow) &&
+        wrapper.scrollWidth > wrapper.clientWidth + 1;
+      focusableIfScrolling(scrolls ? wrapper : pre, 'Code, scroll sideways to read all of it');
     });
   }
   // A region that scrolls must be reachable by keyboard (WCAG 2.1.1): focusable, named, a landmark.
@@ -148,7 +152,8 @@ export default function () {
     requestAnimationFrame(() => { pending = false; fitEquations(); });
   }
   // Charts redraw many times a second (live views, Plotly): their own mutations never move an equation.
-  const inChart = (node) => node.nodeType === 1 && node.closest('.js-plotly-plot, .rnnviz-live-chart, svg');
+  const inChart = (node) => node.nodeType === 1 &&
+    node.closest('.js-plotly-plot, .rnnviz-live-chart, .rv-live, .rv-chain, svg');
   new MutationObserver((records) => {
     if (records.some((r) => !inChart(r.target))) schedule();
   }).observe(document.body, {childList: true, subtree: true});

@@ -164,11 +164,9 @@ function applyDelta(st, frame) {
   st.step = frame.step;
 }
 
-// Pause takes effect in this view within one frame of the press: a frame already on its way (the trainer made
-// it before the server heard of the press) is still drawn if it arrives within GRACE_MS, so the paused page's
-// full frame then shows the same update; later frames are not drawn.  Unfrozen by that full frame, or if the
-// server keeps sending frames for a while (the press did not pause after all).
-const GRACE_MS = 250;
+// Pause takes effect in this view the moment it is pressed: frames still on their way are not drawn (the full
+// frame of the paused page then shows where the trainer stopped).  Unfrozen by that full frame, or if the server
+// keeps sending frames for a while (the press did not pause after all).
 const FREEZE_MS = 1500;
 
 function watchPause(st, selector) {
@@ -178,8 +176,6 @@ function watchPause(st, selector) {
     if (st.pauseSelector && e.target.closest && e.target.closest(st.pauseSelector)) {
       if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
       st.frozenAt = performance.now();
-      // Tell the server now (on pointer-down): the button's click reaches it only after the frame being drawn.
-      if (st.setTrigger) st.setTrigger("pause", st.frozenAt);
     }
   };
   document.addEventListener("pointerdown", st.pauseWatch, true);
@@ -187,12 +183,10 @@ function watchPause(st, selector) {
 }
 
 function receive(st, frame, setTriggerValue) {
-  st.setTrigger = setTriggerValue;
   watchPause(st, frame.pause);
   if (frame.kind !== "full" && st.frozenAt) {
-    const since = performance.now() - st.frozenAt;
-    if (since > GRACE_MS && since < FREEZE_MS) return;
-    if (since >= FREEZE_MS) st.frozenAt = null;
+    if (performance.now() - st.frozenAt < FREEZE_MS) return;
+    st.frozenAt = null;
   }
   if (frame.kind === "full") {
     st.frozenAt = null;
@@ -344,7 +338,7 @@ function drawChart(st, name) {
 }
 
 function draw(st) {
-  if (!st.plotly) return;  // (after a Pause press, receive() lets through only what may still be drawn)
+  if (!st.plotly || st.frozenAt) return;  // frozen by Pause: nothing more until the paused page's full frame
   const started = performance.now();
   const newStep = st.shownStep !== st.step;
   drawText(st);
