@@ -24,7 +24,7 @@ import numpy as np
 from _plotly_utils.utils import to_typed_array_spec
 
 from rnnviz.figures import training as ft
-from rnnviz.figures.style import colorbar, log_axis, positive, symmetric_max
+from rnnviz.figures.style import colorbar, integer_axis, log_axis, positive, symmetric_max
 from rnnviz.training import TrainingSession, backward_sweep_layer, layer_grads, layer_list, layer_radii
 from rnnviz.training_setup import current_gradients
 
@@ -111,8 +111,16 @@ def dh_update(dh_norms, step: int | None, window: int | None, layers: int) -> di
 
 
 def loss_axis(history: dict) -> dict:
-    """The loss chart's log axis for the whole history, as ``ft.loss_figure`` sets it."""
-    return {"layout": {"yaxis": jsonable(log_axis(positive(history["loss"]), title=dict(text="loss")))}}
+    """The loss chart's log axis for the whole history, as ``ft.loss_figure`` sets it, and its update axis."""
+    return {"layout": {"yaxis": jsonable(log_axis(positive(history["loss"]), title=dict(text="loss"))),
+                       **update_axis(history)}}
+
+
+def update_axis(history: dict) -> dict:
+    """The update axis's tick step as the builders set it for this many updates: every update up to 12, then
+    Plotly's own steps.  Sent each frame: a chart created at update 0 would otherwise keep a tick per update
+    (hundreds of labels, each measured on every redraw)."""
+    return {"xaxis": integer_axis(len(history["loss"]), title=dict(text="update"), rangemode="tozero")}
 
 
 def prediction_update(evaluation: dict, loss: str, vocab=None) -> dict:
@@ -183,7 +191,23 @@ def full_figures(session: TrainingSession, layer: int, evaluation: dict, grads: 
     for name in MATRICES:
         figures[f"g_{name}"] = ft.matrix_figure(g[name], ft.GRAD_LABELS[name], "grad", layer=shown)
         figures[f"w_{name}"] = ft.matrix_figure(getattr(params, name), name, "weight", layer=shown)
+    for name in FIXED_MARGIN_CHARTS:
+        fixed_margins(figures[name])
     return {name: jsonable(fig.to_plotly_json()) for name, fig in figures.items()}
+
+
+FIXED_MARGIN_CHARTS = ("loss", "radius", "dh")  # the line charts whose axes move every frame
+LIVE_MARGIN_LEFT = 84  # px: room for "5×10⁻²" tick labels and the axis title beside them
+
+
+def fixed_margins(fig) -> None:
+    """No automargin on a chart redrawn every frame: plotly.js would measure every tick label and redraw the
+    chart again whenever a margin moves (about 15% of the live frame rate on the school laptop).  The margins
+    are set wide enough instead; the axis titles sit beyond the widest tick label."""
+    fig.update_xaxes(automargin=False)
+    fig.update_yaxes(automargin=False)
+    if fig.layout.margin.l is None or fig.layout.margin.l < LIVE_MARGIN_LEFT:
+        fig.update_layout(margin_l=LIVE_MARGIN_LEFT)
 
 
 def live_frame(session: TrainingSession, layer: int, since: int | None = None, notes: dict | None = None) -> dict:
@@ -210,9 +234,15 @@ def live_frame(session: TrainingSession, layer: int, since: int | None = None, n
         frame["figures"] = full_figures(session, layer, evaluation, grads, dh_norms, step)
         frame["notes"] = dict(notes or {})
         return frame
+    frame["notes"] = dict(notes or {})  # captions that name the update (a few hundred bytes)
     frame["extend"] = history_extend(session, since)
     updates = {"dh": dh_update(dh_norms, step, tr.bptt_window, tr.layers), "loss": loss_axis(tr.history),
-               "pred": prediction_update(evaluation, task.loss, task.vocab)}
+               "pred": prediction_update(evaluation, task.loss, task.vocab),
+               "radius": {"layout": update_axis(tr.history)}}
+    for name in FIXED_MARGIN_CHARTS:  # an axis a delta replaces keeps the chart's fixed margins
+        for axis in ("xaxis", "yaxis"):
+            if axis in updates.get(name, {}).get("layout", {}):
+                updates[name]["layout"][axis]["automargin"] = False
     frame["set"] = updates
     frame["matrices"] = {**{f"g_{name}": matrix_update(g[name]) for name in MATRICES},
                          **{f"w_{name}": matrix_update(getattr(params, name)) for name in MATRICES}}

@@ -95,9 +95,21 @@ def test_delta_gradient_line_is_the_trainers_exact_norms_with_the_builders_title
     assert index == 0 and np.array_equal(unpack(props["y"]), snap.dh_norms)
     expected = ft.dh_norms_figure(snap.dh_norms, snap.step, None).layout
     assert frame["set"]["dh"]["layout"]["title.text"] == expected.title.text
-    assert frame["set"]["dh"]["layout"]["yaxis"] == json.loads(json.dumps(lp.jsonable(expected.yaxis.to_plotly_json())))
+    fixed = {"automargin": False}  # the live line charts keep fixed margins (lp.fixed_margins)
+    dh_axis = expected.yaxis.to_plotly_json()
+    assert frame["set"]["dh"]["layout"]["yaxis"] == {**json.loads(json.dumps(lp.jsonable(dh_axis))), **fixed}
     loss_axis = ft.loss_figure(s.trainer.history, "mse").layout.yaxis.to_plotly_json()
-    assert frame["set"]["loss"]["layout"]["yaxis"] == json.loads(json.dumps(lp.jsonable(loss_axis)))
+    assert frame["set"]["loss"]["layout"]["yaxis"] == {**json.loads(json.dumps(lp.jsonable(loss_axis))), **fixed}
+
+
+def test_the_live_line_charts_have_fixed_margins_wide_enough_for_their_labels():
+    s = session()
+    advance(s)
+    figures = lp.live_frame(s, 0)["figures"]
+    for name in lp.FIXED_MARGIN_CHARTS:
+        layout = figures[name]["layout"]
+        assert layout["yaxis"]["automargin"] is False and layout["margin"]["l"] >= lp.LIVE_MARGIN_LEFT
+    assert "automargin" not in figures["g_W_h"]["layout"].get("yaxis", {})  # the heatmaps keep the template's
 
 
 @pytest.mark.parametrize("task", ["sine", "parity", "chars"])
@@ -210,3 +222,13 @@ def test_chain_payload_of_a_lower_layer_names_its_source():
     assert payload["source"] == "layer 2" and payload["layers"] == 2
     top = lp.chain_payload(s.trainer.params, 1, task.x_test, task.y_test, task.loss, task.mask_test)
     assert top["source"] == "output"
+
+
+def test_deltas_move_the_update_axis_off_one_tick_per_update():
+    s = session()
+    start = lp.live_frame(s, 0)["figures"]["loss"]["layout"]["xaxis"]
+    assert start["dtick"] == 1  # at update 0 the builder labels every update
+    advance(s, 20)
+    frame = lp.live_frame(s, 0, since=15)
+    for name in ("loss", "radius"):
+        assert frame["set"][name]["layout"]["xaxis"]["dtick"] is None  # Plotly's own steps past 12 updates

@@ -81,13 +81,6 @@ function getPath(target, path) {
   return path.split(".").reduce((obj, part) => (obj == null ? undefined : obj[part]), target);
 }
 
-// [dotted path, value] of every leaf of a plain object (arrays are leaves): {a: {b: 1}} -> [["a.b", 1]].
-function leaves(obj, prefix = "") {
-  return Object.entries(obj).flatMap(([key, value]) => (
-    value !== null && typeof value === "object" && !Array.isArray(value) && value.bdata === undefined
-      ? leaves(value, prefix + key + ".") : [[prefix + key, value]]));
-}
-
 function setPath(target, path, value) {
   const parts = path.split(".");
   let obj = target;
@@ -121,6 +114,8 @@ function pendingOf(st, name) {
 
 function applyFull(st, frame) {
   st.models = frame.figures;
+  // The layouts as the server sent them (before plotly.js adds to them): what a delta's layout is compared with.
+  st.sentLayout = Object.fromEntries(Object.entries(frame.figures).map(([n, f]) => [n, JSON.parse(JSON.stringify(f.layout))]));
   for (const name of ["loss", "radius"]) {  // their traces grow: plain arrays, not typed-array specs
     for (const trace of st.models[name].data) { trace.x = plainArray(trace.x); trace.y = plainArray(trace.y); }
   }
@@ -149,11 +144,14 @@ function applyDelta(st, frame) {
     for (const [idx, props] of upd.traces || []) {
       for (const [path, value] of Object.entries(props)) { p.set[idx] = p.set[idx] || {}; p.set[idx][path] = value; }
     }
-    for (const [path, value] of leaves(upd.layout || {})) {
-      // Only the properties that changed (an axis whose ticks did not move: no relayout, it would redraw every
-      // axis and text).  Compared leaf by leaf: plotly.js writes its own (range, autorange) into an axis object.
-      if (JSON.stringify(getPath(st.models[name].layout, path)) !== JSON.stringify(value)) p.layout[path] = value;
-      else delete p.layout[path];
+    for (const [path, value] of Object.entries(upd.layout || {})) {
+      // Only when the server's value changed (an axis whose ticks did not move: no relayout, it would redraw every
+      // axis and text).  Compared with what the server sent before, not with the chart's layout: plotly.js
+      // writes its own (range, autorange) into it.  A changed axis replaces the whole axis object.
+      const text = JSON.stringify(value);
+      if (JSON.stringify(getPath(st.sentLayout[name], path)) === text) continue;
+      p.layout[path] = value;
+      setPath(st.sentLayout[name], path, JSON.parse(text));
     }
   }
   for (const [name, mat] of Object.entries(frame.matrices || {})) {
@@ -235,7 +233,8 @@ function drawText(st) {
   const sample = st.root.querySelector(".rv-sample");
   sample.hidden = frame.sample == null;
   if (frame.sample != null) sample.querySelector("pre").textContent = frame.sample;
-  if (frame.kind === "full") {
+  if (frame.notes) {
+    st.notes = frame.notes;
     st.root.querySelectorAll(".rv-chart").forEach((el) => {
       const note = el.querySelector(".rv-note");
       if (note) note.textContent = st.notes[el.dataset.chart] || "";
