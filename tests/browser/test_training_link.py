@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -56,6 +58,30 @@ def dh_norms(page) -> np.ndarray:
     return values
 
 
+def dh_norms_when(page, size: int, timeout_s: float = 30.0) -> np.ndarray:
+    """``dh_norms`` once the page shows ``size`` values: the live view and the backward sweep draw on their own
+    time after the rerun ends (a chart still being drawn holds none yet)."""
+    deadline = time.monotonic() + timeout_s
+    values = dh_norms(page)
+    while values.size != size and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        values = dh_norms(page)
+    return values
+
+
+def dh_norms_settled(page, timeout_s: float = 30.0) -> np.ndarray:
+    """``dh_norms`` once every chart that shows them has drawn: the same count on three reads in a row."""
+    deadline = time.monotonic() + timeout_s
+    sizes, values = [], dh_norms(page)
+    while time.monotonic() < deadline:
+        sizes = (sizes + [values.size])[-3:]
+        if len(sizes) == 3 and len(set(sizes)) == 1:
+            break
+        page.wait_for_timeout(300)
+        values = dh_norms(page)
+    return values
+
+
 def shown_setup(page) -> tuple:
     return (selectbox_value(page, "Task"), slider_value(page, "Echo delay (steps)"),
             slider_value(page, "Hidden size n"), number_input(page, "Seed").input_value())
@@ -68,7 +94,7 @@ def test_a_training_link_reopens_the_same_run_on_a_fresh_server(app_server, fres
         assert_no_exception(made)
         settings_made = shown_setup(made)
         assert settings_made == ("Delayed echo", 4.0, 6.0, "5")
-        initial = dh_norms(made)
+        initial = dh_norms_settled(made)
         for _ in range(STEPS):
             click_button(made, "+1", timeout=WAIT)
         loss_made = metric_value(made, "Training loss")
@@ -90,6 +116,6 @@ def test_a_training_link_reopens_the_same_run_on_a_fresh_server(app_server, fres
         # the same setup, no update count
         goto(opened, fresh_server, "/training", to_training_query(SETUP), timeout=WAIT)
         assert metric_value(opened, "Update") == "0"
-        np.testing.assert_array_equal(dh_norms(opened), initial)
+        np.testing.assert_array_equal(dh_norms_when(opened, initial.size), initial)
     finally:
         opened.context.close()
