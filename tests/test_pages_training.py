@@ -12,6 +12,7 @@ from rnnviz.query import from_query, to_query
 from rnnviz.state import LIMITS
 from rnnviz.trained_link import trained_state
 from rnnviz.training import MAX_RECORDED, Trainer, TrainingSession, advance, simulator_state
+from rnnviz.ui.live_training import SENT
 
 SETTINGS = dict(task="sine", hidden=8, seed=4, optimizer="adam", lr=0.01, clip=1.0)
 
@@ -85,11 +86,22 @@ def live(at) -> dict:
     return json.loads(element.proto.bytes)
 
 
-def live_chart(at, name: str) -> dict:
-    """A live chart's figure, from the full frame a paused page sends (name as in LIVE_CHARTS)."""
+def full_frame(at) -> dict:
+    """The live view's full frame.  After Play, Pause or +1 the page sends only what changed since the frames it
+    sent last; a view mounted afresh asks for everything (its ``resync`` trigger), and so does this helper."""
     frame = live(at)
-    assert frame["kind"] == "full", "a paused page sends the whole figures"
-    return frame["figures"][name]
+    if frame["kind"] != "full":
+        assert not at.session_state["training_session"].playing
+        del at.session_state["tr_live" + SENT]
+        at.run()
+        frame = live(at)
+    assert frame["kind"] == "full"
+    return frame
+
+
+def live_chart(at, name: str) -> dict:
+    """A live chart's figure, from the full frame (name as in LIVE_CHARTS)."""
+    return full_frame(at)["figures"][name]
 
 
 def metric(at, label: str) -> str:

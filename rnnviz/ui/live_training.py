@@ -1,6 +1,6 @@
 """The training page's live charts: created once in the browser, then updated in place frame after frame.
 
-    live_view(session, layer, key="tr_live", notes={...}, pause_key="tr_pause")   # in the playing fragment
+    live_view(session, layer, key="tr_live", notes={...})   # in the playing fragment
     live_figure(fig, key="lab_fig_jac")   # any one figure that follows a slider, updated in place
 
 A custom component (``st.components.v2``, mounted in the page, no iframe) holds the metrics row and the ten
@@ -11,7 +11,6 @@ replaced (Plotly.restyle), all in one animation frame -- no chart is ever hidden
 scrolled out of view are brought up to date (Plotly.react) only when they scroll back in (IntersectionObserver).
 A delta repeats the points of the last OVERLAP frames, so a browser that rendered only the last of several quick
 updates still continues; one that lacks more (a fresh mount) asks for a full frame with the ``resync`` trigger.
-Pressing the page's Pause freezes the view at once, before the server hears of it.
 
 The code is ``assets/*.js``, served once (Streamlit's component file route, like plotly.js in
 ``rnnviz.ui.plotly_js``) and imported by a few lines of inline JS: each frame's message carries only data.
@@ -32,7 +31,7 @@ from rnnviz.training import TrainingSession
 from rnnviz.ui import session as ui_session
 from rnnviz.ui.plotly_js import SCRIPT_LOADER_JS, serve_plotly_js
 
-SENT = "__sent"  # session value named after the view's key: (run, [updates of the last frames sent])
+SENT = "__sent"  # session value named after the view's key: (run, [updates of the last frames sent], page visit)
 OVERLAP = 3  # a delta's points start at the update of the 3rd-last frame sent: up to 2 frames may go unseen
 
 ASSETS = Path(__file__).parent / "assets"
@@ -78,28 +77,26 @@ def _ask_full(key: str) -> None:
     ui_session.pop(key + SENT)
 
 
-def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes: dict | None = None,
-              pause_key: str | None = None) -> None:
+def live_view(session: TrainingSession, layer: int, key: str = "tr_live", notes: dict | None = None) -> None:
     """Mount or update the live view of `session` (layer: 0-based, the layer the heatmaps show).
 
-    While playing, only what changed since the last frame this view sent goes to the browser; otherwise a full
-    frame (cheap when paused, and it repairs anything).  notes: {chart name or "matrices"/"matrices_title": text}.
-    pause_key: the key of the page's Pause button; pressing it stops this view drawing at once, before the
-    server hears of it.
+    Only what changed since the frames this view was last sent goes to the browser -- playing or not: the
+    paused page's frame after Pause or +1 is as small and as quick to draw as a playing one.  A full frame (every
+    figure) goes to a view that cannot hold those frames: the first on this visit to the page, another run or
+    layer, an update before the last one sent (Reset), or a view that asks (``resync``: it missed too many).
+    notes: {chart name or "matrices"/"matrices_title": text}.
     """
     serve_assets()
-    run = run_key(session, layer)
+    run, visit = run_key(session, layer), ui_session.page_visit()
     steps = session.trainer.steps_done
-    sent_run, sent = ui_session.get(key + SENT) or (None, [])
+    sent_run, sent, sent_visit = ui_session.get(key + SENT) or (None, [], None)
     since = None
-    if session.playing and sent_run == run and sent and sent[-1] <= steps:
+    if (sent_run, sent_visit) == (run, visit) and sent and sent[-1] <= steps:
         since = sent[0]
     frame = live_frame(session, layer, since, notes)
-    if pause_key:
-        frame["pause"] = f".st-key-{pause_key} button"
     _COMPONENT(key=key, data=encode(frame), on_resync_change=lambda: _ask_full(key))
     kept = sent if since is not None else []
-    ui_session.put(key + SENT, (run, (kept + [steps])[-OVERLAP:]))
+    ui_session.put(key + SENT, (run, (kept + [steps])[-OVERLAP:], visit))
 
 
 __all__ = ["LIVE_CHARTS", "live_figure", "live_view"]

@@ -23,6 +23,7 @@ def page_setup() -> None:
     if compat.leave_pages_directory_mode():
         st.rerun()
     st.set_page_config(page_title=PAGE_TITLE, page_icon=":material/neurology:", layout="wide")
+    session.enter_page()
     theme.apply_theme()
 
 

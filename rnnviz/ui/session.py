@@ -31,6 +31,7 @@ class Keys:
     WRITTEN_QUERY = "rnnviz_written_query"  # the queries this session wrote to the URL, newest last
     QUERY_OF = "rnnviz_query_of"  # (state, its query): to_query of the current state, computed once
     EDITOR_GEN = "rnnviz_editor_gen"  # bumped to redraw data editors from the state
+    PAGE_VISIT = "rnnviz_page_visit"  # (page script hash, visit number): a new number each time a page is entered
     SYNCED = "rnnviz_synced"  # widget key -> (page, shape) it was last pushed to the browser for
     PRESET = "rnnviz_preset"  # the preset selectbox: a preset's name, or None for a network opened from a link
     ORIGIN = "rnnviz_origin"  # the state Reset returns to: the chosen preset's, or the link's
@@ -328,6 +329,20 @@ def sync_widget(key: str, value, shape=()) -> None:
     if key not in st.session_state or st.session_state[key] != value or synced.get(key) != mark:
         st.session_state[key] = value
     synced[key] = mark
+
+
+def enter_page() -> None:
+    """Count visits to pages (every page's full run calls this): a view that is sent only what changed since
+    its last frames starts over with everything on a new visit, where the browser mounts it afresh."""
+    page_hash = compat.page_script_hash()
+    last_hash, visit = st.session_state.get(Keys.PAGE_VISIT, (None, 0))
+    if page_hash != last_hash:
+        st.session_state[Keys.PAGE_VISIT] = (page_hash, visit + 1)
+
+
+def page_visit() -> int:
+    """The number of the current visit to a page (``enter_page``); 0 in an app without pages."""
+    return st.session_state.get(Keys.PAGE_VISIT, (None, 0))[1]
 
 
 def get(key: str, default=None):

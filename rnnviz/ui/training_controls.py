@@ -388,8 +388,7 @@ def live_section(session: TrainingSession) -> None:
     explained under it, and while paused the numbers of each chart."""
     tr = session.trainer
     L, layer = tr.layers, view_layer(session)
-    live_view(session, layer, key=LIVE_KEY, notes=live_notes(L, layer, setup.current_gradients(session)[2]),
-              pause_key="tr_pause")
+    live_view(session, layer, key=LIVE_KEY, notes=live_notes(L, layer, setup.current_gradients(session)[2]))
     if tr.diverged:
         messages.error(f"Training diverged. {tr.divergence_reason} Press Reset or change the settings to start "
                        "again.")

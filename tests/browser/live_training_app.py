@@ -58,7 +58,7 @@ cols[3].button("Reset", on_click=reset, key="reset")
 def live():
     if session.playing:
         advance(session)
-    live_view(session, session.trainer.layers - 1, key="live", pause_key="pause")
+    live_view(session, session.trainer.layers - 1, key="live")
 
 
 live()

@@ -162,32 +162,10 @@ function applyDelta(st, frame) {
   st.step = frame.step;
 }
 
-// Pause takes effect in this view the moment it is pressed: frames still on their way are not drawn (the full
-// frame of the paused page then shows where the trainer stopped).  Unfrozen by that full frame, or if the server
-// keeps sending frames for a while (the press did not pause after all).
-const FREEZE_MS = 1500;
-
-function watchPause(st, selector) {
-  st.pauseSelector = selector;
-  if (st.pauseWatch || !selector) return;
-  st.pauseWatch = (e) => {
-    if (st.pauseSelector && e.target.closest && e.target.closest(st.pauseSelector)) {
-      if (e.type === "keydown" && e.key !== "Enter" && e.key !== " ") return;
-      st.frozenAt = performance.now();
-    }
-  };
-  document.addEventListener("pointerdown", st.pauseWatch, true);
-  document.addEventListener("keydown", st.pauseWatch, true);
-}
-
+// Pause needs nothing here: a frame already on its way when Pause is pressed is drawn (the button says "stop
+// after this frame"), and the paused page's frame, a delta like any other, shows where the trainer stopped.
 function receive(st, frame, setTriggerValue) {
-  watchPause(st, frame.pause);
-  if (frame.kind !== "full" && st.frozenAt) {
-    if (performance.now() - st.frozenAt < FREEZE_MS) return;
-    st.frozenAt = null;
-  }
   if (frame.kind === "full") {
-    st.frozenAt = null;
     applyFull(st, frame);
   } else if (frame.run === st.run && st.step !== null && frame.base <= st.step && st.step <= frame.step) {
     applyDelta(st, frame);
@@ -337,7 +315,7 @@ function drawChart(st, name) {
 }
 
 function draw(st) {
-  if (!st.plotly || st.frozenAt) return;  // frozen by Pause: nothing more until the paused page's full frame
+  if (!st.plotly) return;
   const started = performance.now();
   const newStep = st.shownStep !== st.step;
   drawText(st);
@@ -400,10 +378,6 @@ export default function (component, loadPlotly) {
     setTimeout(() => {
       if (root.isConnected) return;
       st.observer.disconnect();
-      if (st.pauseWatch) {
-        document.removeEventListener("pointerdown", st.pauseWatch, true);
-        document.removeEventListener("keydown", st.pauseWatch, true);
-      }
       if (st.plotly) Object.values(st.plots).forEach((div) => st.plotly.purge(div));
       STATES.delete(root);
     }, 0);
