@@ -3,7 +3,7 @@
 Thin page: widgets and the live view from ``rnnviz.ui.training_controls`` (the live charts are one component
 that stays mounted and takes each frame's changes), the loop from ``rnnviz.training``, what the page computes
 from ``rnnviz.training_setup``, the other charts from ``rnnviz.figures.training``.  While playing, only the
-fragment ``live_view`` reruns.
+fragment ``live_view`` reruns, and a press of a run control reruns it first (the page follows).
 """
 
 from __future__ import annotations
@@ -91,21 +91,24 @@ session = controls.get_session(settings)
 if session is None:
     st.stop()
 show.info(session.trainer.task.description, icon=":material/task:")
-controls.transport(session)
 controls.share_run(session)
 controls.layer_picker(session)
 
 
 @st.fragment(run_every=controls.frame_seconds() if session.playing else None)
 def live_view() -> None:
+    """The run controls and the live view: the timer and a press of a control rerun this alone."""
     live = controls.live_session()
+    buttons = st.container()  # above the live view, drawn after the frame: they show the state it leaves
     if live.playing:
         controls.play_frame(live)
-        if not live.playing:  # it just diverged: a full rerun stops the timer and updates the controls
-            st.rerun()
+    with buttons:
+        controls.transport(live)
     controls.live_section(live)
+    controls.follow_page()  # Play, Pause, +1, Reset, a new frame rate, divergence: the page follows
 
 
+controls.page_drawn()
 live_view()
 st.divider()
 if session.playing:

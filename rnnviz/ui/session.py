@@ -65,6 +65,7 @@ class Keys:
     VIEW_LAYER = "tr_view_layer"  # the layer (1-based) the per-layer views show; defaults to the top layer
     VIEW_LAYER_OF = "tr_view_layer_of"  # the layer count VIEW_LAYER was chosen for
     FRAME_RATE = "tr_fps"
+    TRAINING_PAGE_OUTDATED = "training_page_outdated"  # a run control changed more than the live view
     TRAINING_WRITTEN = "training_written_query"  # the training queries this session wrote, newest last
     TRAINING_LINK_READ = "training_link_read"  # set once the training page has read its URL in this session
     TRAINING_REPLAY = "training_replay"  # the update count an opened training link asks to replay

@@ -38,6 +38,7 @@ from rnnviz.ui.session import Keys
 from rnnviz.ui.sidebar import link_box
 
 LIVE_KEY = "tr_live"
+SPF_KEY = "tr_spf"
 
 # --------------------------------------------------------------------------- settings form (sidebar)
 
@@ -140,7 +141,7 @@ def apply_link() -> None:
               "tr_opt": linked.optimizer, "tr_lr": linked.lr if lr_listed else setup.DEFAULT_LR,
               "tr_lr_text": "" if lr_listed else format_number(linked.lr), "tr_clip_on": linked.clip is not None,
               "tr_clip": float(linked.clip or 1.0), "tr_window": linked.window, "tr_batch": linked.batch,
-              "tr_seed": linked.seed, "tr_spf": linked.spf, Keys.FRAME_RATE: linked.fps}
+              "tr_seed": linked.seed, SPF_KEY: linked.spf, Keys.FRAME_RATE: linked.fps}
     for key, value in values.items():
         ui_session.put(key, value)
     ui_session.put(Keys.TRAINING_REPLAY, linked.updates)
@@ -187,7 +188,8 @@ REPLAY_CHUNK = 25  # updates between two moves of the progress bar
 def run_setup(session: TrainingSession, updates: int) -> tq.TrainingSetup:
     """The run's setup as its link names it, at update ``updates``."""
     return tq.TrainingSetup.from_settings(
-        session.settings, spf=session.steps_per_frame, fps=ui_session.get(Keys.FRAME_RATE, setup.DEFAULT_FRAME_RATE),
+        session.settings, spf=ui_session.get(SPF_KEY, session.steps_per_frame),
+        fps=ui_session.get(Keys.FRAME_RATE, setup.DEFAULT_FRAME_RATE),
         updates=updates)
 
 
@@ -299,13 +301,24 @@ def _rebuilt(old: TrainingSession) -> TrainingSession:
 
 # --------------------------------------------------------------------------- run controls
 
+# The run controls live in the page's live fragment, so a press reruns that fragment alone: its live frame is
+# the first thing the browser receives and draws.  The rest of the page follows in a full rerun the fragment
+# asks for once its frame is out (``follow_page``): the timer (Play, Pause, frames per second), the buttons'
+# states and the sections below the live view.
+
+def _page_outdated() -> None:
+    ui_session.put(Keys.TRAINING_PAGE_OUTDATED, True)
+
+
 def _play() -> None:
     live_session().playing = True
+    _page_outdated()
 
 
 def _stop(session: TrainingSession) -> None:
     session.playing = False
     PACER.release(id(session))  # no longer a share of the server's training time
+    _page_outdated()
 
 
 def _pause() -> None:
@@ -325,17 +338,31 @@ def _reset() -> None:
     ui_session.pop(Keys.GRADCHECK)
 
 
+def page_drawn() -> None:
+    """In the page's full run, before its live fragment: the whole page is being drawn, nothing to follow."""
+    ui_session.pop(Keys.TRAINING_PAGE_OUTDATED)
+
+
+def follow_page() -> None:
+    """At the end of the live fragment: a control changed more than the live view (or play just diverged), so
+    the whole page reruns now; the fragment's frame is already on its way to the browser."""
+    if ui_session.pop(Keys.TRAINING_PAGE_OUTDATED, False):
+        st.rerun(scope="app")
+
+
 def play_frame(session: TrainingSession) -> None:
     """One frame of play: the updates per frame asked for, or fewer when the server is busy (rnnviz.pacing:
-    every playing session gets a fair share of the CPU); stops on divergence."""
+    every playing session gets a fair share of the CPU); stops on divergence (and the page follows)."""
+    session.steps_per_frame = ui_session.get(SPF_KEY, session.steps_per_frame)  # this frame's, if just changed
     n = PACER.updates_for_frame(id(session), session.trainer.update_cost, session.steps_per_frame)
     advance(session, n)
     if not session.playing:
         PACER.release(id(session))
+        _page_outdated()
 
 
 def transport(session: TrainingSession) -> None:
-    """Play / pause / step / reset and the frame size, in one row above the live view."""
+    """Play / pause / step / reset and the frame size, in one row above the live view (in its fragment)."""
     cols = st.columns([1, 1, 1, 1, 3, 3], vertical_alignment="bottom")
     diverged = session.trainer.diverged
     cols[0].button("Play", key="tr_play", icon=":material/play_arrow:", help="Train continuously",
@@ -349,9 +376,9 @@ def transport(session: TrainingSession) -> None:
     cols[3].button("Reset", key="tr_reset", icon=":material/replay:",
                    help="Back to step 0, the same initial weights", on_click=_reset,
                    width="stretch")
-    session.steps_per_frame = cols[4].slider("Updates per frame (while playing)", 1, 50, 5, key="tr_spf")
+    session.steps_per_frame = cols[4].slider("Updates per frame (while playing)", 1, 50, 5, key=SPF_KEY)
     cols[5].select_slider("Frames per second", setup.FRAME_RATES, value=setup.DEFAULT_FRAME_RATE,
-                          key=Keys.FRAME_RATE,
+                          key=Keys.FRAME_RATE, on_change=_page_outdated,
                           help="How often the live charts redraw while playing. On a slow device, if the charts "
                                "flicker or stay blank while playing, pick fewer frames.")
 

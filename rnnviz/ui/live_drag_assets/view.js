@@ -40,7 +40,7 @@ function createView(parent) {
   root.dataset.testid = "rnnvizLiveView";
   root.dataset.updates = "0";
   parent.appendChild(root);
-  const v = { root, overrides: new Map(), active: null, frame: 0, updates: 0, listening: false, drawMs: [] };
+  const v = { root, overrides: new Map(), active: null, frame: null, updates: 0, listening: false, drawMs: [] };
 
   v.renderSettled = () => {
     if (v.shown === v.data) return;  // already showing this run's engine numbers
@@ -84,7 +84,7 @@ function createView(parent) {
         v.renderSettled();
       } else if (frames.patches[key]) {
         v.patch = frames.patches[key];
-        v.schedule();
+        v.schedule(final);
       }
       return;
     }
@@ -95,23 +95,30 @@ function createView(parent) {
       // Back at the settled value (or the server's own value arriving): show the engine's numbers again.
       v.overrides.delete(key);
       if (v.overrides.size === 0) {
-        if (v.frame) cancelAnimationFrame(v.frame);
-        v.frame = 0;
+        if (v.frame) v.frame();
+        v.frame = null;
         v.renderSettled();
         return;
       }
     } else {
       v.overrides.set(key, { target, value });
     }
-    v.schedule();
+    v.schedule(final);
   };
 
-  v.schedule = () => {
+  // A drag's preview is drawn in the next animation frame.  A single step (a key press, a click on the track:
+  // the value is final at once) waits for idle time instead, so that Streamlit's slider sends the value to the
+  // server first: the preview then fills the wait for the engine's numbers rather than delaying them.
+  v.schedule = (idle = false) => {
     if (v.frame) return;
-    v.frame = requestAnimationFrame(() => {
-      v.frame = 0;
-      v.preview();
-    });
+    const run = () => { v.frame = null; v.preview(); };
+    if (idle && window.requestIdleCallback) {
+      const id = requestIdleCallback(run, { timeout: 150 });
+      v.frame = () => cancelIdleCallback(id);
+    } else {
+      const id = requestAnimationFrame(run);
+      v.frame = () => cancelAnimationFrame(id);
+    }
   };
 
   v.preview = () => {
