@@ -171,10 +171,11 @@ def dh_norms_figure(dh_norms, step: int | None = None, window: int | None = None
     values = np.asarray(dh_norms, dtype=np.float64)
     ts = np.arange(len(values))
     title = "‖∂L/∂h_t‖ flowing back through time"
-    notes = ([f"top layer {layers} of {layers}"] if layers > 1 else []) + ([f"update {step}"] if step is not None
-                                                                           else [])
-    if notes:
-        title = subtitle(title, ", ".join(notes))  # a second line: one line was cut at 390 px
+    # Always a second line (one line was cut at 390 px), so that a live chart's title can be rewritten in place
+    # from update 0 on with the room it was created with.
+    notes = ([f"top layer {layers} of {layers}"] if layers > 1 else []) + [
+        f"update {step}" if step is not None else "initial weights"]
+    title = subtitle(title, ", ".join(notes))
     data = [go.Scatter(x=ts, y=positive(values), mode="lines+markers" if len(ts) <= 80 else "lines",
                        name="‖∂L/∂h_t‖", line=dict(color=COLORS["grad"], width=2), marker=dict(size=6),
                        hovertemplate="‖∂L/∂h_%{x}‖ = %{y:.4e}<extra></extra>")]

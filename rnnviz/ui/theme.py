@@ -87,6 +87,11 @@ BASE_CSS = """
     flex: 1 1 0 !important; min-width: 0 !important; width: auto !important; }
   [data-testid="stHorizontalBlock"]:has(.st-key-tr_play) > [data-testid="stColumn"]:nth-child(n+5) {
     flex: 1 1 100% !important; }
+  /* ...and each label whole ("Pause", "Reset"): the words say it, the icons give way. */
+  [data-testid="stHorizontalBlock"]:has(.st-key-tr_play) { column-gap: 0.5rem; }
+  [data-testid="stHorizontalBlock"]:has(.st-key-tr_play) button { padding-left: 0.25rem; padding-right: 0.25rem; }
+  [data-testid="stHorizontalBlock"]:has(.st-key-tr_play) button span:has(> [data-testid="stIconMaterial"]) {
+    display: none; }
   [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-left: 0.75rem; padding-right: 0.75rem; }
 }
 """.replace("PHONE", str(PHONE_MAX_PX))

@@ -363,7 +363,7 @@ def play_frame(session: TrainingSession) -> None:
 
 def transport(session: TrainingSession) -> None:
     """Play / pause / step / reset and the frame size, in one row above the live view (in its fragment)."""
-    cols = st.columns([1, 1, 1, 1, 3, 3], vertical_alignment="bottom")
+    cols = st.columns([1, 1.2, 0.8, 1.1, 2.5, 2.5], vertical_alignment="bottom")  # "Pause" in full at 1440 px
     diverged = session.trainer.diverged
     cols[0].button("Play", key="tr_play", icon=":material/play_arrow:", help="Train continuously",
                    on_click=_play, disabled=diverged or session.playing,
