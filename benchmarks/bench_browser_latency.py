@@ -10,7 +10,7 @@ For each simulator page and the vanishing/exploding lab:
 The reference is a minimal app (one st.slider, one st.plotly_chart of its value) measured the same way in the
 same run: ratios are printed, never absolute thresholds.
 
-    python benchmarks/bench_browser_latency.py [--presses 7] [--drag-s 2]
+    python benchmarks/bench_browser_latency.py [--presses 7] [--drag-s 2] [--pages cell lab]
 """
 
 from __future__ import annotations
@@ -135,6 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=7)
     parser.add_argument("--drag-s", type=float, default=2.0)
+    names = [name for name, *_ in PAGES]
+    parser.add_argument("--pages", nargs="+", default=names, choices=names)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -149,6 +151,8 @@ def main() -> None:
                 browser = launch_browser(pw)
                 rows = [("minimal app", *measure(browser, ref_url, "/", "", "W_h[1,1]", args.presses, args.drag_s))]
                 for name, path, query, label in PAGES:
+                    if name not in args.pages:
+                        continue
                     rows.append((name, *measure(browser, app_url, path, query, label, args.presses, args.drag_s)))
                 browser.close()
         finally:

@@ -119,30 +119,33 @@ BEHAVIOUR_JS = """
 export default function () {
   if (window.__rnnvizTheme) { window.__rnnvizTheme(); return; }
   const MIN_SCALE = 0.7;
+  // Reads and writes in separate passes: one layout for every equation and code block, not two per element (a
+  // forced layout of the whole page each, on every rerun; a CPU profile of a slider step found 37 ms here).
   function fitEquations() {
-    document.querySelectorAll('[data-testid="stMain"] .katex-display').forEach((box) => {
-      const tex = box.querySelector(':scope > .katex');
-      if (!tex) return;
-      tex.style.fontSize = '';
-      const width = box.clientWidth, needed = box.scrollWidth;
-      let scale = 1;
+    const boxes = [...document.querySelectorAll('[data-testid="stMain"] .katex-display')]
+      .map((box) => [box, box.querySelector(':scope > .katex')]).filter(([, tex]) => tex);
+    boxes.forEach(([, tex]) => { tex.style.fontSize = ''; });
+    const sizes = boxes.map(([box]) => [box.clientWidth, box.scrollWidth]);
+    boxes.forEach(([, tex], i) => {
+      const [width, needed] = sizes[i];
       if (width > 0 && needed > width + 1) {
-        scale = Math.max(MIN_SCALE, Math.floor((width / needed) * 100) / 100);
-        tex.style.fontSize = scale + 'em';
+        tex.style.fontSize = Math.max(MIN_SCALE, Math.floor((width / needed) * 100) / 100) + 'em';
       }
-      focusableIfScrolling(box, 'Equation, scroll sideways to read all of it');
     });
+    const regions = boxes.map(([box]) => [box, 'Equation, scroll sideways to read all of it']);
     // A code block scrolls in its <pre>, or (st.code with a height, e.g. a link box) in the <pre>'s wrapper.
     document.querySelectorAll('[data-testid="stCode"] pre').forEach((pre) => {
       const wrapper = pre.parentElement;
       const scrolls = wrapper && /auto|scroll/.test(getComputedStyle(wrapper).overflow) &&
         wrapper.scrollWidth > wrapper.clientWidth + 1;
-      focusableIfScrolling(scrolls ? wrapper : pre, 'Code, scroll sideways to read all of it');
+      regions.push([scrolls ? wrapper : pre, 'Code, scroll sideways to read all of it']);
     });
+    const scrolling = regions.map(([box]) => box.scrollWidth > box.clientWidth + 1);
+    regions.forEach(([box, name], i) => focusableIfScrolling(box, name, scrolling[i]));
   }
   // A region that scrolls must be reachable by keyboard (WCAG 2.1.1): focusable, named, a landmark.
-  function focusableIfScrolling(box, name) {
-    if (box.scrollWidth > box.clientWidth + 1) {
+  function focusableIfScrolling(box, name, scrolls) {
+    if (scrolls) {
       box.setAttribute('tabindex', '0');
       box.setAttribute('role', 'region');
       box.setAttribute('aria-label', name);
@@ -150,11 +153,15 @@ export default function () {
       box.removeAttribute('tabindex'); box.removeAttribute('role'); box.removeAttribute('aria-label');
     }
   }
+  // Once the page is idle: a rerun changes the DOM in many frames in a row, and fitting after each would
+  // lay the page out again each time while it is still arriving.
   let pending = false;
   function schedule() {
     if (pending) return;
     pending = true;
-    requestAnimationFrame(() => { pending = false; fitEquations(); });
+    const run = () => { pending = false; fitEquations(); };
+    if (window.requestIdleCallback) requestIdleCallback(run, {timeout: 400});
+    else requestAnimationFrame(run);
   }
   // Charts redraw many times a second (live views, Plotly): their own mutations never move an equation.
   const inChart = (node) => node.nodeType === 1 &&

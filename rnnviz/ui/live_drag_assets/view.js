@@ -26,8 +26,14 @@ export default function (component) {
     window.addEventListener("rnnviz:drag", v.onDrag);
     v.listening = true;
   }
-  if (keep) v.schedule();
-  else v.renderSettled();
+  if (keep) {
+    v.schedule();
+  } else {
+    if (v.frame) v.frame();  // a preview still waiting for idle time: the engine's numbers are here first
+    v.frame = null;
+    v.patch = null;
+    v.renderSettled();
+  }
   return () => {
     window.removeEventListener("rnnviz:drag", v.onDrag);
     v.listening = false;
