@@ -79,6 +79,11 @@ def drag_rate(page, label: str, seconds: float) -> float:
     page.evaluate(COUNT_FRAMES)
     box = widget.locator("[data-testid='stSliderThumbValue']").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] + 10
+    # About one slider step per mouse event: the sidebar's weights have 600 steps on 250 px (20 px is plenty),
+    # the lab's ρ 59 on 850 px (it needs about 15 px per event to change at all).
+    track = widget.bounding_box()["width"]
+    lo, hi, step = (float(widget.locator("input[type='range']").get_attribute(a)) for a in ("min", "max", "step"))
+    amplitude = min(max(20.0, track * step / (hi - lo) * MOVES_PER_SWEEP), track / 3)
     page.mouse.move(x, y)
     page.mouse.down()
     start = time.perf_counter()
@@ -86,7 +91,7 @@ def drag_rate(page, label: str, seconds: float) -> float:
     # Back and forth around the start, each sweep as MOVES_PER_SWEEP mouse events sent by the driver in one call
     # (as a real mouse reports a drag: many events per second); one call per event would measure the driver.
     while time.perf_counter() - start < seconds:
-        page.mouse.move(x + (20 if k % 2 == 0 else -20), y, steps=MOVES_PER_SWEEP)
+        page.mouse.move(x + (amplitude if k % 2 == 0 else -amplitude), y, steps=MOVES_PER_SWEEP)
         k += 1
     k *= MOVES_PER_SWEEP
     frames = page.evaluate("window.__frames")
