@@ -226,7 +226,7 @@ def live_frame(session: TrainingSession, layer: int, since: int | None = None, n
     grads, dh_norms, step = current_gradients(session)
     g, params = _layer_matrices(session, grads, layer)
     frame = {"kind": "full" if full else "delta", "run": run_key(session, layer),
-             "base": 0 if full else int(since), "step": tr.steps_done,
+             "base": 0 if full else int(since), "step": tr.steps_done, "playing": bool(session.playing),
              "metrics": metrics(session, evaluation),
              "sample": (task.sample(tr.params, seed_char=0, length=200, rng=np.random.default_rng(tr.seed))
                         if task.vocab is not None else None)}

@@ -185,6 +185,28 @@ def test_reset_restores_step_zero_and_the_same_initial_loss(page):
     np.testing.assert_array_equal(decode(live_chart(at, "w_W_h")["data"][0]["z"]), w0)
 
 
+def test_pause_and_step_send_only_what_changed_and_a_new_visit_gets_every_figure(page):
+    """Pause and +1 are drawn from a small delta like a playing frame (the issue's Pause within one frame, +1
+    within 500 ms); a view the browser mounts afresh (a visit from another page) gets the whole figures."""
+    at = page
+    at.button(key="tr_play").click().run()
+    at.button(key="tr_pause").click().run()
+    steps = at.session_state["training_session"].trainer.steps_done
+    frame = live(at)
+    assert frame["kind"] == "delta" and frame["step"] == steps and "figures" not in frame
+    assert frame["base"] < steps  # it repeats the last frames' points: a browser that missed one continues
+    at.button(key="tr_step").click().run()
+    frame = live(at)
+    assert frame["kind"] == "delta" and frame["step"] == steps + 1
+    at.switch_page("pages/cell.py").run()
+    at.switch_page("pages/training.py").run()
+    assert not at.exception
+    frame = live(at)
+    assert frame["kind"] == "full" and set(frame["figures"]) == set(LIVE_CHARTS) and frame["step"] == steps + 1
+    at.button(key="tr_reset").click().run()
+    assert live(at)["kind"] == "full" and live(at)["step"] == 0  # back before the frames it holds
+
+
 def test_changing_a_setting_rebuilds_and_the_same_seed_gives_the_same_weights(page):
     at = page
     w0 = decode(live_chart(at, "w_W_h")["data"][0]["z"])

@@ -182,7 +182,15 @@ function receive(st, frame, setTriggerValue) {
     return;
   }
   st.text = frame;
-  schedule(st);
+  // A paused page's frame (Pause, +1, Reset) is drawn now: the rest of the page follows it in the same burst of
+  // messages, and an animation frame would wait behind all of them.  While playing, frames wait for one.
+  if (frame.playing === false) {
+    if (st.raf) cancelAnimationFrame(st.raf);
+    st.raf = 0;
+    draw(st);
+  } else {
+    schedule(st);
+  }
 }
 
 function schedule(st) {
