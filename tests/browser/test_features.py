@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from io import StringIO
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import numpy as np
 import pandas as pd
@@ -388,6 +388,35 @@ def test_training_play_pause_step_reset(app_server, page):
 
     press_button(page, "Reset")
     assert wait_until(lambda: training_numbers(page) == (0, "—")), training_numbers(page)
+    assert_no_exception(page)
+    assert not probe(page).page_errors, probe(page).page_errors
+
+
+def test_training_controls_rerun_the_live_view_first_and_the_page_follows(app_server, page):
+    """The run controls sit in the live fragment: a press reruns it alone (its frame drawn first), then asks for
+    the whole page.  The address bar is written only by full runs, so it shows that the page followed."""
+
+    def address():  # read in the page: Playwright's page.url follows history changes only while it is called
+        return {k: v[-1] for k, v in parse_qs(page.evaluate("() => location.search").lstrip("?")).items()}
+
+    open_page(page, app_server, "/training")
+    visible_button(page, "Play").click()
+    assert wait_until(lambda: training_numbers(page)[0] >= 10, timeout=30), training_numbers(page)
+    assert address().get("fps", "4") == "4"
+    fps = slider(page, "Frames per second")
+    fps.focus()
+    fps.press("Home")  # 1 frame per second, chosen while playing: a change inside the fragment
+    assert wait_until(lambda: address().get("fps") == "1", timeout=15), address()
+    assert not visible_button(page, "Pause").is_disabled()  # still playing, now at the new rate
+    with expect_rerun(page):
+        visible_button(page, "Pause").click()
+    assert wait_until(lambda: visible_button(page, "Play").is_enabled(), timeout=15)
+    page.wait_for_timeout(1500)  # a frame on its way when Pause was pressed may still land
+    paused = training_numbers(page)[0]
+    assert wait_until(lambda: address().get("updates") == str(paused), timeout=15), address()
+    visible_button(page, "+1").click()
+    assert wait_until(lambda: training_numbers(page)[0] == paused + 1, timeout=15), training_numbers(page)
+    assert wait_until(lambda: address().get("updates") == str(paused + 1), timeout=15), address()
     assert_no_exception(page)
     assert not probe(page).page_errors, probe(page).page_errors
 
