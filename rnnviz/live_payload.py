@@ -229,12 +229,11 @@ def live_frame(session: TrainingSession, layer: int, since: int | None = None, n
              "base": 0 if full else int(since), "step": tr.steps_done, "playing": bool(session.playing),
              "metrics": metrics(session, evaluation),
              "sample": (task.sample(tr.params, seed_char=0, length=200, rng=np.random.default_rng(tr.seed))
-                        if task.vocab is not None else None)}
+                        if task.vocab is not None else None),
+             "notes": dict(notes or {})}  # captions, some naming the update: every frame (a few hundred bytes)
     if full:
         frame["figures"] = full_figures(session, layer, evaluation, grads, dh_norms, step)
-        frame["notes"] = dict(notes or {})
         return frame
-    frame["notes"] = dict(notes or {})  # captions that name the update (a few hundred bytes)
     frame["extend"] = history_extend(session, since)
     updates = {"dh": dh_update(dh_norms, step, tr.bptt_window, tr.layers), "loss": loss_axis(tr.history),
                "pred": prediction_update(evaluation, task.loss, task.vocab),

@@ -29,8 +29,7 @@ export default function (component) {
   if (keep) {
     v.schedule();
   } else {
-    if (v.frame) v.frame();  // a preview still waiting for idle time: the engine's numbers are here first
-    v.frame = null;
+    v.cancelPreview();  // one still waiting for idle time: the engine's numbers are here first
     v.patch = null;
     v.renderSettled();
   }
@@ -101,8 +100,7 @@ function createView(parent) {
       // Back at the settled value (or the server's own value arriving): show the engine's numbers again.
       v.overrides.delete(key);
       if (v.overrides.size === 0) {
-        if (v.frame) v.frame();
-        v.frame = null;
+        v.cancelPreview();
         v.renderSettled();
         return;
       }
@@ -125,6 +123,11 @@ function createView(parent) {
       const id = requestAnimationFrame(run);
       v.frame = () => cancelAnimationFrame(id);
     }
+  };
+
+  v.cancelPreview = () => {
+    if (v.frame) v.frame();
+    v.frame = null;
   };
 
   v.preview = () => {
