@@ -6,6 +6,8 @@ first and must not rely on app.py having drawn anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 
@@ -13,7 +15,8 @@ from rnnviz import stacking
 from rnnviz.engine import Trace, forward
 from rnnviz.state import SimState
 from rnnviz.ui import compat, messages, session, simulator_controls, theme
-from rnnviz.ui.sidebar import network_sidebar
+from rnnviz.ui.session import Keys
+from rnnviz.ui.sidebar import network_sidebar, network_status
 
 PAGE_TITLE = "rnnviz: vanilla RNNs, step by step"
 
@@ -33,32 +36,53 @@ def show_warnings() -> None:
         messages.warn(message)  # plain text unless Markdown: a link's or a file's text never renders as markup
 
 
-def page(title: str, caption: str | None = None, sidebar: bool = True) -> SimState | None:
-    """Page setup, the network sidebar (returns its state), the title and caption, the state's warnings.
+def page(title: str, caption: str | None = None, sidebar: bool = True,
+         views: Callable[[SimState], None] | None = None) -> SimState | None:
+    """Page setup, the network sidebar, the title and caption, the state's warnings; returns the state.
 
-    ``sidebar=False`` (the training page): no network sidebar, no warnings, returns None.
+    ``views(state)``: the page's views, drawn in a fragment (``Keys.VIEWS``) with the warnings and the
+    sidebar's state-dependent parts.  A weight slider reruns that fragment alone (``session.rerun_views``):
+    the sidebar's dozens of widgets are not sent again.  ``sidebar=False`` (the training page): no network
+    sidebar, no warnings, returns None.
     """
     page_setup()
-    state = network_sidebar() if sidebar else None
+    slots = network_sidebar() if sidebar else None
     theme.projector_toggle()
     st.title(title)
     if caption:
         st.caption(caption)
-    if sidebar:
+    if slots is None:
+        return None
+    if views is None:
+        state = network_status(slots)
         show_warnings()
-    return state
+        return state
+
+    @st.fragment(key=Keys.VIEWS)
+    def page_views() -> None:
+        state = network_status(slots)
+        show_warnings()
+        views(state)
+
+    page_views()
+    return session.current_state()
 
 
-def simulator_page(title: str, caption: str | None = None) -> tuple[SimState, Trace, int, int]:
-    """The common top of a simulator page: ``page()``, the engine's trace, step t, decimals."""
-    state = page(title, caption)
-    trace = simulate(state)
-    step_col, rounding_col = st.columns([5, 2], vertical_alignment="bottom")
-    with step_col:
-        t = simulator_controls.step_picker(state)
-    with rounding_col:
-        digits = simulator_controls.lesson_rounding_toggle()
-    return state, trace, t, digits
+def simulator_page(title: str, caption: str | None,
+                   views: Callable[[SimState, Trace, int, int], None]) -> None:
+    """A simulator page: ``page()`` whose views fragment starts with the engine's trace, the step picker and
+    lesson rounding, then calls ``views(state, trace, t, decimals)``."""
+
+    def simulator_views(state: SimState) -> None:
+        trace = simulate(state)
+        step_col, rounding_col = st.columns([5, 2], vertical_alignment="bottom")
+        with step_col:
+            t = simulator_controls.step_picker(state)
+        with rounding_col:
+            digits = simulator_controls.lesson_rounding_toggle()
+        views(state, trace, t, digits)
+
+    page(title, caption, views=simulator_views)
 
 
 def simulate(state: SimState) -> Trace:

@@ -79,6 +79,7 @@ def step_picker(state: SimState) -> int:
 
 def _on_layers(key: str) -> None:
     session.update_state(L=session.get(key))
+    session.rerun_page()  # drawn in the views fragment, but the sidebar's sizes and layer picker change too
 
 
 def _player(interval: float) -> None:
@@ -95,7 +96,6 @@ def _player(interval: float) -> None:
             st.rerun(scope="app")
 
     tick()
-
 
 
 def layers_input(key: str = Keys.LAYERS, label: str = "Stacked layers") -> int:
