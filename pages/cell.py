@@ -44,6 +44,13 @@ def cell_views(state: SimState, trace: Trace, t: int, decimals: int) -> None:
         st.caption("Points near the flat ends of the curve are saturated: there the slope f′(a) is almost 0, "
                    "so the input barely moves h and gradients barely flow back.")
 
+    numbers(lambda: table_view(figures.step_table(p, trace).round(decimals), decimals),
+            title="Numbers: x, a, h (and y) at every step")
+
+
+def cell_dimensions(state: SimState) -> None:
+    """The lesson's shapes and parameter count: they depend on the sizes only, so a weight edit leaves them."""
+    p = state.params
     st.header("Dimensions")
     dims, count = st.columns([3, 2], gap="large")
     with dims:
@@ -55,12 +62,9 @@ def cell_views(state: SimState, trace: Trace, t: int, decimals: int) -> None:
         st.caption(f"The same {p.num_params} numbers are used at all T = {state.T} steps: "
                    "the count does not depend on the sequence length.")
 
-    numbers(table_view(figures.step_table(p, trace).round(decimals), decimals),
-            title="Numbers: x, a, h (and y) at every step")
-
 
 simulator_page(
     "Cell step-through",
     "One step of h_t = f(W_h h_(t-1) + W_x x_t + b), with every number computed by the engine. "
     "Change the network (sidebar; on a phone, the Network controls button) and every number below changes.",
-    views=cell_views)
+    views=cell_views, after=cell_dimensions)

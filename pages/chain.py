@@ -39,7 +39,7 @@ def chain_views(state: SimState, trace: Trace, t: int, decimals: int) -> None:
         st.info(f"The sequence has {state.T} steps: the chain shows {MAX_CELLS} cells around t = {t}. "
                 "Move t to slide the window; the heatmaps page shows every step at once.", icon=":material/info:")
 
-    numbers(table_view(figures.stacked_step_table(stack, traces).round(decimals), decimals),
+    numbers(lambda: table_view(figures.stacked_step_table(stack, traces).round(decimals), decimals),
             title="Numbers: x, a, h (and y) at every step" + ("" if L == 1 else ", every layer"))
 
 

@@ -15,10 +15,11 @@ from rnnviz.figures import lab as ft
 from rnnviz.figures.style import table_view
 from rnnviz.state import SimState
 from rnnviz.training import Trainer
-from rnnviz.ui import live_drag
+from rnnviz.ui import live_drag, parts
 from rnnviz.ui.live_training import live_figure
 from rnnviz.ui.page import numbers, page
-from rnnviz.ui.session import rerun_page, update_state
+from rnnviz.ui.parts import rerun_page
+from rnnviz.ui.session import update_state
 
 INPUT_CHOICES = {"linear": "around h = 0 (f' = 1: the pure power of W_h)", "network": "the network's inputs x",
                  "random": "random inputs N(0, 1)", "custom": "zero inputs (only W_h and b act)"}
@@ -114,8 +115,9 @@ def lab_views(state: SimState) -> None:
         lam = eigenvalues(params.W_h)
         live_figure(ft.eigenvalue_figure([("current W_h", lam)]), key="lab_fig_eig")
         st.caption("Eigenvalues inside the dotted unit circle shrink a signal each step, outside it they grow it.")
-    numbers(table_view(ft.jacobian_table([(current_label, norms)])), title="Numbers: ‖∂h_T/∂h_t‖ for the current W_h")
-    numbers(table_view(ft.eigenvalue_table([("current W_h", lam)])), title="Numbers: eigenvalues of W_h")
+    numbers(lambda: table_view(ft.jacobian_table([(current_label, norms)])),
+            title="Numbers: ‖∂h_T/∂h_t‖ for the current W_h")
+    numbers(lambda: table_view(ft.eigenvalue_table([("current W_h", lam)])), title="Numbers: eigenvalues of W_h")
 
     # --- rescaling W_h
     st.header("Rescale W_h: watch decay turn into growth")
@@ -151,7 +153,7 @@ def lab_views(state: SimState) -> None:
         sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
         live_drag.live_figure(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled", frames=frames[1])
         st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
-    numbers(table_view(ft.jacobian_table(curves)), title="Numbers: ‖∂h_T/∂h_t‖, current vs rescaled W_h")
+    numbers(lambda: table_view(ft.jacobian_table(curves)), title="Numbers: ‖∂h_T/∂h_t‖, current vs rescaled W_h")
     st.button("Apply to the network", key="lab_apply", on_click=apply_to_network, args=(scaled,),
               disabled=message is not None, help="Write the rescaled W_h into the sidebar's network (all pages).")
 
@@ -170,9 +172,12 @@ def lab_views(state: SimState) -> None:
     st.caption("tanh' ≤ 1 (and ≈ 0 when saturated) damps the product; relu' is 1 for active units, so with ρ > 1 "
                "the gradient can grow unchecked, and 0 for inactive ones (gaps on the log axis: exactly zero)."
                + (" Along random inputs N(0, 1) (at h = 0 relu' would be 0)." if kind == "linear" else ""))
-    numbers(table_view(ft.jacobian_table(act_curves)), title="Numbers: ‖∂h_T/∂h_t‖ with tanh and relu")
+    numbers(lambda: table_view(ft.jacobian_table(act_curves)), title="Numbers: ‖∂h_T/∂h_t‖ with tanh and relu")
 
-    # --- clipping
+
+def clipping() -> None:
+    """The clipping demo trains its own runs, whatever the sidebar's network: a part of its own, so its
+    controls rerun it alone and a weight edit leaves it as it is."""
     st.header("What clipping does")
     ccols = st.columns(4)
     lr = ccols[0].select_slider("Learning rate (SGD)", [0.03, 0.1, 0.3, 1.0], value=0.3, key="lab_clip_lr")
@@ -194,7 +199,7 @@ def lab_views(state: SimState) -> None:
         else:
             st.success(f"{label}: finished {run['steps']} updates, final loss {run['history']['loss'][-1]:.4f}.",
                        icon=":material/check:")
-    numbers(table_view(ft.clipping_table([(label, run["history"]) for label, run in runs.items()])),
+    numbers(lambda: table_view(ft.clipping_table([(label, run["history"]) for label, run in runs.items()])),
             title="Numbers: loss and gradient norm per update")
 
 
@@ -202,4 +207,4 @@ page(
     "Vanishing / exploding lab",
     "Backpropagation through time multiplies by diag(f'(a_t))·W_h once per step back: the spectral radius "
     "of W_h and the slopes of f decide whether the product shrinks to nothing or blows up.",
-    views=lab_views)
+    views=lab_views, after=lambda state: parts.draw("lab_clipping", clipping))

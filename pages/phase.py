@@ -28,7 +28,8 @@ def phase_views(state: SimState, trace: Trace, t: int, decimals: int) -> None:
         box = " inside the dashed [−1, 1]² box tanh allows" if projection.method == "identity" else ""
         st.caption(f"The hidden state moves from h_0 (light) to h_{state.T} (dark){box}; "
                    f"the ring marks h_{t}. Each arrow is one application of the same cell.")
-        numbers(table_view(figures.phase_table(projection.coords, projection.labels).round(decimals), decimals),
+        numbers(lambda: table_view(figures.phase_table(projection.coords, projection.labels).round(decimals),
+                                   decimals),
                 title="Numbers: the trajectory")
 
     with ripple_col:
@@ -44,7 +45,7 @@ def phase_views(state: SimState, trace: Trace, t: int, decimals: int) -> None:
                               live_state.ripple_bindings(t, state.T, eps, state.d, unit), key="ripple", live=live)
         st.caption(f"Nudge x_{t} by ε and rerun: how far does each later h_s move? A falling line is memory fading "
                    "(vanishing); a flat or rising one is memory that persists (or explodes). Pick t above.")
-        numbers(table_view(figures.ripple_table(result)), title="Numbers: the ripple")
+        numbers(lambda: table_view(figures.ripple_table(result)), title="Numbers: the ripple")
 
 
 simulator_page("Phase portrait & ripple", None, views=phase_views)

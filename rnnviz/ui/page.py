@@ -6,6 +6,7 @@ first and must not rely on app.py having drawn anything.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -14,9 +15,8 @@ import streamlit as st
 from rnnviz import stacking
 from rnnviz.engine import Trace, forward
 from rnnviz.state import SimState
-from rnnviz.ui import compat, messages, session, simulator_controls, theme
-from rnnviz.ui.session import Keys
-from rnnviz.ui.sidebar import network_sidebar, network_status
+from rnnviz.ui import compat, messages, parts, session, simulator_controls, theme
+from rnnviz.ui.sidebar import network_sidebar
 
 PAGE_TITLE = "rnnviz: vanilla RNNs, step by step"
 
@@ -37,52 +37,56 @@ def show_warnings() -> None:
 
 
 def page(title: str, caption: str | None = None, sidebar: bool = True,
-         views: Callable[[SimState], None] | None = None) -> SimState | None:
+         views: Callable[[SimState], None] | None = None, top: Callable[[], None] | None = None,
+         after: Callable[[SimState], None] | None = None) -> SimState | None:
     """Page setup, the network sidebar, the title and caption, the state's warnings; returns the state.
 
-    ``views(state)``: the page's views, drawn in a fragment (``Keys.VIEWS``) with the warnings and the
-    sidebar's state-dependent parts.  A weight slider reruns that fragment alone (``session.rerun_views``):
-    the sidebar's dozens of widgets are not sent again.  ``sidebar=False`` (the training page): no network
-    sidebar, no warnings, returns None.
+    ``views(state)``: the page's views, drawn with the warnings as the part ``parts.VIEWS``, which a value
+    edit reruns alone; ``top()``: a part drawn above them (``parts.STEP``, the step picker); ``after(state)``:
+    what does not depend on the network's values (its sizes only), drawn below them on full runs.
+    ``sidebar=False`` (the training page): no network sidebar, no warnings, returns None.
     """
     page_setup()
-    slots = network_sidebar() if sidebar else None
+    if sidebar:
+        network_sidebar()
     theme.projector_toggle()
     st.title(title)
     if caption:
         st.caption(caption)
-    if slots is None:
+    if not sidebar:
         return None
     if views is None:
-        state = network_status(slots)
         show_warnings()
-        return state
+        return session.current_state()
+    if top is not None:
+        parts.draw(parts.STEP, top)
 
-    @st.fragment(key=Keys.VIEWS)
     def page_views() -> None:
-        state = network_status(slots)
         show_warnings()
-        views(state)
+        views(session.current_state())
 
-    page_views()
+    parts.draw(parts.VIEWS, page_views)
+    if after is not None:
+        after(session.current_state())
     return session.current_state()
 
 
-def simulator_page(title: str, caption: str | None,
-                   views: Callable[[SimState, Trace, int, int], None]) -> None:
-    """A simulator page: ``page()`` whose views fragment starts with the engine's trace, the step picker and
-    lesson rounding, then calls ``views(state, trace, t, decimals)``."""
+def simulator_page(title: str, caption: str | None, views: Callable[[SimState, Trace, int, int], None],
+                   after: Callable[[SimState], None] | None = None) -> None:
+    """A simulator page: ``page()`` with the step picker and lesson rounding on top, and views that start
+    from the engine's trace: ``views(state, trace, t, decimals)``."""
 
-    def simulator_views(state: SimState) -> None:
-        trace = simulate(state)
+    def step_and_rounding() -> None:
         step_col, rounding_col = st.columns([5, 2], vertical_alignment="bottom")
         with step_col:
-            t = simulator_controls.step_picker(state)
+            simulator_controls.step_picker(session.current_state())
         with rounding_col:
-            digits = simulator_controls.lesson_rounding_toggle()
-        views(state, trace, t, digits)
+            simulator_controls.lesson_rounding_toggle()
 
-    page(title, caption, views=simulator_views)
+    def simulator_views(state: SimState) -> None:
+        views(state, simulate(state), state.t, simulator_controls.decimals())
+
+    page(title, caption, views=simulator_views, top=step_and_rounding, after=after)
 
 
 def simulate(state: SimState) -> Trace:
@@ -108,10 +112,22 @@ def stacked(state: SimState, trace: Trace, layers: int):
         st.stop()
 
 
+def numbers_key(title: str, caption: str | None = None) -> str:
+    """The key of a ``numbers`` expander (Session State holds whether it is open)."""
+    return "numbers_" + hashlib.md5((title + (caption or "")).encode()).hexdigest()[:10]
+
+
 def numbers(table, caption: str | None = None, title: str = "Numbers") -> None:
-    """A chart's numbers as a table in an expander: for screen readers and copy-paste."""
-    with st.expander(title):
+    """A chart's numbers as a table in an expander: for screen readers and copy-paste.
+
+    ``table`` (a DataFrame or Styler, or a function that builds one) is built and sent only while the
+    expander is open: a closed one costs a weight edit nothing (opening it reruns the part it is in).
+    """
+    box = st.expander(title, key=numbers_key(title, caption), on_change="rerun")
+    if not box.open:
+        return
+    with box:
         if caption:
             st.caption(caption)
-        st.dataframe(table, width="stretch")
+        st.dataframe(table() if callable(table) else table, width="stretch")
 

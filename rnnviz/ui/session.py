@@ -9,13 +9,11 @@ session did not write (a shared link, a page link with query parameters).
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections import OrderedDict
 from urllib.parse import urlsplit
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from rnnviz import presets
 from rnnviz.query import QUERY_KEYS, SAFE_LINK_CHARS, address_bar_length, from_query, query_text, to_query
@@ -72,8 +70,6 @@ class Keys:
     TRAINING_LINK_READ = "training_link_read"  # set once the training page has read its URL in this session
     TRAINING_REPLAY = "training_replay"  # the update count an opened training link asks to replay
     TRAINING_LINK_WARNINGS = "training_link_warnings"  # [warnings, the settings they are shown for]
-    # the fragment that draws a network page's views (``page.page``): a value edit reruns it alone
-    VIEWS = "rnnviz_views"
 
     @staticmethod
     def size(field: str) -> str:
@@ -190,28 +186,6 @@ def set_step(t: int) -> None:
     store_state(state.replace(t=int(min(max(t, 1), state.T))), warnings())
 
 
-# AppTest builds its element tree from one run's messages only, so after a views-only rerun it would hold
-# no sidebar: under AppTest value edits rerun the whole page unless a test sets this to True.
-VIEWS_RERUNS: bool | None = None  # None: on in a browser, off under AppTest
-
-
-def rerun_views() -> None:
-    """In a callback that changed only values (no sizes, no layout): rerun the page's views fragment alone,
-    not the whole page, so the sidebar's widgets are not sent again; a page without one reruns whole."""
-    on = VIEWS_RERUNS if VIEWS_RERUNS is not None else "streamlit.testing.v1.app_test" not in sys.modules
-    if not on:
-        return
-    try:
-        st.rerun(Keys.VIEWS)
-    except StreamlitAPIException:  # no views fragment drawn on this page: the interaction's full rerun
-        pass
-
-
-def rerun_page() -> None:
-    """In a callback of a widget inside the views fragment that changed the sidebar too: rerun everything."""
-    st.rerun()
-
-
 def warnings() -> list[str]:
     return st.session_state.get(Keys.WARNINGS, [])
 
@@ -232,6 +206,12 @@ def set_origin(state: SimState) -> None:
 
 def origin() -> SimState | None:
     return st.session_state.get(Keys.ORIGIN)
+
+
+def edited(state: SimState) -> bool:
+    """Whether the network differs from where it came from (Reset is offered); stepping t is not an edit."""
+    source = origin()
+    return source is None or state.replace(t=1) != source.replace(t=1)
 
 
 def origin_preset() -> str | None:

@@ -7,16 +7,14 @@ state through an ``on_change`` callback, never through its return value.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from rnnviz import presets, stacking, weights_io
 from rnnviz.state import LIMITS, SimState, layer_fields, validate_state
-from rnnviz.ui import messages, session
+from rnnviz.ui import messages, parts, session
 from rnnviz.ui.session import Keys
 
 MAX_SLIDERS = 24  # above this many entries a group is edited in a grid instead
@@ -25,54 +23,38 @@ LABELS = {"W_h": "W_h", "W_x": "W_x", "b": "b", "W_y": "W_y", "b_y": "b_y", "h0"
 KNOBS = [("random", "Random"), ("orthogonal", "Orthogonal"), ("identity", "Identity"), ("zero", "Zero")]
 
 
-@dataclass(frozen=True)
-class SidebarSlots:
-    """The sidebar's places for what a value edit changes (``network_status``): where the network came from
-    with Reset, and the share box.  The views fragment fills them, so a weight slider's rerun of that
-    fragment alone keeps them current without sending the sidebar's widgets again."""
-
-    origin: DeltaGenerator
-    share: DeltaGenerator
-
-
-def network_sidebar() -> SidebarSlots:
-    """Draw the network controls in the sidebar; ``network_status`` fills the returned slots."""
+def network_sidebar() -> None:
+    """Draw the network controls in the sidebar.  What a value edit changes in it (where the network came
+    from, the share box and the address bar) are parts of their own (``rnnviz.ui.parts``)."""
     state = session.get_state()
     with st.sidebar:
         st.markdown("### Network")
         session.chosen_preset()
         st.selectbox("Preset", list(presets.PRESETS), key=Keys.PRESET, on_change=_on_preset,
                      placeholder="Opened from a link")
-        origin = st.container()
+        parts.draw(parts.ORIGIN, _origin_and_reset)
         with st.expander("Sizes and activation", expanded=False):
             _sizes_panel(state)
         with st.expander("Weights", expanded=True):
             _weights_panel(state)
         with st.expander("Inputs x and h_0", expanded=state.T * state.d <= 4):
             _inputs_panel(state)
-        share = st.container()
-    return SidebarSlots(origin, share)
+        parts.draw(parts.SHARE, _share_and_url)
 
 
-def network_status(slots: SidebarSlots) -> SimState:
-    """Fill the sidebar's slots from the current state, mirror it in the URL, and return it."""
+def _share_and_url() -> None:
     state = session.current_state()
-    with slots.origin:
-        _origin_and_reset(state)
     linkable = session.shareable(session.state_query(state))
-    with slots.share, st.expander("Share this network" if linkable else "Share: too large for a link",
-                                  expanded=not linkable):
+    with st.expander("Share this network" if linkable else "Share: too large for a link", expanded=not linkable):
         share_box(state)
     session.write_url(state)
-    return state
 
 
 # --------------------------------------------------------------------------- preset and reset
 
-def _origin_and_reset(state: SimState) -> None:
+def _origin_and_reset() -> None:
     preset = session.origin_preset()
-    origin = session.origin()
-    edited = origin is None or state.replace(t=1) != origin.replace(t=1)  # stepping t is not an edit
+    edited = session.edited(session.current_state())
     source = "the preset" if preset else "the link"
     st.caption((presets.PRESETS[preset] if preset else "This network came from a link.")
                + (f" Edited since; Reset goes back to {source}." if edited else ""))
@@ -92,7 +74,7 @@ def _on_reset() -> None:
     origin = session.origin() or presets.make_preset("lesson")
     state = session.current_state()
     session.store_state(origin.replace(t=min(state.t, origin.T)))  # the network comes back; the step t stays
-    session.rerun_page()  # drawn by the views fragment, but every slider of the sidebar moves back
+    parts.rerun_page()  # the button is in a part of its own, but every slider of the sidebar moves back
 
 
 # --------------------------------------------------------------------------- sizes and activation
@@ -177,10 +159,11 @@ def _entry_sliders(state: SimState, name: str) -> None:
 
 
 def _on_entry(name: str, index: tuple[int, ...]) -> None:
-    arr = np.array(_array(session.current_state(), name))
+    before = session.current_state()
+    arr = np.array(_array(before, name))
     arr[index] = session.get(Keys.entry(name, index))
     session.update_state(**{name: arr})
-    session.rerun_views()  # the slider shows its value already; the sidebar's other widgets did not change
+    parts.after_edit(before)  # the slider shows its value already; the sidebar's other widgets did not change
 
 
 def _matrix_editor(state: SimState, name: str) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from rnnviz import stacking
 from rnnviz.state import SimState
-from rnnviz.ui import session
+from rnnviz.ui import parts, session
 from rnnviz.ui.session import Keys
 
 
@@ -16,13 +16,19 @@ def decimals() -> int:
 
 
 def lesson_rounding_toggle() -> int:
-    st.toggle("Round like the lesson (3 decimals)", key=Keys.DECIMALS,
+    st.toggle("Round like the lesson (3 decimals)", key=Keys.DECIMALS, on_change=parts.after_step,
               help="Display only: the engine always computes exactly; this shows 3 decimals like the lesson.")
     return decimals()
 
 
 def _on_t_slider() -> None:
-    session.set_step(session.get(Keys.T))
+    step_to(session.get(Keys.T))
+
+
+def step_to(t: int) -> None:
+    """Move to step t (a button's or the slider's callback): the step picker, the views and the link follow."""
+    session.set_step(t)
+    parts.after_step()
 
 
 PLAYING = "rnnviz_playing"  # True while "Play" steps t forward on its own
@@ -51,6 +57,7 @@ def _toggle_play() -> None:
     if playing and session.current_state().t >= session.current_state().T:
         session.set_step(1)  # play again from the start, like a video at its end
     session.put(PLAYING, playing)
+    parts.after_step()
 
 
 def step_picker(state: SimState) -> int:
@@ -64,12 +71,12 @@ def step_picker(state: SimState) -> int:
     playing = bool(session.get(PLAYING, False))
     with st.container(horizontal=True, vertical_alignment="center", key="rnnviz_step_buttons", gap="small"):
         st.button("Previous", key=Keys.PREV, icon=":material/chevron_left:", help="Previous step (t − 1)",
-                  on_click=session.set_step, args=(state.t - 1,), disabled=state.t <= 1)
+                  on_click=step_to, args=(state.t - 1,), disabled=state.t <= 1)
         st.button("Pause" if playing else "Play", key="rnnviz_play", on_click=_toggle_play,
                   icon=":material/pause:" if playing else ":material/play_arrow:", type="primary",
                   help="Step t forward on its own from the current step to T at the chosen pace.")
         st.button("Next", key=Keys.NEXT, icon=":material/chevron_right:", icon_position="right",
-                  help="Next step (t + 1)", on_click=session.set_step, args=(state.t + 1,), disabled=state.t >= state.T)
+                  help="Next step (t + 1)", on_click=step_to, args=(state.t + 1,), disabled=state.t >= state.T)
         st.selectbox("Pace", PACES, index=PACES.index(DEFAULT_PACE), key=PACE, format_func=lambda v: f"{v} steps/s",
                      label_visibility="collapsed", width=140, help="Play's pace: steps per second.")
     if playing:
@@ -79,7 +86,7 @@ def step_picker(state: SimState) -> int:
 
 def _on_layers(key: str) -> None:
     session.update_state(L=session.get(key))
-    session.rerun_page()  # drawn in the views fragment, but the sidebar's sizes and layer picker change too
+    parts.rerun_page()  # drawn in the views fragment, but the sidebar's sizes and layer picker change too
 
 
 def _player(interval: float) -> None:

@@ -22,6 +22,8 @@ export default function (component) {
   v.root.dataset.live = data.live ? "on" : "off";
   v.root.dataset.frames = data.frames ? "on" : "off";
   v.root.classList.toggle("rnnviz-live-chart", !!data.figure);  // tests/browser/harness waits for its SVG
+  // Strict containment (style.css) needs the height: the figure's own (every rnnviz figure sets one).
+  v.root.style.height = v.fig && v.fig.layout.height ? v.fig.layout.height + "px" : "";
   if (!v.listening) {
     window.addEventListener("rnnviz:drag", v.onDrag);
     v.listening = true;
@@ -45,7 +47,19 @@ function createView(parent) {
   root.dataset.testid = "rnnvizLiveView";
   root.dataset.updates = "0";
   parent.appendChild(root);
-  const v = { root, overrides: new Map(), active: null, frame: null, updates: 0, listening: false, drawMs: [] };
+  const v = { root, overrides: new Map(), active: null, frame: null, updates: 0, listening: false, drawMs: [],
+    onScreen: true, behind: false };
+  // A preview is drawn only while the view is on screen (a drag on a long page would redraw charts nobody
+  // sees, and every chart's redraw is a share of each frame); one scrolled into view catches up at once.
+  if (window.IntersectionObserver) {
+    new IntersectionObserver((entries) => {
+      v.onScreen = entries[entries.length - 1].isIntersecting;
+      if (v.onScreen && v.behind) {
+        v.behind = false;
+        v.schedule();
+      }
+    }).observe(root);
+  }
 
   v.renderSettled = () => {
     if (v.shown === v.data) return;  // already showing this run's engine numbers
@@ -131,6 +145,14 @@ function createView(parent) {
   };
 
   v.preview = () => {
+    if (!v.onScreen) {
+      v.behind = true;
+      return;
+    }
+    if (v.overrides.size === 0 && !v.patch) {
+      v.renderSettled();  // caught up after the drag ended off screen: the engine's numbers
+      return;
+    }
     if (v.patch) {
       v.showPatch(v.patch);
       v.patch = null;
