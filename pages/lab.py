@@ -119,43 +119,47 @@ def lab_views(state: SimState) -> None:
             title="Numbers: ‖∂h_T/∂h_t‖ for the current W_h")
     numbers(lambda: table_view(ft.eigenvalue_table([("current W_h", lam)])), title="Numbers: eigenvalues of W_h")
 
-    # --- rescaling W_h
-    st.header("Rescale W_h: watch decay turn into growth")
-    RHO_LABEL = "Spectral radius ρ for W_h"
-    target = st.slider(RHO_LABEL, *RHO_RANGE[:2], 1.5, RHO_RANGE[2], key="lab_rho",
-                       help="W_h is multiplied by one number so its largest |eigenvalue| becomes ρ.")
-    frames = (None, None)
-    if live_state.live_enabled(state.n, len(x)):
-        frame_args = (chain_params.W_x, chain_params.W_h, chain_params.b, chain_params.activation, x, h0, params.W_h)
-        ready = live_drag.prepared("lab_rho:" + live_drag.array_key(*frame_args), rho_frames, *frame_args)
-        if ready is not None:
-            frames = tuple({**payload, "settled": f"{target:.2f}"} for payload in ready)
-            live_drag.drag_bridge({}, knobs={RHO_LABEL: ("lab_rho", target)})
+    # --- rescaling W_h: a part of its own, so the ρ slider reruns only this section
+    def rescale() -> None:
+        st.header("Rescale W_h: watch decay turn into growth")
+        RHO_LABEL = "Spectral radius ρ for W_h"
+        target = st.slider(RHO_LABEL, *RHO_RANGE[:2], 1.5, RHO_RANGE[2], key="lab_rho",
+                           help="W_h is multiplied by one number so its largest |eigenvalue| becomes ρ.")
+        frames = (None, None)
+        if live_state.live_enabled(state.n, len(x)):
+            frame_args = (chain_params.W_x, chain_params.W_h, chain_params.b, chain_params.activation, x, h0,
+                          params.W_h)
+            ready = live_drag.prepared("lab_rho:" + live_drag.array_key(*frame_args), rho_frames, *frame_args)
+            if ready is not None:
+                frames = tuple({**payload, "settled": f"{target:.2f}"} for payload in ready)
+                live_drag.drag_bridge({}, knobs={RHO_LABEL: ("lab_rho", target)})
+            else:
+                st.caption("The curves below follow the ρ slider while it is dragged from the next update on "
+                           "(their values at every ρ are being computed); until then they update on release.")
         else:
-            st.caption("The curves below follow the ρ slider while it is dragged from the next update on "
-                       "(their values at every ρ are being computed); until then they update on release.")
-    else:
-        st.caption(live_state.release_note())
-    scaled, message = presets.scale_to_spectral_radius(params.W_h, target)
-    if message:
-        st.warning(message, icon=":material/warning:")
-    chosen = chain_params.replace(W_h=scaled)
-    chosen_norms = curve(chosen, x, h0)
-    chosen_label = f"W_h rescaled (ρ = {target:.2f})"
-    curves = [(current_label, norms), (chosen_label, chosen_norms)]
-    left, right = st.columns([3, 2])
-    with left:
-        live_drag.live_figure(ft.jacobian_figure(curves, "‖∂h_T/∂h_t‖: current W_h vs rescaled"),
-                              key="lab_fig_rescaled", frames=frames[0])
-        st.caption("Solid is the network as it is, dashed the rescaled W_h; with tanh, growth is capped once the "
-                   "units saturate (f' → 0).")
-    with right:
-        sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
-        live_drag.live_figure(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled", frames=frames[1])
-        st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
-    numbers(lambda: table_view(ft.jacobian_table(curves)), title="Numbers: ‖∂h_T/∂h_t‖, current vs rescaled W_h")
-    st.button("Apply to the network", key="lab_apply", on_click=apply_to_network, args=(scaled,),
-              disabled=message is not None, help="Write the rescaled W_h into the sidebar's network (all pages).")
+            st.caption(live_state.release_note())
+        scaled, message = presets.scale_to_spectral_radius(params.W_h, target)
+        if message:
+            st.warning(message, icon=":material/warning:")
+        chosen = chain_params.replace(W_h=scaled)
+        chosen_norms = curve(chosen, x, h0)
+        chosen_label = f"W_h rescaled (ρ = {target:.2f})"
+        curves = [(current_label, norms), (chosen_label, chosen_norms)]
+        left, right = st.columns([3, 2])
+        with left:
+            live_drag.live_figure(ft.jacobian_figure(curves, "‖∂h_T/∂h_t‖: current W_h vs rescaled"),
+                                  key="lab_fig_rescaled", frames=frames[0])
+            st.caption("Solid is the network as it is, dashed the rescaled W_h; with tanh, growth is capped once the "
+                       "units saturate (f' → 0).")
+        with right:
+            sets = [("current W_h", lam), ("rescaled", eigenvalues(scaled))]
+            live_drag.live_figure(ft.eigenvalue_figure(sets), key="lab_fig_eig_rescaled", frames=frames[1])
+            st.caption("Rescaling moves every eigenvalue along its ray from 0 by the same factor.")
+        numbers(lambda: table_view(ft.jacobian_table(curves)), title="Numbers: ‖∂h_T/∂h_t‖, current vs rescaled W_h")
+        st.button("Apply to the network", key="lab_apply", on_click=apply_to_network, args=(scaled,),
+                  disabled=message is not None, help="Write the rescaled W_h into the sidebar's network (all pages).")
+
+    parts.draw("lab_rescale", rescale)
 
     # --- tanh vs relu
     st.header("tanh vs relu, same weights")

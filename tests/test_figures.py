@@ -301,3 +301,41 @@ def test_simulator_figures_build_at_the_size_limits():
     assert len(sequence_figure(tr, t=250).data) == 16 + 16
     chain = chain_figure(p, tr, 250)
     assert len(by_name(chain, "x_t").x) == MAX_CELLS  # max_cells, not T
+
+
+def _page_figures():
+    """One of each simulator and lab figure, from a network with outputs."""
+    from rnnviz.figures import lab
+
+    p, tr = random_network(n=3, d=2, k=2, T=12, seed=3)
+    coords = tr.h[:, :2]
+    return [
+        tanh_curve_figure(tr, 4), heatmap_figure(tr.pre, "a", "pre", t=4), heatmap_figure(tr.h[1:], "h", "h", t=4),
+        sequence_figure(tr, t=4), chain_figure(p, tr, 4), phase_portrait_figure(coords, ["h[1]", "h[2]"], 4),
+        ripple_figure(np.linspace(0.1, 1.0, 13), 4, 1e-3),
+        lab.jacobian_figure([("current", np.linspace(1.0, 0.1, 12))]),
+        lab.eigenvalue_figure([("current", np.linalg.eigvals(p.W_h))]),
+    ]
+
+
+def test_figures_built_unchecked_are_the_checked_figures(monkeypatch):
+    """The app builds figures without Plotly's property checks (style.VALIDATE, for speed): same JSON."""
+    import json
+
+    from rnnviz.figures import style
+
+    monkeypatch.setattr(style, "VALIDATE", True)
+    checked = [json.loads(fig.to_json()) for fig in _page_figures()]
+    monkeypatch.setattr(style, "VALIDATE", False)
+    unchecked = [json.loads(fig.to_json()) for fig in _page_figures()]
+    assert len(checked) == 9
+    for a, b in zip(checked, unchecked, strict=True):
+        assert a == b
+
+
+def test_the_tests_build_checked_figures():
+    from rnnviz.figures import style
+
+    assert style.VALIDATE
+    with pytest.raises(ValueError):
+        style.figure([], "t", no_such_property=1)
