@@ -50,8 +50,10 @@ BASE_CSS = """
 [data-testid="stSlider"] [role="group"] > div[data-rac] { min-height: 24px; }
 [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"] button {
   min-width: 44px; min-height: 44px; }
-/* The behaviour component (JavaScript only) takes no room. */
-.st-key-rnnviz_theme, .stElementContainer:has(.st-key-rnnviz_theme) { display: none !important; }
+/* The components that are JavaScript only (the behaviour, plotly.js's loader, the drag bridge) take no room:
+   not even the block's gap, which pushed the first chart of a column 16 px below its neighbour. */
+.st-key-rnnviz_theme, .stElementContainer:has(.st-key-rnnviz_theme),
+.st-key-rnnviz_plotly_js, .st-key-rnnviz_drag_bridge { display: none !important; }
 /* Equations: the script below shrinks a wide one to fit; one still too wide scrolls and takes focus. */
 .katex-display { overflow-x: auto; overflow-y: hidden; padding: 2px 0; }
 .katex-display:focus-visible { outline: 2px solid #2563eb; outline-offset: 2px; }
@@ -163,11 +165,12 @@ export default function () {
     if (window.requestIdleCallback) requestIdleCallback(run, {timeout: 400});
     else requestAnimationFrame(run);
   }
-  // Charts redraw many times a second (live views, Plotly): their own mutations never move an equation.
-  const inChart = (node) => node.nodeType === 1 &&
-    node.closest('.js-plotly-plot, .rnnviz-live-chart, .rv-live, .rv-chain, svg');
+  // Charts redraw many times a second (live views, Plotly) and a dragged slider's thumb and value change on
+  // every mouse move: their own mutations never move an equation (fitting after each cost ~2 ms a move).
+  const moving = (node) => node.nodeType === 1 &&
+    node.closest('.js-plotly-plot, .rnnviz-live-chart, .rv-live, .rv-chain, svg, [data-testid="stSlider"]');
   new MutationObserver((records) => {
-    if (records.some((r) => !inChart(r.target))) schedule();
+    if (records.some((r) => !moving(r.target))) schedule();
   }).observe(document.body, {childList: true, subtree: true});
   window.addEventListener('resize', schedule);
   document.addEventListener('click', (event) => {

@@ -386,6 +386,7 @@ def test_training_play_pause_step_reset(app_server, page):
     page.wait_for_timeout(800)
     assert training_numbers(page)[0] == paused_update + 1, "Step must make exactly one update"
 
+    wait_for_rerun(page, require_new=False)  # +1's page follow-up run done: Reset is clicked on the settled page
     press_button(page, "Reset")
     assert wait_until(lambda: training_numbers(page) == (0, "—")), training_numbers(page)
     assert_no_exception(page)
