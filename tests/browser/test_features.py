@@ -168,9 +168,17 @@ def test_weight_slider_keyboard_updates_h(app_server, page):
     """ArrowRight on W_h[1,1], one press per rerun (a user tapping the key): h_2 follows the engine."""
     presses = 5
     before, old_h = open_lesson_at_t2(page, app_server)
+    sidebar_sliders = page.locator(f"{SEL_SIDEBAR} [data-testid='stSlider']").count()
+    assert visible_button(page, "Reset to the preset").is_disabled()
     value = tap_slider(page, "W_h[1,1]", presses)
     assert value == pytest.approx(0.5 + 0.01 * presses)
     check_moved_w_h(page, before, 0.5 + 0.01 * presses, old_h)
+    # Each press reran only the parts that show values (rnnviz.ui.parts): the sidebar kept every slider, and its
+    # share link and Reset line (parts of their own) followed the edit.
+    assert page.locator(f"{SEL_SIDEBAR} [data-testid='stSlider']").count() == sidebar_sliders >= 10
+    assert not visible_button(page, "Reset to the preset").is_disabled()
+    link = page.locator(f"{SEL_SIDEBAR} [data-testid='stCode']").first.text_content()  # in a closed expander
+    assert f"Wh={0.5 + 0.01 * presses:g},0.2;0.3,0.6" in link, link
     assert_no_exception(page)
     screenshot(page, "cell-after-slider")
     assert not probe(page).page_errors, probe(page).page_errors
