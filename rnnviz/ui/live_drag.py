@@ -24,7 +24,6 @@ for, with the same keys, so the page tests read the same figures.
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -64,7 +63,7 @@ def _bridge_component():
 
 def _plain_elements() -> bool:
     """True under AppTest: v2 components need a browser, so views are drawn as the elements they replace."""
-    return "streamlit.testing.v1.app_test" in sys.modules
+    return session.under_apptest()
 
 
 def committed_value(key: str, default: float | None = None) -> float | None:

@@ -16,7 +16,6 @@ A page that did not draw a named part (the PyTorch page has no views fragment) r
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 import streamlit as st
@@ -42,7 +41,7 @@ def draw(key: str, part: Callable[[], None]) -> None:
 
 def rerun_only(*keys: str) -> None:
     """In a callback: rerun only these parts instead of the whole page (see the module's docstring)."""
-    on = PARTIAL_RERUNS if PARTIAL_RERUNS is not None else "streamlit.testing.v1.app_test" not in sys.modules
+    on = PARTIAL_RERUNS if PARTIAL_RERUNS is not None else not session.under_apptest()
     if not on:
         return
     try:

@@ -9,6 +9,7 @@ session did not write (a shared link, a page link with query parameters).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from urllib.parse import urlsplit
@@ -355,6 +356,11 @@ def enter_page() -> None:
 def page_visit() -> int:
     """The number of the current visit to a page (``enter_page``); 0 in an app without pages."""
     return st.session_state.get(Keys.PAGE_VISIT, (None, 0))[1]
+
+
+def under_apptest() -> bool:
+    """True under Streamlit's AppTest (no browser, and an element tree rebuilt from each run's messages)."""
+    return "streamlit.testing.v1.app_test" in sys.modules
 
 
 def get(key: str, default=None):

@@ -15,10 +15,9 @@ def decimals() -> int:
     return 3 if session.get(Keys.DECIMALS, False) else 4
 
 
-def lesson_rounding_toggle() -> int:
+def lesson_rounding_toggle() -> None:
     st.toggle("Round like the lesson (3 decimals)", key=Keys.DECIMALS, on_change=parts.after_step,
               help="Display only: the engine always computes exactly; this shows 3 decimals like the lesson.")
-    return decimals()
 
 
 def _on_t_slider() -> None:
@@ -60,11 +59,11 @@ def _toggle_play() -> None:
     parts.after_step()
 
 
-def step_picker(state: SimState) -> int:
+def step_picker(state: SimState) -> None:
     """Pick step t: a slider (arrow keys step it), Previous / Play / Next buttons and the play pace."""
     if state.T == 1:
         st.caption("The sequence has a single step: t = 1.")
-        return 1
+        return
     session.sync_widget(Keys.T, state.t, state.T)
     st.slider("Step t", 1, state.T, key=Keys.T, on_change=_on_t_slider,
               help="Click the slider, then use ← → (Home / End) to step through time.")
@@ -81,7 +80,6 @@ def step_picker(state: SimState) -> int:
                      label_visibility="collapsed", width=140, help="Play's pace: steps per second.")
     if playing:
         _player(1.0 / float(session.get(PACE) or DEFAULT_PACE))
-    return state.t
 
 
 def _on_layers(key: str) -> None:
