@@ -5,12 +5,17 @@ For each simulator page and the vanishing/exploding lab:
 * updates/s during a drag: a mouse drag of a slider (W_h[1,1] on the simulator pages, ρ on the lab) for about
   two seconds; an update is an animation frame in which a chart or live view changed (MutationObserver).
 * key -> settled: ArrowRight / ArrowLeft on the slider, time from the key press until the rerun has finished
-  and the page is idle (tests/browser/harness.wait_for_rerun); median of several presses.
+  and the page is idle (tests/browser/harness.wait_for_rerun); median of several presses, twice: presses
+  back to back (each as soon as the page settled: what a run of quick taps costs, with whatever work the page
+  still does after settling) and paced (one every --pace-ms, as a person steps a value and looks).
 
-The reference is a minimal app (one st.slider, one st.plotly_chart of its value) measured the same way in the
-same run: ratios are printed, never absolute thresholds.
+Two references are measured the same way in the same run, and ratios are printed, never absolute thresholds:
 
-    python benchmarks/bench_browser_latency.py [--presses 7] [--drag-s 2] [--pages cell lab]
+* the minimal app: one st.slider, one st.plotly_chart of its value (the issue's yardstick);
+* the floor: benchmarks/floor_app.py, a simulator page with everything but its views (its sidebar, step
+  picker, share box and partial reruns): what Streamlit's rerun of a page this size costs before any view.
+
+    python benchmarks/bench_browser_latency.py [--presses 9] [--drag-s 2] [--pace-ms 500] [--pages cell lab]
 """
 
 from __future__ import annotations
@@ -104,13 +109,15 @@ def drag_rate(page, label: str, seconds: float) -> float:
     return frames / elapsed, k / elapsed, draw_ms
 
 
-def key_to_settled(page, label: str, presses: int) -> float:
-    """Median ms from a key press on the slider to the settled page."""
+def key_to_settled(page, label: str, presses: int, pace_ms: float = 0.0) -> list[float]:
+    """Ms from each key press on the slider to the settled page; a press every pace_ms at the most."""
     widget = _widget(page, label)
     widget.scroll_into_view_if_needed()
     thumb = widget.locator("input[type='range']")
     times = []
     for i in range(presses):
+        if times and pace_ms > times[-1]:
+            page.wait_for_timeout(pace_ms - times[-1])
         thumb.focus()
         p = probe(page)
         sent = p.sent
@@ -120,26 +127,29 @@ def key_to_settled(page, label: str, presses: int) -> float:
             page.wait_for_timeout(5)
         wait_for_rerun(page, quiet_ms=50)
         times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return times
 
 
-def measure(browser, url: str, path: str, query: str, label: str, presses: int, drag_s: float):
+def measure(browser, url: str, path: str, query: str, label: str, args, drag: bool = True) -> dict:
+    """One page: its drag (updates/s, moves/s, ms/redraw) and its key presses (ms), back to back and paced."""
     page = new_app_page(browser)
     try:
         goto(page, url, path, query or None)
         page.wait_for_timeout(1500)  # plotly.js and the first draws
-        settled = key_to_settled(page, label, presses)  # first: the lab ships its ρ frames from a later run
+        settled = key_to_settled(page, label, args.presses)  # first: the lab ships its ρ frames from a later run
+        paced = key_to_settled(page, label, args.presses, args.pace_ms)
         page.wait_for_timeout(1000)
-        rate, moves, draw_ms = drag_rate(page, label, drag_s)
-        return rate, moves, draw_ms, settled
+        rate, moves, draw_ms = drag_rate(page, label, args.drag_s) if drag else (0.0, 0.0, 0.0)
+        return {"rate": rate, "moves": moves, "draw_ms": draw_ms, "settled": settled, "paced": paced}
     finally:
         page.context.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--presses", type=int, default=7)
+    parser.add_argument("--presses", type=int, default=11)
     parser.add_argument("--drag-s", type=float, default=2.0)
+    parser.add_argument("--pace-ms", type=float, default=500.0, help="paced presses: one every PACE_MS")
     names = [name for name, *_ in PAGES]
     parser.add_argument("--pages", nargs="+", default=names, choices=names)
     args = parser.parse_args()
@@ -150,28 +160,46 @@ def main() -> None:
         minimal.write_text(MINIMAL_APP)
         app = StreamlitServer(log_path=OUTPUT_DIR / "bench-browser-app.log")
         ref = StreamlitServer(app=str(minimal), log_path=OUTPUT_DIR / "bench-browser-minimal.log")
+        floor = StreamlitServer(app="benchmarks/floor_app.py", log_path=OUTPUT_DIR / "bench-browser-floor.log")
         try:
-            app_url, ref_url = app.start(), ref.start()
+            app_url, ref_url, floor_url = app.start(), ref.start(), floor.start()
             with sync_playwright() as pw:
                 browser = launch_browser(pw)
-                rows = [("minimal app", *measure(browser, ref_url, "/", "", "W_h[1,1]", args.presses, args.drag_s))]
-                for name, path, query, label in PAGES:
-                    if name not in args.pages:
-                        continue
-                    rows.append((name, *measure(browser, app_url, path, query, label, args.presses, args.drag_s)))
+                # The references before and after the pages, pooled: the machine drifts during a run.
+                minimal = [measure(browser, ref_url, "/", "", "W_h[1,1]", args)]
+                floors = [measure(browser, floor_url, "/", "t=2", "W_h[1,1]", args, drag=False)]
+                rows = [(name, measure(browser, app_url, path, query, label, args))
+                        for name, path, query, label in PAGES if name in args.pages]
+                minimal.append(measure(browser, ref_url, "/", "", "W_h[1,1]", args))
+                floors.append(measure(browser, floor_url, "/", "t=2", "W_h[1,1]", args, drag=False))
                 browser.close()
         finally:
             app.stop()
             ref.stop()
-    ref_settled = rows[0][4]
-    print(f"{'page':<12}{'updates/s':>10}{'moves/s':>9}{'updates/move':>14}{'ms/redraw':>11}"
-          f"{'key->settled ms':>17}{'settled/minimal':>17}")
-    for name, rate, moves, draw_ms, settled in rows:
-        print(f"{name:<12}{rate:>10.1f}{moves:>9.1f}{rate / max(moves, 1e-9):>14.2f}{draw_ms:>11.1f}"
-              f"{settled:>17.0f}{settled / ref_settled:>17.2f}")
+            floor.stop()
+    report([("minimal app", pooled(minimal)), ("floor", pooled(floors)), *rows])
+
+
+def pooled(runs: list[dict]) -> dict:
+    """One reference measured twice: its presses together, its drag from the first run."""
+    return {**runs[0], "settled": [t for r in runs for t in r["settled"]], "paced": [t for r in runs for t in r["paced"]]}
+
+
+def report(rows) -> None:
+    med = {name: {k: statistics.median(r[k]) for k in ("settled", "paced")} for name, r in rows}
+    minimal, floor = med["minimal app"], med["floor"]
+    print(f"{'page':<12}{'updates/s':>10}{'moves/s':>9}{'ms/redraw':>10}"
+          f"{'settled ms':>12}{'/minimal':>9}{'/floor':>7}{'paced ms':>10}{'/minimal':>9}{'/floor':>7}")
+    for name, r in rows:
+        settled, paced = med[name]["settled"], med[name]["paced"]
+        print(f"{name:<12}{r['rate']:>10.1f}{r['moves']:>9.1f}{r['draw_ms']:>10.1f}"
+              f"{settled:>12.0f}{settled / minimal['settled']:>9.2f}{settled / floor['settled']:>7.2f}"
+              f"{paced:>10.0f}{paced / minimal['paced']:>9.2f}{paced / floor['paced']:>7.2f}")
     print("updates/s: animation frames in which a chart or live view changed while the mouse button was held;\n"
           "moves/s: the mouse moves the driver managed to send (the ceiling on a loaded machine);\n"
-          "ms/redraw: the slowest live view's Plotly.react time (1000 / it = the most updates/s the view can draw).")
+          "ms/redraw: the slowest live view's Plotly.react time (1000 / it = the most updates/s the view can draw);\n"
+          "settled: key press -> settled page, presses back to back; paced: one press every --pace-ms;\n"
+          "floor: benchmarks/floor_app.py, a simulator page without its views (Streamlit's cost for the page).")
 
 
 if __name__ == "__main__":

@@ -129,9 +129,11 @@ def lab_views(state: SimState) -> None:
         if live_state.live_enabled(state.n, len(x)):
             frame_args = (chain_params.W_x, chain_params.W_h, chain_params.b, chain_params.activation, x, h0,
                           params.W_h)
-            ready = live_drag.prepared("lab_rho:" + live_drag.array_key(*frame_args), rho_frames, *frame_args)
+            frames_id = "lab_rho:" + live_drag.array_key(*frame_args)
+            ready = live_drag.prepared(frames_id, rho_frames, *frame_args)
             if ready is not None:
-                frames = tuple({**payload, "settled": f"{target:.2f}"} for payload in ready)
+                frames = tuple({**payload, "settled": f"{target:.2f}", "id": f"{frames_id}:{view}"}
+                               for view, payload in enumerate(ready))
                 live_drag.drag_bridge({}, knobs={RHO_LABEL: ("lab_rho", target)})
             else:
                 st.caption("The curves below follow the ρ slider while it is dragged from the next update on "

@@ -96,14 +96,41 @@ def live_figure(fig, net: dict | None = None, bindings: list[dict] | None = None
     """A Plotly figure that follows drags; ``fig`` is the server's settled figure.
 
     Network sliders: ``net`` + ``bindings`` (forward.js recomputes).  A knob: ``frames``
-    (``live_state.frames_payload`` plus "settled": the knob's committed value as its key)."""
+    (``live_state.frames_payload`` plus "settled": the knob's committed value as its key, and "id": a name
+    for these patches that changes with them; the browser keeps them by id, see ``_ship_once``)."""
     if _plain_elements():
         st.plotly_chart(fig, width="stretch", key=key, config=config)
         return
     plotly_js.ensure_loaded()
     data = {"figure": fig.to_json(), "net": net, "bindings": bindings, "live": bool(live and net is not None),
-            "config": config or {}, "frames": frames}
-    _view_component()(data=data, key=key)
+            "config": config or {}, "frames": None if frames is None else _ship_once(frames)}
+    if frames is None:
+        _view_component()(data=data, key=key)
+    else:
+        _view_component()(data=data, key=key, on_frames_missing_change=lambda: _resend_frames(key))
+
+
+# A knob's patches (the lab's ρ: ~120 kB for its two views) do not change when the knob moves, only their
+# "settled" key does: each is sent once per browser tab, which keeps it by id (view.js), not with every rerun.
+# A tab that lacks them (a reload keeps no page state) says so, and the next run sends them again.
+FRAMES_SENT = "rnnviz_live_frames_sent"
+FRAMES_KEEP = 16  # ids remembered per session, as many as the browser keeps
+
+
+def _ship_once(frames: dict) -> dict:
+    """``frames`` as sent to the browser: with its patches the first time in this session, by id after that."""
+    sent = list(session.get(FRAMES_SENT, ()))
+    if frames["id"] in sent:
+        return {name: value for name, value in frames.items() if name != "patches"}
+    session.put(FRAMES_SENT, tuple((sent + [frames["id"]])[-FRAMES_KEEP:]))
+    return frames
+
+
+def _resend_frames(key: str) -> None:
+    """A view's callback: the browser has no patches for the id it was sent; send them with the next run."""
+    state = session.get(key)
+    missing = state.get("frames_missing") if hasattr(state, "get") else None
+    session.put(FRAMES_SENT, tuple(i for i in session.get(FRAMES_SENT, ()) if i != missing))
 
 
 def live_html(html: str, net: dict, bindings: list[dict], *, key: str, live: bool = True) -> None:

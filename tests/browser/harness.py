@@ -203,6 +203,7 @@ class SessionProbe:
     finish_statuses: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    kept: list[bytes] | None = None  # every frame received, once a test sets it to []
     _pending_since: float | None = None
 
     def on_websocket(self, ws) -> None:
@@ -231,6 +232,8 @@ class SessionProbe:
         self.last_frame_at = now
         if isinstance(payload, str):
             return
+        if self.kept is not None:
+            self.kept.append(payload)
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         try:

@@ -229,6 +229,22 @@ def test_lab_rho_slider_previews_engine_frames(app_server, page):
         page.keyboard.press(key)
         wait_for_rerun(page)
     assert page.locator(".rnnviz-live-view[data-frames='on']").count() == 2
+    # The patches come once per tab: later runs send their id only, and a tab that lost them asks again.
+    p = probe(page)
+    patch = b"= 0.05)"  # "(ρ = 0.05)": in the patches (every ρ), never in a settled figure at ρ ≥ 1
+    p.kept = []
+    rho.focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_rerun(page)
+    assert p.kept and not any(patch in frame for frame in p.kept)
+    assert page.locator(".rnnviz-live-view[data-frames='on']").count() == 2
+    page.evaluate("window.__rnnvizFrames.clear()")
+    p.kept, sent = [], p.sent
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("document.querySelectorAll(\".rnnviz-live-view[data-frames='on']\").length === 2")
+    wait_for_rerun(page, require_new=False)
+    assert p.sent >= sent + 2 and any(patch in frame for frame in p.kept)  # the press, then the views' request
+    p.kept = None
     start = float(rho.input_value())
     p = probe(page)
     sent = p.sent

@@ -20,7 +20,8 @@ export default function (component) {
   v.overrides = new Map();
   if (keep) v.overrides.set(v.active, keep);
   v.root.dataset.live = data.live ? "on" : "off";
-  v.root.dataset.frames = data.frames ? "on" : "off";
+  v.patches = framePatches(data.frames, component.setTriggerValue);
+  v.root.dataset.frames = v.patches ? "on" : "off";
   v.root.classList.toggle("rnnviz-live-chart", !!data.figure);  // tests/browser/harness waits for its SVG
   // Strict containment (style.css) needs the height: the figure's own (every rnnviz figure sets one).
   v.root.style.height = v.fig && v.fig.layout.height ? v.fig.layout.height + "px" : "";
@@ -97,12 +98,13 @@ function createView(parent) {
     if (!v.data || !target) return;
     const frames = v.data.frames;
     if (frames && target.name === frames.target) {
+      if (!v.patches) return;  // asked for (framePatches): the view updates on release until they arrive
       // A knob (the lab's ρ): the server computed the engine's picture for every slider position.
       const key = Number(value).toFixed(frames.decimals);
       if (key === frames.settled) {
         v.renderSettled();
-      } else if (frames.patches[key]) {
-        v.patch = frames.patches[key];
+      } else if (v.patches[key]) {
+        v.patch = v.patches[key];
         v.schedule(final);
       }
       return;
@@ -196,6 +198,23 @@ function createView(parent) {
     v.shown = null;
   };
   return v;
+}
+
+// A knob's patches arrive once per tab (rnnviz/ui/live_drag.py, _ship_once) and are kept here by id, for every
+// view and remount; later runs send only the id.  One missing (the tab lost it) is asked for again.
+const FRAMES_KEEP = 16;
+
+function framePatches(frames, setTriggerValue) {
+  if (!frames) return null;
+  const kept = window.__rnnvizFrames || (window.__rnnvizFrames = new Map());
+  if (frames.patches) {
+    kept.delete(frames.id);
+    kept.set(frames.id, frames.patches);
+    while (kept.size > FRAMES_KEEP) kept.delete(kept.keys().next().value);
+  }
+  const patches = kept.get(frames.id) || null;
+  if (!patches) setTriggerValue("frames_missing", frames.id);
+  return patches;
 }
 
 // The sidebar edits layer 0, except W_y and b_y: a stack's output layer sits on its top layer.

@@ -1,0 +1,45 @@
+"""rnnviz.ui.live_drag: a knob's patches go to the browser once per session, and again when it lost them."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnnviz.ui import live_drag, session
+
+
+@pytest.fixture
+def store(monkeypatch):
+    """Session State as a plain dict (no script run needed)."""
+    values: dict = {}
+    monkeypatch.setattr(session, "get", lambda key, default=None: values.get(key, default))
+    monkeypatch.setattr(session, "put", values.__setitem__)
+    return values
+
+
+def frames(frames_id: str, settled: str = "1.50") -> dict:
+    return {"target": "lab_rho", "decimals": 2, "patches": {"1.50": [[1, "y", [1.0]]]}, "settled": settled,
+            "id": frames_id}
+
+
+def test_patches_are_sent_once_then_by_id(store):
+    first = live_drag._ship_once(frames("a"))
+    assert first["patches"] == {"1.50": [[1, "y", [1.0]]]}
+    later = live_drag._ship_once(frames("a", settled="1.55"))
+    assert "patches" not in later and later["id"] == "a" and later["settled"] == "1.55"
+    assert live_drag._ship_once(frames("b"))["patches"]  # new patches (a new network): sent
+
+
+def test_a_browser_that_lost_them_gets_them_again(store):
+    live_drag._ship_once(frames("a"))
+    live_drag._ship_once(frames("b"))
+    store["lab_fig_rescaled"] = {"frames_missing": "a"}  # the view's trigger, read in its callback
+    live_drag._resend_frames("lab_fig_rescaled")
+    assert "patches" in live_drag._ship_once(frames("a"))
+    assert "patches" not in live_drag._ship_once(frames("b"))  # the other one is still there
+
+
+def test_only_the_newest_ids_are_remembered(store):
+    for k in range(live_drag.FRAMES_KEEP + 1):
+        live_drag._ship_once(frames(str(k)))
+    assert "patches" in live_drag._ship_once(frames("0"))  # forgotten (the browser keeps as many): sent again
+    assert "patches" not in live_drag._ship_once(frames(str(live_drag.FRAMES_KEEP)))
