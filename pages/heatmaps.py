@@ -10,7 +10,7 @@ from rnnviz import figures, live_state, stacking
 from rnnviz.engine import Trace
 from rnnviz.state import SimState
 from rnnviz.ui import live_drag
-from rnnviz.ui.page import simulator_page, stacked
+from rnnviz.ui.page import number_columns, simulator_page, stacked
 from rnnviz.ui.simulator_controls import layers_input
 
 
@@ -51,7 +51,8 @@ def heatmaps_views(state: SimState, trace: Trace, t: int, decimals: int) -> None
 
     st.header("Every step as a table")
     table = figures.stacked_step_table(stack, traces)
-    st.dataframe(table.round(decimals), width="stretch", height=min(38 + 35 * len(table), 420))
+    st.dataframe(table, width="stretch", height=min(38 + 35 * len(table), 420),
+                 column_config=number_columns(table, decimals))
     st.download_button("Download CSV", table.to_csv().encode("utf-8"), file_name="rnnviz_steps.csv",
                        mime="text/csv", key="heatmaps_csv", help="Exact engine values, full precision.")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from apptest_utils import (
@@ -207,8 +209,11 @@ def test_heatmaps_follow_a_slider_and_the_toggle():
     assert ":.4f" in trace_named(chart(at, "heatmap_h"), "h")["hovertemplate"]
     at.toggle(key="rnnviz_lesson_rounding").set_value(True).run()
     assert ":.3f" in trace_named(chart(at, "heatmap_h"), "h")["hovertemplate"]
-    table = at.main.dataframe[-1].value
-    assert table.shape[0] == 3
+    table = at.main.dataframe[-1]
+    assert table.value.shape[0] == 3
+    np.testing.assert_array_equal(table.value["h[1]"], tr.h[:, 0])  # the exact values, printed rounded:
+    formats = {name: c["type_config"]["format"] for name, c in json.loads(table.proto.columns).items()}
+    assert formats == {name: "%.3f" for name in table.value.columns}  # one number format per column
 
 
 def test_phase_portrait_is_the_engine_trajectory():

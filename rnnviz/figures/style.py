@@ -180,11 +180,9 @@ def step_band(t: int, xref: str = "x", yref: str = "paper", outline: bool = Fals
                 **style)
 
 
-def table_view(table: pd.DataFrame, decimals: int = 4):
-    """A table of numbers as the pages show it (a pandas Styler for st.dataframe; the data stay exact):
-    every number of a column with the same decimals (no 0.5 next to 0.4321), a column of tiny values
-    (all below 0.01) in scientific notation, and an empty cell, not "None", where there is no value
-    (x, a, y at t = 0)."""
+def column_formats(table: pd.DataFrame, decimals: int = 4) -> dict:
+    """How each float column of a table is printed (printf style): every number of a column with the same
+    decimals (no 0.5 next to 0.4321), and a column of tiny values (all below 0.01) in scientific notation."""
     formats = {}
     for column in table.columns:
         values = table[column]
@@ -192,7 +190,14 @@ def table_view(table: pd.DataFrame, decimals: int = 4):
             continue
         finite = np.abs(values.to_numpy(dtype=np.float64))
         finite = finite[np.isfinite(finite) & (finite > 0)]
-        tiny = finite.size and finite.max() < 0.01
-        formats[column] = (lambda v: "" if pd.isna(v) else f"{v:.3e}") if tiny else \
-            (lambda v, d=decimals: "" if pd.isna(v) else fmt(v, d))
+        formats[column] = "%.3e" if finite.size and finite.max() < 0.01 else f"%.{decimals}f"
+    return formats
+
+
+def table_view(table: pd.DataFrame, decimals: int = 4):
+    """A table of numbers as the pages show it (a pandas Styler for st.dataframe; the data stay exact):
+    ``column_formats``, and an empty cell, not "None", where there is no value (x, a, y at t = 0)."""
+    formats = {column: (lambda v: "" if pd.isna(v) else f"{v:.3e}") if spec.endswith("e") else
+               (lambda v, d=decimals: "" if pd.isna(v) else fmt(v, d))
+               for column, spec in column_formats(table, decimals).items()}
     return table.style.format(formats)

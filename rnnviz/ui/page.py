@@ -14,6 +14,7 @@ import streamlit as st
 
 from rnnviz import stacking
 from rnnviz.engine import Trace, forward
+from rnnviz.figures.style import column_formats
 from rnnviz.state import SimState
 from rnnviz.ui import compat, messages, parts, session, simulator_controls, theme
 from rnnviz.ui.sidebar import network_sidebar
@@ -115,6 +116,13 @@ def stacked(state: SimState, trace: Trace, layers: int):
 def numbers_key(title: str, caption: str | None = None) -> str:
     """The key of a ``numbers`` expander (Session State holds whether it is open)."""
     return "numbers_" + hashlib.md5((title + (caption or "")).encode()).hexdigest()[:10]
+
+
+def number_columns(table, decimals: int) -> dict:
+    """``st.dataframe``'s column_config for a large table that is always shown: ``style.column_formats``
+    applied in the browser (a Styler formats every cell in Python, on every rerun)."""
+    return {column: st.column_config.NumberColumn(format=spec)
+            for column, spec in column_formats(table, decimals).items()}
 
 
 def numbers(table, caption: str | None = None, title: str = "Numbers") -> None:
