@@ -182,7 +182,7 @@ def main() -> None:
 
 def pooled(runs: list[dict]) -> dict:
     """One reference measured twice: its presses together, its drag from the first run."""
-    return {**runs[0], "settled": [t for r in runs for t in r["settled"]], "paced": [t for r in runs for t in r["paced"]]}
+    return {**runs[0], **{kind: [t for r in runs for t in r[kind]] for kind in ("settled", "paced")}}
 
 
 def report(rows) -> None:
