@@ -32,11 +32,11 @@ def cell_views(state: SimState, trace: Trace, t: int, decimals: int) -> None:
                 "exact numbers (turn on *Round like the lesson* to see them with 3 decimals).",
                 icon=":material/info:",
             )
-            with st.expander("The lesson's hand arithmetic next to the exact values"):
-                st.dataframe(explain.lesson_comparison(p, trace), hide_index=True, width="stretch")
-                st.caption("'By hand' keeps 3 decimals at every line, dropping the rest, as the lesson did. "
-                           "It reproduces every printed number but h₂[2]: the lesson's 0.389 is the exact 0.3888 "
-                           "rounded, while tanh(0.410) = 0.388.")
+            numbers(lambda: explain.lesson_comparison(p, trace),
+                    "'By hand' keeps 3 decimals at every line, dropping the rest, as the lesson did. It reproduces "
+                    "every printed number but h₂[2]: the lesson's 0.389 is the exact 0.3888 rounded, while "
+                    "tanh(0.410) = 0.388.", title="The lesson's hand arithmetic next to the exact values",
+                    hide_index=True)
     with right:
         live_drag.live_figure(figures.tanh_curve_figure(trace, t, decimals=decimals), net,
                               live_state.tanh_curve_bindings(t, state.n, p.activation, decimals), key="cell_tanh",

@@ -99,3 +99,21 @@ def test_a_numbers_table_is_built_and_sent_only_while_its_expander_is_open():
     state = at.session_state["rnnviz_state"]
     h = engine_trace(state).h
     assert [float(v) for v in table.value.filter(like="h").iloc[2]] == [round(float(v), 4) for v in h[2]]
+
+
+def test_the_lessons_hand_arithmetic_is_a_lazy_table_too():
+    """On the lesson's network (the default) the cell page explains -0.090 vs -0.0888: its table only when open."""
+    title = "The lesson's hand arithmetic next to the exact values"
+    at = open_app("pages/cell.py", {"t": "2"})
+    (expander,) = [e for e in at.expander if e.label == title]
+    assert len(expander.dataframe) == 0 and len(expander.caption) == 0  # nothing inside a closed one
+    (key,) = [k for k in at.session_state if str(k).startswith("numbers_") and at.session_state[k] is False
+              and k != numbers_key("Numbers: x, a, h (and y) at every step")]
+    at.session_state[key] = True
+    at.run()
+    no_exception(at)
+    (expander,) = [e for e in at.expander if e.label == title]
+    (table,) = expander.dataframe
+    rows = table.value.set_index("quantity")
+    assert rows.loc["h_2[1]", "by hand, 3 decimals kept"] == "-0.090"
+    assert "0.3888 rounded" in expander.caption[0].value

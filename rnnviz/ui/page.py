@@ -125,7 +125,7 @@ def number_columns(table, decimals: int) -> dict:
             for column, spec in column_formats(table, decimals).items()}
 
 
-def numbers(table, caption: str | None = None, title: str = "Numbers") -> None:
+def numbers(table, caption: str | None = None, title: str = "Numbers", hide_index: bool = False) -> None:
     """A chart's numbers as a table in an expander: for screen readers and copy-paste.
 
     ``table`` (a DataFrame or Styler, or a function that builds one) is built and sent only while the
@@ -137,5 +137,5 @@ def numbers(table, caption: str | None = None, title: str = "Numbers") -> None:
     with box:
         if caption:
             st.caption(caption)
-        st.dataframe(table() if callable(table) else table, width="stretch")
+        st.dataframe(table() if callable(table) else table, width="stretch", hide_index=hide_index)
 
