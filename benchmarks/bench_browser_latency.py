@@ -15,7 +15,8 @@ Two references are measured the same way in the same run, and ratios are printed
 * the floor: benchmarks/floor_app.py, a simulator page with everything but its views (its sidebar, step
   picker, share box and partial reruns): what Streamlit's rerun of a page this size costs before any view.
 
-    python benchmarks/bench_browser_latency.py [--presses 9] [--drag-s 2] [--pace-ms 500] [--pages cell lab]
+    python benchmarks/bench_browser_latency.py [--presses 11] [--drag-s 2] [--pace-ms 500] [--pages cell lab]
+        [--query "n=16&d=4&T=100&t=50" --slider "h_0[1]"]   # another network (default: the lesson's, t = 2)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from rnnviz.live_state import LIVE_MAX_N, LIVE_MAX_T  # noqa: E402
 from tests.browser.harness import (  # noqa: E402
     OUTPUT_DIR,
     StreamlitServer,
@@ -48,14 +50,17 @@ w = st.slider("W_h[1,1]", -3.0, 3.0, 0.5, 0.01, key="w")
 st.plotly_chart(go.Figure(go.Scatter(y=[0, w, 1])), key="fig")
 '''
 
-PAGES = [  # (name, path, query, slider label)
-    ("cell", "/cell", "t=2", "W_h[1,1]"),
-    ("chain", "/chain", "t=2", "W_h[1,1]"),
-    ("heatmaps", "/heatmaps", "t=2", "W_h[1,1]"),
-    ("phase", "/phase", "t=2", "W_h[1,1]"),
-    ("lab", "/lab", "", "Spectral radius ρ for W_h"),
+PAGES = [  # (name, path, slider label: None for the sidebar's --slider)
+    ("cell", "/cell", None),
+    ("chain", "/chain", None),
+    ("heatmaps", "/heatmaps", None),
+    ("phase", "/phase", None),
+    ("lab", "/lab", "Spectral radius ρ for W_h"),
 ]
 
+# The largest network whose views follow a drag (above it they update on release), d = 4 as in the issue.  Its
+# weights are edited in grids (more than 24 entries), so its drag is on an h_0 slider: --slider "h_0[1]".
+LARGEST = f"n={LIVE_MAX_N}&d=4&T={LIVE_MAX_T}&t={LIVE_MAX_T // 2}"
 MOVES_PER_SWEEP = 20
 
 # A visible update: an animation frame in which a chart or a live view changed (the thumb itself does not count).
@@ -73,7 +78,11 @@ COUNT_FRAMES = """() => {
 
 
 def _widget(page, label: str):
+    """The slider labelled ``label``; opened first if it sits in a closed expander (the sidebar's Inputs)."""
     inner = page.locator(f"input[type='range'][aria-label={label!r}]")
+    if not inner.is_visible():
+        page.locator("[data-testid='stExpander']").filter(has=inner).locator("summary").last.click()
+        inner.wait_for(state="visible")
     return page.locator("[data-testid='stSlider']").filter(has=inner)
 
 
@@ -150,6 +159,9 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=11)
     parser.add_argument("--drag-s", type=float, default=2.0)
     parser.add_argument("--pace-ms", type=float, default=500.0, help="paced presses: one every PACE_MS")
+    parser.add_argument("--query", default="t=2", help="the network of the simulator pages, the lab and the floor "
+                        "(default: the lesson's, at step 2); the largest that follows a drag: " + LARGEST)
+    parser.add_argument("--slider", default="W_h[1,1]", help="the sidebar slider to press and drag (not the lab's)")
     names = [name for name, *_ in PAGES]
     parser.add_argument("--pages", nargs="+", default=names, choices=names)
     args = parser.parse_args()
@@ -167,11 +179,11 @@ def main() -> None:
                 browser = launch_browser(pw)
                 # The references before and after the pages, pooled: the machine drifts during a run.
                 minimal = [measure(browser, ref_url, "/", "", "W_h[1,1]", args)]
-                floors = [measure(browser, floor_url, "/", "t=2", "W_h[1,1]", args, drag=False)]
-                rows = [(name, measure(browser, app_url, path, query, label, args))
-                        for name, path, query, label in PAGES if name in args.pages]
+                floors = [measure(browser, floor_url, "/", args.query, args.slider, args, drag=False)]
+                rows = [(name, measure(browser, app_url, path, args.query, label or args.slider, args))
+                        for name, path, label in PAGES if name in args.pages]
                 minimal.append(measure(browser, ref_url, "/", "", "W_h[1,1]", args))
-                floors.append(measure(browser, floor_url, "/", "t=2", "W_h[1,1]", args, drag=False))
+                floors.append(measure(browser, floor_url, "/", args.query, args.slider, args, drag=False))
                 browser.close()
         finally:
             app.stop()
