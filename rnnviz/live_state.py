@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnviz.engine import RNNParams, Trace, forward
+from rnnviz.figures.simulator import earlier_start
 
 # Live preview budget (issue 11): a drag is followed at >= 20 updates/s up to these sizes.
 LIVE_MAX_N = 16
@@ -210,9 +211,9 @@ def apply_bindings(figure: dict, bindings: list[dict], traces: list[Trace], net:
 
 # --------------------------------------------------------------------------- bindings per figure
 
-def tanh_curve_bindings(t: int, n: int, activation: str, decimals: int, max_previous: int = 100) -> list[dict]:
+def tanh_curve_bindings(t: int, n: int, activation: str, decimals: int) -> list[dict]:
     """rnnviz.figures.tanh_curve_figure: earlier points, connectors, a_t on the axis, a_t -> h_t on the curve."""
-    first = max(0, t - 1 - max_previous)
+    first = earlier_start(t, n)
     a_pre = [f"a_{t}[{i + 1}] = " for i in range(n)]
     h_pre = [f"h_{t}[{i + 1}] = {activation}(a_{t}[{i + 1}]) = " for i in range(n)]
     fm = dict(decimals=decimals)

@@ -339,3 +339,14 @@ def test_the_tests_build_checked_figures():
     assert style.VALIDATE
     with pytest.raises(ValueError):
         style.figure([], "t", no_such_property=1)
+
+
+def test_tanh_curve_draws_at_most_200_earlier_points():
+    """The faint earlier points: 100 steps for n <= 2, fewer as n grows (a live drag redraws each, every frame)."""
+    rng = np.random.default_rng(3)
+    for n, want_steps in [(1, 100), (2, 100), (4, 50), (16, 12)]:
+        p = RNNParams(W_x=rng.normal(size=(n, 1)), W_h=0.3 * rng.normal(size=(n, n)), b=np.zeros(n))
+        tr = forward(p, rng.normal(size=(150, 1)))
+        earlier = by_name(tanh_curve_figure(tr, 150), "earlier steps")
+        assert len(earlier.x) == want_steps * n <= 200
+        np.testing.assert_array_equal(earlier.x, tr.pre[149 - want_steps:149].ravel())  # the last ones before t

@@ -3,7 +3,7 @@
 Rows are units (1-based), columns are time t = 1..T left to right; the selected step is a shape named
 ``"selected-step"`` (x0 = t - 0.5, x1 = t + 0.5).  Colours, format and ``figure()``: ``rnnviz.figures.style``.
 
-    tanh_curve_figure(trace, t, activation=None, decimals=4, max_previous=100)
+    tanh_curve_figure(trace, t, activation=None, decimals=4)
     heatmap_figure(values, name, kind, t=None, decimals=4, t_start=1)        values (T, n)
     sequence_figure(trace, t=None, decimals=4)
     phase_portrait_figure(coords, labels, t, title_note="", decimals=4, unit_box=None)
@@ -103,17 +103,26 @@ def _saturation_shapes(activation: str, reach: float) -> list[dict]:
     return [dict(x0=-reach, x1=0.0, **style)]
 
 
-def tanh_curve_figure(trace: Trace, t: int, activation: str | None = None, decimals: int = 4,
-                      max_previous: int = 100) -> go.Figure:
+EARLIER_STEPS = 100  # the faint a -> h points of the steps before t: at most this many steps,
+EARLIER_POINTS = 200  # and this many points (each is an SVG node that a live drag redraws every frame)
+
+
+def earlier_start(t: int, n: int) -> int:
+    """The first step (0-based) whose point tanh_curve_figure draws faint: the last steps before t that fit."""
+    return max(0, t - 1 - min(EARLIER_STEPS, max(1, EARLIER_POINTS // n)))
+
+
+def tanh_curve_figure(trace: Trace, t: int, activation: str | None = None, decimals: int = 4) -> go.Figure:
     """f(a) over a range covering every a_t (at least [-3, 3]); step t's a_t (amber, on the a axis) -> h_t (blue,
-    on the curve) with thin connectors; the `max_previous` steps before t faint; saturation zones shaded."""
+    on the curve) with thin connectors; the last steps before t faint (``earlier_start``); saturation zones
+    shaded."""
     activation = activation or trace.activation
     pre, h = trace.pre, trace.h[1:]
     reach = max(3.0, 1.1 * float(np.max(np.abs(pre))))
     grid = np.linspace(-reach, reach, 401)
     a_t, h_t = pre[t - 1], h[t - 1]
     n = len(a_t)
-    first = max(0, t - 1 - max_previous)
+    first = earlier_start(t, n)
     connectors_x = np.repeat(a_t, 3).astype(object)
     connectors_x[2::3] = None
     connectors_y = np.column_stack([np.zeros(n), h_t, np.full(n, np.nan)]).ravel().astype(object)

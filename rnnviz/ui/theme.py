@@ -165,10 +165,12 @@ export default function () {
     if (window.requestIdleCallback) requestIdleCallback(run, {timeout: 400});
     else requestAnimationFrame(run);
   }
-  // Charts redraw many times a second (live views, Plotly) and a dragged slider's thumb and value change on
-  // every mouse move: their own mutations never move an equation (fitting after each cost ~2 ms a move).
-  const moving = (node) => node.nodeType === 1 &&
-    node.closest('.js-plotly-plot, .rnnviz-live-chart, .rv-live, .rv-chain, svg, [data-testid="stSlider"]');
+  // Charts and live views redraw many times a second (a drag's previews), and a dragged slider's thumb and value
+  // change on every mouse move: their own mutations never move an equation (none holds one).  Fitting after
+  // each cost ~2 ms a move, and ~18 ms a preview frame of the cell page at n = 16.  A target no longer in the
+  // page (a group Plotly replaced during the same redraw) cannot move anything either.
+  const moving = (node) => !node.isConnected || (node.nodeType === 1 &&
+    node.closest('.js-plotly-plot, .rnnviz-live-view, .rv-live, .rv-chain, svg, [data-testid="stSlider"]'));
   new MutationObserver((records) => {
     if (records.some((r) => !moving(r.target))) schedule();
   }).observe(document.body, {childList: true, subtree: true});
