@@ -272,6 +272,15 @@ def test_ripple_figure_log_axis_and_zeros():
     assert "4 states unchanged" in fig.layout.title.text
     table = ripple_table(r)
     assert np.array_equal(table["|Δh|"].to_numpy(), r.delta) and list(table.index) == list(range(13))
+    assert line.mode == "lines+markers"
+
+
+def test_a_long_ripple_is_a_plain_line():
+    """Past 60 steps the markers would touch (and a live drag redraws each every frame): the line alone."""
+    for T, mode in [(60, "lines+markers"), (61, "lines")]:
+        p, tr = random_network(T=T)
+        r = analysis.ripple(p, tr.x, None, 4)
+        assert by_name(ripple_figure(r.delta, 4, r.eps), "|Δh_s| (rerun)").mode == mode
 
 
 # --- step table ---

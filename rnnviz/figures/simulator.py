@@ -248,9 +248,10 @@ def ripple_figure(deltas, t: int, eps: float, linearised=None) -> go.Figure:
     positive = deltas > 0
     shown = np.where(positive, deltas, np.nan)
     hover = [f"|Δh_{s}| = {v:.4e}" for s, v in zip(steps, deltas, strict=True)]
-    data = [go.Scatter(x=steps, y=shown, mode="lines+markers", name="|Δh_s| (rerun)", text=hover,
-                       hovertemplate="%{text}<extra></extra>", line=dict(color=COLORS["h"], width=2),
-                       marker=dict(size=7 if len(steps) <= 80 else 4))]
+    # A marker per step while they are far enough apart to read (and cheap: a live drag redraws each, every frame).
+    data = [go.Scatter(x=steps, y=shown, mode="lines+markers" if len(steps) <= 61 else "lines",
+                       name="|Δh_s| (rerun)", text=hover, hovertemplate="%{text}<extra></extra>",
+                       line=dict(color=COLORS["h"], width=2), marker=dict(size=7))]
     if linearised is not None:
         lin = np.asarray(linearised, dtype=np.float64)
         data.append(go.Scatter(x=steps, y=np.where(lin > 0, lin, np.nan), mode="lines", name="linearised (Jacobians)",
