@@ -269,7 +269,7 @@ def test_ripple_figure_log_axis_and_zeros():
     assert line.text[5] == f"|Δh_5| = {r.delta[5]:.4e}"
     (band,) = shapes_named(fig, "selected-step")
     assert (band.x0, band.x1) == (3.5, 4.5)
-    assert "4 states unchanged" in fig.layout.title.text
+    assert "4 states at 0 (off the log axis)" in fig.layout.title.text
     table = ripple_table(r)
     assert np.array_equal(table["|Δh|"].to_numpy(), r.delta) and list(table.index) == list(range(13))
     assert line.mode == "lines+markers"

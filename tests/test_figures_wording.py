@@ -21,9 +21,9 @@ def test_ripple_says_1_state_not_1_states():
     r = analysis.ripple(p, tr.x, None, 2)  # nudge x_2: h_0 and h_1 come before it
     zeros = int(np.sum(r.delta == 0))
     title = simulator.ripple_figure(r.delta, 2, r.eps, r.linearised).layout.title.text
-    assert f"{zeros} states unchanged" in title if zeros > 1 else "1 state unchanged" in title
+    assert f"{zeros} states at 0" in title if zeros > 1 else "1 state at 0" in title
     one = simulator.ripple_figure(np.array([0.0, 1e-3, 2e-3]), 1, 1e-3).layout.title.text
-    assert "1 state unchanged" in one and "1 states" not in one
+    assert "1 state at 0" in one and "1 states" not in one
 
 
 def test_step_table_view_leaves_t0_empty_and_prints_one_format_per_column():
@@ -58,4 +58,4 @@ def test_uniform_network_ripple_needs_no_states_plural():
     p = RNNParams(W_x=[[1.0]], W_h=[[0.5]], b=[0.0])
     tr = forward(p, np.ones((3, 1)))
     r = analysis.ripple(p, tr.x, None, 1)
-    assert "states unchanged" not in simulator.ripple_figure(r.delta, 1, r.eps).layout.title.text
+    assert "states at 0" not in simulator.ripple_figure(r.delta, 1, r.eps).layout.title.text

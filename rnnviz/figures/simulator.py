@@ -262,7 +262,7 @@ def ripple_figure(deltas, t: int, eps: float, linearised=None) -> go.Figure:
     note = "|Δh_s| = ‖h_s' − h_s‖"
     if zeros:
         states = "1 state" if zeros == 1 else f"{zeros} states"
-        note += f"; {states} unchanged before the nudge (not drawn on the log axis)"
+        note += f"; {states} at 0 (off the log axis)"  # short: the whole subtitle fits a phone's width
     title = subtitle(f"Ripple of a nudge ε = {eps:g} to x_{t}", note)
     fig = figure(data, title, height=360, margin=dict(l=84),
                   xaxis=dict(title=dict(text="s"), range=[-0.5, len(steps) - 0.5]),
