@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -241,9 +243,12 @@ def test_lab_rho_slider_previews_engine_frames(app_server, page):
     page.evaluate("window.__rnnvizFrames.clear()")
     p.kept, sent = [], p.sent
     page.keyboard.press("ArrowLeft")
-    page.wait_for_function("document.querySelectorAll(\".rnnviz-live-view[data-frames='on']\").length === 2")
-    wait_for_rerun(page, require_new=False)
-    assert p.sent >= sent + 2 and any(patch in frame for frame in p.kept)  # the press, then the views' request
+    deadline = time.monotonic() + 30
+    while p.sent < sent + 2 and time.monotonic() < deadline:  # the press, then the views' request
+        page.wait_for_timeout(25)
+    wait_for_rerun(page)
+    assert p.sent >= sent + 2 and any(patch in frame for frame in p.kept)
+    assert page.locator(".rnnviz-live-view[data-frames='on']").count() == 2
     p.kept = None
     start = float(rho.input_value())
     p = probe(page)
