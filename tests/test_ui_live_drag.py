@@ -29,13 +29,13 @@ def test_patches_are_sent_once_then_by_id(store):
     assert live_drag._ship_once(frames("b"))["patches"]  # new patches (a new network): sent
 
 
-def test_a_browser_that_lost_them_gets_them_again(store):
+def test_a_browser_that_lost_them_gets_them_all_again(store):
     live_drag._ship_once(frames("a"))
     live_drag._ship_once(frames("b"))
-    store["lab_fig_rescaled"] = {"frames_missing": "a"}  # the view's trigger, read in its callback
-    live_drag._resend_frames("lab_fig_rescaled")
+    live_drag._resend_frames()  # one view said its patches are missing
     assert "patches" in live_drag._ship_once(frames("a"))
-    assert "patches" not in live_drag._ship_once(frames("b"))  # the other one is still there
+    assert "patches" in live_drag._ship_once(frames("b"))  # the other view's too, in the same run
+    assert "patches" not in live_drag._ship_once(frames("a"))
 
 
 def test_only_the_newest_ids_are_remembered(store):

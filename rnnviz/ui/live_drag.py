@@ -107,7 +107,7 @@ def live_figure(fig, net: dict | None = None, bindings: list[dict] | None = None
     if frames is None:
         _view_component()(data=data, key=key)
     else:
-        _view_component()(data=data, key=key, on_frames_missing_change=lambda: _resend_frames(key))
+        _view_component()(data=data, key=key, on_frames_missing_change=_resend_frames)
 
 
 # A knob's patches (the lab's ρ: ~120 kB for its two views) do not change when the knob moves, only their
@@ -126,11 +126,10 @@ def _ship_once(frames: dict) -> dict:
     return frames
 
 
-def _resend_frames(key: str) -> None:
-    """A view's callback: the browser has no patches for the id it was sent; send them with the next run."""
-    state = session.get(key)
-    missing = state.get("frames_missing") if hasattr(state, "get") else None
-    session.put(FRAMES_SENT, tuple(i for i in session.get(FRAMES_SENT, ()) if i != missing))
+def _resend_frames() -> None:
+    """A view's callback: the browser has no patches for the id it was sent.  A tab that lost one has lost them
+    all (a reload): the next run sends every view's again, in one run rather than one per view."""
+    session.put(FRAMES_SENT, ())
 
 
 def live_html(html: str, net: dict, bindings: list[dict], *, key: str, live: bool = True) -> None:

@@ -213,8 +213,18 @@ function framePatches(frames, setTriggerValue) {
     while (kept.size > FRAMES_KEEP) kept.delete(kept.keys().next().value);
   }
   const patches = kept.get(frames.id) || null;
-  if (!patches) setTriggerValue("frames_missing", frames.id);
+  if (!patches) askWhenIdle(() => !kept.get(frames.id) && setTriggerValue("frames_missing", frames.id));
   return patches;
+}
+
+// A request sent while the run that found the patches missing was still going left Streamlit's page saying
+// "running" for good (twice in ~20 tries on a loaded machine): ask once the page has finished its run
+// (Streamlit 1.67's data-test-script-state, which its own tests and tests/browser/harness.py read too).
+function askWhenIdle(ask, tries = 100) {
+  const app = document.querySelector("[data-testid='stApp']");
+  const running = app && app.getAttribute("data-test-script-state") !== "notRunning";
+  if (running && tries > 0) setTimeout(() => askWhenIdle(ask, tries - 1), 200);
+  else ask();
 }
 
 // The sidebar edits layer 0, except W_y and b_y: a stack's output layer sits on its top layer.
