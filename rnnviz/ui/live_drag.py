@@ -104,10 +104,8 @@ def live_figure(fig, net: dict | None = None, bindings: list[dict] | None = None
     plotly_js.ensure_loaded()
     data = {"figure": fig.to_json(), "net": net, "bindings": bindings, "live": bool(live and net is not None),
             "config": config or {}, "frames": None if frames is None else _ship_once(frames)}
-    if frames is None:
-        _view_component()(data=data, key=key)
-    else:
-        _view_component()(data=data, key=key, on_frames_missing_change=_resend_frames)
+    asks = {} if frames is None else {"on_frames_missing_change": _resend_frames}  # a knob's view may ask
+    _view_component()(data=data, key=key, **asks)
 
 
 # A knob's patches (the lab's ρ: ~120 kB for its two views) do not change when the knob moves, only their
