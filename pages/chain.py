@@ -23,13 +23,15 @@ def chain_views(state: SimState, trace: Trace, t: int, decimals: int) -> None:
     lo, hi = chain_window(state.T, t, MAX_CELLS)
     if L == 1:
         live_drag.live_figure(figures.chain_figure(state.params, trace, t, decimals=decimals), net,
-                              live_state.chain_bindings(state.n, lo, hi, decimals), key="chain_figure", live=live)
+                              live_state.chain_bindings(state.n, lo, hi, decimals), key="chain_figure", live=live,
+                              moving=live_state.CHAIN_MOVING)
     else:
         st.caption(stacking.seed_note(state, L) + " Read the chains bottom to top: the top layer is drawn first, "
                    "and each chain's inputs (the dots below its cells) are the h_t of the chain drawn under it.")
         for layer, fig in figures.chain_figures(stack, traces, t, decimals=decimals):
             live_drag.live_figure(fig, net, live_state.chain_bindings(state.n, lo, hi, decimals, layer=layer - 1),
-                                  key="chain_figure" if layer == 1 else f"chain_figure_l{layer}", live=live)
+                                  key="chain_figure" if layer == 1 else f"chain_figure_l{layer}", live=live,
+                                  moving=live_state.CHAIN_MOVING)
     carries = (f"h_{t} reaches step {t} only through h_{t - 1}, so h_{t} still carries x_1 … x_{t}. " if t > 1
                else "h_1 is the first state to carry an input: x_1. ")
     st.caption(f"Every cell carries the same tags W_h, W_x, +b: one rule applied {state.T} times (weight sharing). "

@@ -241,6 +241,11 @@ def sequence_bindings(d: int, k: int, T: int, layer: int) -> list[dict]:
     return [binding(d + i, "y", "y", (0, T), "col", layer=layer, col=i) for i in range(k)]
 
 
+# chain_figure's traces a preview redraws by themselves (view.js, drawMoving): the h boxes (1) and the outline
+# drawn over them (2); the chain's ranges are fixed, and its many text labels stay as drawn.
+CHAIN_MOVING = [1, 2]
+
+
 def chain_bindings(n: int, lo: int, hi: int, decimals: int, layer: int = 0) -> list[dict]:
     """rnnviz.figures.chain_figure's h boxes (trace 1): h_{lo-1} .. h_hi, unit 1 on top, hover texts."""
     steps = range(lo - 1, hi + 1)

@@ -43,3 +43,23 @@ def test_only_the_newest_ids_are_remembered(store):
         live_drag._ship_once(frames(str(k)))
     assert "patches" in live_drag._ship_once(frames("0"))  # forgotten (the browser keeps as many): sent again
     assert "patches" not in live_drag._ship_once(frames(str(live_drag.FRAMES_KEEP)))
+
+
+def test_the_chains_moving_traces_are_its_squares_and_their_outline():
+    """view.js redraws CHAIN_MOVING alone during a preview: every bound trace, and the outline drawn over them."""
+    from rnnviz import figures, live_state
+    from rnnviz.engine import forward
+    from rnnviz.presets import make_preset
+
+    preset = make_preset("lesson")
+    fig = figures.chain_figure(preset.params, forward(preset.params, preset.x, preset.h0), 2)
+    assert [(fig.data[i].type, fig.data[i].name) for i in live_state.CHAIN_MOVING] == [
+        ("heatmap", "h_t"), ("scatter", "h boxes")]
+    assert {b["trace"] for b in live_state.chain_bindings(2, 1, 2, 4)} <= set(live_state.CHAIN_MOVING)
+    assert fig.layout.xaxis.range is not None and fig.layout.yaxis.range is not None  # fixed while it moves
+
+
+def test_moving_traces_must_hold_every_bound_trace():
+    bindings = [{"trace": 1, "attr": "z"}, {"trace": 3, "attr": "x"}]
+    with pytest.raises(ValueError, match=r"leave out bound traces \[3\]"):
+        live_drag.live_figure(None, {}, bindings, key="k", moving=[1, 2])

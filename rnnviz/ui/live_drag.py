@@ -92,18 +92,24 @@ def live_slider(label: str, target: dict, value: float, min_value: float, max_va
 
 
 def live_figure(fig, net: dict | None = None, bindings: list[dict] | None = None, *, key: str, live: bool = True,
-                config: dict | None = None, frames: dict | None = None) -> None:
+                config: dict | None = None, frames: dict | None = None, moving: list[int] | None = None) -> None:
     """A Plotly figure that follows drags; ``fig`` is the server's settled figure.
 
     Network sliders: ``net`` + ``bindings`` (forward.js recomputes).  A knob: ``frames``
     (``live_state.frames_payload`` plus "settled": the knob's committed value as its key, and "id": a name
-    for these patches that changes with them; the browser keeps them by id, see ``_ship_once``)."""
+    for these patches that changes with them; the browser keeps them by id, see ``_ship_once``).
+    ``moving``: the traces a preview redraws by themselves over the settled chart (every bound trace and any
+    drawn over them; for a figure whose axis ranges are fixed), e.g. ``live_state.CHAIN_MOVING``."""
+    bound = {b["trace"] for b in bindings or () if "trace" in b}
+    if moving is not None and not bound <= set(moving):
+        raise ValueError(f"moving traces {moving} leave out bound traces {sorted(bound - set(moving))}")
     if _plain_elements():
         st.plotly_chart(fig, width="stretch", key=key, config=config)
         return
     plotly_js.ensure_loaded()
     data = {"figure": fig.to_json(), "net": net, "bindings": bindings, "live": bool(live and net is not None),
-            "config": config or {}, "frames": None if frames is None else _ship_once(frames)}
+            "config": config or {}, "frames": None if frames is None else _ship_once(frames),
+            "moving": None if moving is None else sorted(moving)}
     asks = {} if frames is None else {"on_frames_missing_change": _resend_frames}  # a knob's view may ask
     _view_component()(data=data, key=key, **asks)
 

@@ -15,6 +15,7 @@ import time
 import numpy as np
 import pytest
 
+from rnnviz import live_state
 from rnnviz.engine import forward
 from rnnviz.presets import make_preset
 
@@ -260,4 +261,65 @@ def test_lab_rho_slider_previews_engine_frames(app_server, page):
     assert moved and all(all(v.startswith("preview") for v in views) for _, views in moved), snaps
     assert len({views[0] for _, views in moved}) >= 3, snaps
     wait_for_rerun(page)
+    assert not p.page_errors
+
+
+CHAIN_LAYERS = """() => {
+  const gd = document.querySelector('.rnnviz-live-view');
+  const overlay = document.querySelector('.rnnviz-live-overlay');
+  const shown = overlay && !overlay.hidden;
+  const hidden = [...gd.querySelectorAll('.mlayer > g')].filter(g => g.style.visibility === 'hidden')
+    .map(g => g.__data__[0].trace.index);
+  const size = (el) => { const s = el._fullLayout._size; return [s.l, s.r, s.t, s.b, s.w, s.h]; };
+  const base_z = gd.calcdata[1][0].z.map(r => Array.from(r, v => Number.isNaN(v) ? null : v));
+  return {source: gd.dataset.source, shown, hidden, base_z,
+          overlay_z: shown ? overlay.data[0].z : null, overlay_traces: shown ? overlay.data.length : 0,
+          same_area: shown ? JSON.stringify(size(gd)) === JSON.stringify(size(overlay)) : null,
+          same_ranges: shown ? ['xaxis', 'yaxis'].every(a => JSON.stringify(gd._fullLayout[a].range)
+                                                          === JSON.stringify(overlay._fullLayout[a].range)) : null};
+}"""
+
+
+def chain_z(h: np.ndarray) -> list[list]:
+    """chain_figure's z for states h_0 .. h_T: unit n on the first row, a gap column between states."""
+    rows = []
+    for i in reversed(range(h.shape[1])):
+        row = []
+        for s in range(len(h)):
+            row += ([None] if s else []) + [h[s, i]]
+        rows.append(row)
+    return rows
+
+
+def assert_chain_z(z, h: np.ndarray, tol: float = 1e-12) -> None:
+    for got, want in zip(z, chain_z(h), strict=True):
+        for a, b in zip(got, want, strict=True):
+            assert (a is None and b is None) or abs(a - b) <= tol, (z, h)
+
+
+def test_chain_page_redraws_only_its_squares_while_dragged(app_server, page):
+    """The chain's preview redraws its h squares alone, over the settled chart (view.js, drawMoving): the
+    squares are the engine's at the thumb's value, on the same plot area; the release draws the whole chart."""
+    goto(page, app_server, "/chain", "t=2")
+    page.wait_for_selector(".rnnviz-live-view .heatmaplayer image", timeout=90_000)
+    settled = page.evaluate(CHAIN_LAYERS)
+    assert settled["source"] == "engine" and not settled["shown"] and settled["hidden"] == []
+    p = probe(page)
+    snaps = native_drag(page, "W_h[1,1]", 8, 9, CHAIN_LAYERS)
+    previews = [(float(value), s) for value, s in snaps if s["source"] == "preview"]
+    assert len(previews) >= 4, snaps
+    for value, s in previews:
+        assert s["shown"] and s["hidden"] == live_state.CHAIN_MOVING and s["overlay_traces"] == 2, s
+        assert s["same_area"] and s["same_ranges"], s
+        assert s["base_z"] == settled["base_z"]  # the settled chart is left as it was drawn
+        W_h = np.array(LESSON.params.W_h)
+        W_h[0, 0] = value
+        assert_chain_z(s["overlay_z"], forward(LESSON.params.replace(W_h=W_h), LESSON.x, LESSON.h0).h)
+    wait_for_rerun(page)
+    page.wait_for_function("() => document.querySelector('.rnnviz-live-view').dataset.source === 'engine'")
+    final = page.evaluate(CHAIN_LAYERS)
+    assert not final["shown"] and final["hidden"] == []
+    W_h = np.array(LESSON.params.W_h)
+    W_h[0, 0] = float(page.locator(NATIVE.format(label="W_h[1,1]")).input_value())
+    assert_chain_z(final["base_z"], forward(LESSON.params.replace(W_h=W_h), LESSON.x, LESSON.h0).h)
     assert not p.page_errors

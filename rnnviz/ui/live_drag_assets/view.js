@@ -75,16 +75,22 @@ function createView(parent) {
 
   // Every bound attribute gets a new array, which is how Plotly.react sees a change: no datarevision, so
   // traces that did not change are not recomputed.  One draw at a time; a newer picture waits its turn.
-  v.draw = (traces, layout) => {
-    v.next = { traces, layout };
+  // moving: draw only those traces, over the settled chart (drawMoving); null: the whole figure.
+  v.draw = (traces, layout, moving = null) => {
+    v.next = { traces, layout, moving };
     if (v.drawing) return v.drawing;
     const config = Object.assign({ displaylogo: false, responsive: true }, v.data.config || {});
     v.drawing = loadPlotly().then(async (Plotly) => {
       while (v.next) {
-        const { traces: t, layout: l } = v.next;
+        const { traces: t, layout: l, moving: m } = v.next;
         v.next = null;
         const start = performance.now();
-        await Plotly.react(v.root, t, l, config);
+        if (m && v.root._fullLayout) {
+          await drawMoving(v, Plotly, t, m);
+        } else {
+          await Plotly.react(v.root, t, l, config);
+          settle(v);
+        }
         v.drawMs.push(performance.now() - start);
         v.root.dataset.drawMs = (v.drawMs.reduce((a, b) => a + b, 0) / v.drawMs.length).toFixed(1);
       }
@@ -168,7 +174,7 @@ function createView(parent) {
       for (const b of bindings) {
         if (b.trace !== undefined) data[b.trace][b.attr] = select(b, traces, net);
       }
-      v.draw(data, v.fig.layout);
+      v.draw(data, v.fig.layout, v.data.moving || null);
     } else {
       for (const b of bindings) {
         const span = v.root.querySelector(`[data-live="${b.span}"]`);
@@ -198,6 +204,65 @@ function createView(parent) {
     v.shown = null;
   };
   return v;
+}
+
+// Split drawing, for a view whose data names its "moving" traces (every bound trace, and any drawn over them):
+// during a preview the settled chart stays as drawn with those traces hidden, and only they are redrawn, in a
+// bare chart laid over the same plot area: the settled chart's margins and axis ranges, no axes, title, legend,
+// shapes or other traces.  The chain at n = 16 redraws its squares in about a fifth of a whole Plotly.react
+// (its many text labels are most of that).  The ranges stay fixed meanwhile, so only figures whose ranges do
+// not follow the data split.  The next whole draw (the engine's numbers) ends it (settle).
+async function drawMoving(v, Plotly, traces, moving) {
+  const gd = v.root;
+  const full = gd._fullLayout;
+  if (!v.overlay) {
+    v.overlay = document.createElement("div");
+    v.overlay.className = "rnnviz-live-overlay";
+    v.overlay.hidden = true;
+    gd.parentElement.style.position = "relative";  // the overlay's offsets are the chart's within it
+    gd.parentElement.appendChild(v.overlay);
+  }
+  const showing = !v.overlay.hidden;
+  if (!showing) {
+    Object.assign(v.overlay.style, { left: gd.offsetLeft + "px", top: gd.offsetTop + "px",
+                                     width: full.width + "px", height: full.height + "px" });
+    v.overlay.hidden = false;
+  }
+  const data = moving.map((i) => Object.assign({}, traces[i], { hoverinfo: "skip", showlegend: false },
+                                              traces[i].type === "heatmap" ? { showscale: false } : {}));
+  await Plotly.react(v.overlay, data, overlayLayout(full, gd._fullData, moving), { staticPlot: true });
+  if (!showing) {  // hidden once the moving layer is drawn over them: no frame without them
+    v.hiddenGroups = [...gd.querySelectorAll(".mlayer > g")].filter((g) => {
+      const cd = g.__data__;
+      return cd && cd[0] && cd[0].trace && moving.includes(cd[0].trace.index);
+    });
+    for (const g of v.hiddenGroups) g.style.visibility = "hidden";
+  }
+}
+
+function overlayLayout(full, fullData, moving) {
+  const size = full._size;
+  const layout = { width: full.width, height: full.height, showlegend: false, hovermode: false, dragmode: false,
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+    margin: { l: size.l, r: size.r, t: size.t, b: size.b, pad: 0, autoexpand: false } };
+  for (const trace of fullData) {
+    if (!moving.includes(trace.index)) continue;
+    for (const id of [trace.xaxis, trace.yaxis]) {
+      const name = id.charAt(0) + "axis" + id.slice(1);
+      const ax = full[name];
+      layout[name] = { type: ax.type, range: ax.range.slice(), domain: ax.domain.slice(), anchor: ax.anchor,
+                       visible: false, fixedrange: true };
+    }
+  }
+  return layout;
+}
+
+// After a whole draw: the settled chart shows every trace again and the moving layer goes.
+function settle(v) {
+  if (!v.overlay || v.overlay.hidden) return;
+  for (const g of v.hiddenGroups || []) g.style.visibility = "";
+  v.hiddenGroups = null;
+  v.overlay.hidden = true;
 }
 
 // A knob's patches arrive once per tab (rnnviz/ui/live_drag.py, _ship_once) and are kept here by id, for every
