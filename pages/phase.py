@@ -42,7 +42,8 @@ def phase_views(state: SimState, trace: Trace, t: int, decimals: int) -> None:
             unit = None if choice == "all inputs" else int(choice[2:-1])
         result = ripple(state.params, state.x, state.h0, t, eps=eps, unit=unit, trace=trace)
         live_drag.live_figure(figures.ripple_figure(result.delta, t, eps, linearised=result.linearised), net,
-                              live_state.ripple_bindings(t, state.T, eps, state.d, unit), key="ripple", live=live)
+                              live_state.ripple_bindings(t, state.T, eps, state.d, unit), key="ripple", live=live,
+                              moving=live_state.RIPPLE_MOVING)
         st.caption(f"Nudge x_{t} by ε and rerun: how far does each later h_s move? A falling line is memory fading "
                    "(vanishing); a flat or rising one is memory that persists (or explodes). Pick t above.")
         numbers(lambda: table_view(figures.ripple_table(result)), title="Numbers: the ripple")

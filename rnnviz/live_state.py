@@ -273,6 +273,10 @@ def phase_bindings(t: int, T: int, mean, axes) -> list[dict]:
     return out
 
 
+# ripple_figure's traces a preview redraws: the rerun line (bound) and the linearised line drawn over it.
+RIPPLE_MOVING = [0, 1]
+
+
 def ripple_bindings(t: int, T: int, eps: float, d: int, unit: int | None = None) -> list[dict]:
     """rnnviz.figures.ripple_figure's rerun line (trace 0) for analysis.ripple(..., t, eps, unit): every input
     nudged (unit None) or the 1-based ``unit``.  The Jacobian (linearised) line updates on release."""

@@ -98,8 +98,8 @@ def live_figure(fig, net: dict | None = None, bindings: list[dict] | None = None
     Network sliders: ``net`` + ``bindings`` (forward.js recomputes).  A knob: ``frames``
     (``live_state.frames_payload`` plus "settled": the knob's committed value as its key, and "id": a name
     for these patches that changes with them; the browser keeps them by id, see ``_ship_once``).
-    ``moving``: the traces a preview redraws by themselves over the settled chart (every bound trace and any
-    drawn over them; for a figure whose axis ranges are fixed), e.g. ``live_state.CHAIN_MOVING``."""
+    ``moving``: the traces a preview redraws by themselves over the settled chart (view.js, drawMoving): the
+    bound traces (the default) and any drawn over them, e.g. ``live_state.CHAIN_MOVING``."""
     bound = {b["trace"] for b in bindings or () if "trace" in b}
     if moving is not None and not bound <= set(moving):
         raise ValueError(f"moving traces {moving} leave out bound traces {sorted(bound - set(moving))}")
@@ -109,7 +109,7 @@ def live_figure(fig, net: dict | None = None, bindings: list[dict] | None = None
     plotly_js.ensure_loaded()
     data = {"figure": fig.to_json(), "net": net, "bindings": bindings, "live": bool(live and net is not None),
             "config": config or {}, "frames": None if frames is None else _ship_once(frames),
-            "moving": None if moving is None else sorted(moving)}
+            "moving": sorted(bound if moving is None else moving) or None}
     asks = {} if frames is None else {"on_frames_missing_change": _resend_frames}  # a knob's view may ask
     _view_component()(data=data, key=key, **asks)
 

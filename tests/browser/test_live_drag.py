@@ -323,3 +323,55 @@ def test_chain_page_redraws_only_its_squares_while_dragged(app_server, page):
     W_h[0, 0] = float(page.locator(NATIVE.format(label="W_h[1,1]")).input_value())
     assert_chain_z(final["base_z"], forward(LESSON.params.replace(W_h=W_h), LESSON.x, LESSON.h0).h)
     assert not p.page_errors
+
+
+PHASE_STATE = """() => {
+  const gd = document.querySelector('.rnnviz-live-view');
+  const overlay = gd.parentElement.querySelector('.rnnviz-live-overlay');
+  const shown = !!overlay && !overlay.hidden;
+  const drawn = shown ? overlay : gd;  // where the preview's points are
+  const full = gd._fullLayout;
+  return {source: gd.dataset.source, shown, x: drawn.data[1].x, y: drawn.data[1].y,
+          xrange: full.xaxis.range, yrange: full.yaxis.range,
+          overlay_ranges: shown ? [overlay._fullLayout.xaxis.range, overlay._fullLayout.yaxis.range] : null};
+}"""
+
+
+def drag_event(page, name: str, index: list[int], value: float) -> None:
+    """What the drag bridge announces while a sidebar slider's thumb moves."""
+    page.evaluate("([t, v]) => window.dispatchEvent(new CustomEvent('rnnviz:drag', "
+                  "{detail: {target: t, value: v, final: false, native: true}}))", [{"name": name, "index": index}, value])
+
+
+def test_phase_portrait_preview_keeps_its_points_inside_the_axes(app_server, page):
+    """A split preview (points redrawn alone over the settled chart) keeps the settled axes; a frame whose points
+    leave them is drawn whole, so the autoranged axes take them in, and later frames split again over those."""
+    goto(page, app_server, "/phase", "t=2")
+    page.wait_for_selector(".rnnviz-live-view .scatterlayer", timeout=90_000)
+
+    def inside(s):
+        lo_x, hi_x = sorted(s["xrange"])
+        lo_y, hi_y = sorted(s["yrange"])
+        return all(lo_x <= x <= hi_x for x in s["x"]) and all(lo_y <= y <= hi_y for y in s["y"])
+
+    p = probe(page)
+    drag_event(page, "b", [0], 0.2)  # a small move: h stays inside the settled axes
+    page.wait_for_function("() => document.querySelector('.rnnviz-live-view').dataset.source === 'preview'")
+    page.wait_for_timeout(300)
+    small = page.evaluate(PHASE_STATE)
+    assert small["shown"] and inside(small) and small["overlay_ranges"] == [small["xrange"], small["yrange"]], small
+    drag_event(page, "b", [0], -3.0)  # h_1[1] = tanh(1.6 - 3) = -0.89: outside the settled x axis
+    page.wait_for_function("() => { const gd = document.querySelector('.rnnviz-live-view');"
+                           " return Math.min(...gd._fullLayout.xaxis.range) < -0.85; }")
+    page.wait_for_timeout(300)
+    big = page.evaluate(PHASE_STATE)
+    # drawn whole (the wait above: the axes took the points in); a later frame may split over the new axes
+    assert inside(big) and (not big["shown"] or big["overlay_ranges"] == [big["xrange"], big["yrange"]]), big
+    drag_event(page, "b", [0], -2.9)
+    page.wait_for_function("() => !document.querySelector('.rnnviz-live-overlay').hidden")
+    page.wait_for_timeout(300)
+    again = page.evaluate(PHASE_STATE)
+    assert again["shown"] and inside(again) and again["xrange"] == big["xrange"], again
+    trace = forward(LESSON.params.replace(b=np.array([-2.9, 0.1])), LESSON.x, LESSON.h0)
+    assert np.allclose(again["x"], trace.h[:, 0], atol=1e-12) and np.allclose(again["y"], trace.h[:, 1], atol=1e-12)
+    assert not p.page_errors

@@ -174,7 +174,8 @@ function createView(parent) {
       for (const b of bindings) {
         if (b.trace !== undefined) data[b.trace][b.attr] = select(b, traces, net);
       }
-      v.draw(data, v.fig.layout, v.data.moving || null);
+      const moving = v.data.moving && withinAxes(v.root, data, bindings) ? v.data.moving : null;
+      v.draw(data, v.fig.layout, moving);
     } else {
       for (const b of bindings) {
         const span = v.root.querySelector(`[data-live="${b.span}"]`);
@@ -206,12 +207,12 @@ function createView(parent) {
   return v;
 }
 
-// Split drawing, for a view whose data names its "moving" traces (every bound trace, and any drawn over them):
-// during a preview the settled chart stays as drawn with those traces hidden, and only they are redrawn, in a
+// Split drawing (a chart with bindings; data.moving: the bound traces and any drawn over them): during a preview
+// the settled chart stays as drawn with those traces and its upper shapes hidden, and only they are redrawn, in a
 // bare chart laid over the same plot area: the settled chart's margins and axis ranges, no axes, title, legend,
-// shapes or other traces.  The chain at n = 16 redraws its squares in about a fifth of a whole Plotly.react
-// (its many text labels are most of that).  The ranges stay fixed meanwhile, so only figures whose ranges do
-// not follow the data split.  The next whole draw (the engine's numbers) ends it (settle).
+// colour bar or other traces.  At n = 16 that is a fifth of a whole Plotly.react on the chain (its many text
+// labels), a third on the phase portrait.  A frame whose points leave an autoranged axis is drawn whole (its axes
+// take them in; withinAxes).  The next whole draw (the engine's numbers) ends it (settle).
 async function drawMoving(v, Plotly, traces, moving) {
   const gd = v.root;
   const full = gd._fullLayout;
@@ -228,40 +229,65 @@ async function drawMoving(v, Plotly, traces, moving) {
                                      width: full.width + "px", height: full.height + "px" });
     v.overlay.hidden = false;
   }
-  const data = moving.map((i) => Object.assign({}, traces[i], { hoverinfo: "skip", showlegend: false },
-                                              traces[i].type === "heatmap" ? { showscale: false } : {}));
-  await Plotly.react(v.overlay, data, overlayLayout(full, gd._fullData, moving), { staticPlot: true });
+  const data = moving.filter((i) => traces[i]).map((i) => bare(traces[i]));
+  await Plotly.react(v.overlay, data, overlayLayout(full, v.fig.layout.shapes), { staticPlot: true });
   if (!showing) {  // hidden once the moving layer is drawn over them: no frame without them
-    v.hiddenGroups = [...gd.querySelectorAll(".mlayer > g")].filter((g) => {
+    v.hidden = [...gd.querySelectorAll(".mlayer > g")].filter((g) => {
       const cd = g.__data__;
       return cd && cd[0] && cd[0].trace && moving.includes(cd[0].trace.index);
     });
-    for (const g of v.hiddenGroups) g.style.visibility = "hidden";
+    v.hidden.push(...gd.querySelectorAll(".layer-above .shapelayer"));  // drawn again over the moving traces
+    for (const g of v.hidden) g.style.visibility = "hidden";
   }
 }
 
-function overlayLayout(full, fullData, moving) {
+// A trace as the moving layer draws it: no hover, legend entry or colour bar (the settled chart has them).
+function bare(trace) {
+  const out = Object.assign({}, trace, { hoverinfo: "skip", showlegend: false });
+  if (trace.type === "heatmap") out.showscale = false;
+  if (trace.marker && trace.marker.colorbar) out.marker = Object.assign({}, trace.marker, { showscale: false });
+  return out;
+}
+
+function overlayLayout(full, shapes) {
   const size = full._size;
   const layout = { width: full.width, height: full.height, showlegend: false, hovermode: false, dragmode: false,
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-    margin: { l: size.l, r: size.r, t: size.t, b: size.b, pad: 0, autoexpand: false } };
-  for (const trace of fullData) {
-    if (!moving.includes(trace.index)) continue;
-    for (const id of [trace.xaxis, trace.yaxis]) {
-      const name = id.charAt(0) + "axis" + id.slice(1);
-      const ax = full[name];
-      layout[name] = { type: ax.type, range: ax.range.slice(), domain: ax.domain.slice(), anchor: ax.anchor,
-                       visible: false, fixedrange: true };
-    }
+    margin: { l: size.l, r: size.r, t: size.t, b: size.b, pad: 0, autoexpand: false },
+    shapes: (shapes || []).filter((shape) => shape.layer !== "below") };
+  for (const name of Object.keys(full).filter((key) => /^[xy]axis\d*$/.test(key))) {
+    const ax = full[name];
+    layout[name] = { type: ax.type, range: ax.range.slice(), domain: ax.domain.slice(), anchor: ax.anchor,
+                     visible: false, fixedrange: true };
   }
   return layout;
 }
 
-// After a whole draw: the settled chart shows every trace again and the moving layer goes.
+// Whether a preview's bound x / y values stay inside the settled chart's autoranged axes (its fixed axes clip
+// them either way, split or whole).
+function withinAxes(gd, traces, bindings) {
+  const full = gd._fullLayout;
+  if (!full || !gd._fullData) return true;
+  for (const b of bindings) {
+    if (b.trace === undefined || (b.attr !== "x" && b.attr !== "y")) continue;
+    const id = gd._fullData[b.trace][b.attr + "axis"];
+    const ax = full[id.charAt(0) + "axis" + id.slice(1)];
+    if (!ax || !ax.autorange) continue;
+    const lo = Math.min(...ax.range), hi = Math.max(...ax.range);
+    for (const value of traces[b.trace][b.attr].flat()) {
+      if (value === null || value === undefined) continue;
+      const u = ax.type === "log" ? (value > 0 ? Math.log10(value) : null) : value;
+      if (u !== null && (u < lo || u > hi)) return false;
+    }
+  }
+  return true;
+}
+
+// After a whole draw: the settled chart shows everything again and the moving layer goes.
 function settle(v) {
   if (!v.overlay || v.overlay.hidden) return;
-  for (const g of v.hiddenGroups || []) g.style.visibility = "";
-  v.hiddenGroups = null;
+  for (const g of v.hidden || []) g.style.visibility = "";
+  v.hidden = null;
   v.overlay.hidden = true;
 }
 
