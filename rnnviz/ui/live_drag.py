@@ -7,8 +7,9 @@ Two components, mounted in the page itself (v2 components are not iframes), talk
   widget (``on_change`` runs, the value goes to SimState, the URL and every page).
 * ``live_figure`` / ``live_html``: a Plotly figure or an HTML block built by the server from the engine's
   numbers, plus the settled network and bindings (``rnnviz.live_state``).  On a drag event it runs
-  ``rnnviz/forward.js`` (the mirror of ``rnnviz.engine.forward``) and redraws in place (Plotly.react, or
-  the text of the bound spans).  The next server run replaces the preview with the engine's numbers.
+  ``rnnviz/forward.js`` (the mirror of ``rnnviz.engine.forward``) and redraws in place: the text of the bound
+  spans, or a chart's moving traces alone, in a bare chart over the settled one (view.js, drawMoving).  The
+  next server run replaces the preview with the engine's numbers.
 
 Keyboard (arrows, Home/End, PageUp/PageDown) and touch work through the native range input; a held key
 previews every step and commits on key up.

@@ -340,7 +340,8 @@ PHASE_STATE = """() => {
 def drag_event(page, name: str, index: list[int], value: float) -> None:
     """What the drag bridge announces while a sidebar slider's thumb moves."""
     page.evaluate("([t, v]) => window.dispatchEvent(new CustomEvent('rnnviz:drag', "
-                  "{detail: {target: t, value: v, final: false, native: true}}))", [{"name": name, "index": index}, value])
+                  "{detail: {target: t, value: v, final: false, native: true}}))",
+                  [{"name": name, "index": index}, value])
 
 
 def test_phase_portrait_preview_keeps_its_points_inside_the_axes(app_server, page):

@@ -224,11 +224,10 @@ async function drawMoving(v, Plotly, traces, moving) {
     gd.parentElement.appendChild(v.overlay);
   }
   const showing = !v.overlay.hidden;
-  if (!showing) {
-    Object.assign(v.overlay.style, { left: gd.offsetLeft + "px", top: gd.offsetTop + "px",
-                                     width: full.width + "px", height: full.height + "px" });
-    v.overlay.hidden = false;
-  }
+  // Every frame: the chart may have been resized meanwhile (responsive) and drawn again at its new size.
+  Object.assign(v.overlay.style, { left: gd.offsetLeft + "px", top: gd.offsetTop + "px",
+                                   width: full.width + "px", height: full.height + "px" });
+  v.overlay.hidden = false;
   const data = moving.filter((i) => traces[i]).map((i) => bare(traces[i]));
   await Plotly.react(v.overlay, data, overlayLayout(full, v.fig.layout.shapes), { staticPlot: true });
   if (!showing) {  // hidden once the moving layer is drawn over them: no frame without them
