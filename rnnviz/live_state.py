@@ -242,7 +242,7 @@ def sequence_bindings(d: int, k: int, T: int, layer: int) -> list[dict]:
 
 
 # chain_figure's traces a preview redraws by themselves (view.js, drawMoving): the h boxes (1) and the outline
-# drawn over them (2); the chain's ranges are fixed, and its many text labels stay as drawn.
+# drawn over them (2); its many text labels and arrows stay as drawn.
 CHAIN_MOVING = [1, 2]
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from rnnviz import figures, live_state
+from rnnviz.analysis import ripple
+from rnnviz.engine import forward
+from rnnviz.presets import make_preset
 from rnnviz.ui import live_drag, session
+
+LESSON = make_preset("lesson")
 
 
 @pytest.fixture
@@ -47,16 +53,18 @@ def test_only_the_newest_ids_are_remembered(store):
 
 def test_the_chains_moving_traces_are_its_squares_and_their_outline():
     """view.js redraws CHAIN_MOVING alone during a preview: every bound trace, and the outline drawn over them."""
-    from rnnviz import figures, live_state
-    from rnnviz.engine import forward
-    from rnnviz.presets import make_preset
-
-    preset = make_preset("lesson")
-    fig = figures.chain_figure(preset.params, forward(preset.params, preset.x, preset.h0), 2)
+    fig = figures.chain_figure(LESSON.params, forward(LESSON.params, LESSON.x, LESSON.h0), 2)
     assert [(fig.data[i].type, fig.data[i].name) for i in live_state.CHAIN_MOVING] == [
         ("heatmap", "h_t"), ("scatter", "h boxes")]
     assert {b["trace"] for b in live_state.chain_bindings(2, 1, 2, 4)} <= set(live_state.CHAIN_MOVING)
-    assert fig.layout.xaxis.range is not None and fig.layout.yaxis.range is not None  # fixed while it moves
+    assert fig.layout.xaxis.range is not None and fig.layout.yaxis.range is not None  # the overlay copies them
+
+
+def test_the_ripples_moving_traces_are_its_rerun_line_and_the_linearised_one_over_it():
+    result = ripple(LESSON.params, LESSON.x, LESSON.h0, 1, eps=1e-3)
+    fig = figures.ripple_figure(result.delta, 1, 1e-3, linearised=result.linearised)
+    assert [fig.data[i].name for i in live_state.RIPPLE_MOVING] == ["|Δh_s| (rerun)", "linearised (Jacobians)"]
+    assert {b["trace"] for b in live_state.ripple_bindings(1, 2, 1e-3, 1)} <= set(live_state.RIPPLE_MOVING)
 
 
 def test_moving_traces_must_hold_every_bound_trace():
