@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnviz.engine import RNNParams, Trace, forward
+from rnnviz.figures.lab import eigenvalue_reach
 from rnnviz.figures.simulator import earlier_start
 
 # Live preview budget (issue 11): a drag is followed at >= 20 updates/s up to these sizes.
@@ -359,11 +360,7 @@ def eigenvalue_patch(trace: int, label: str, lam, others=()) -> list[list]:
     lam = np.asarray(lam, dtype=complex)
     text = [f"{label}: λ = {z.real:.4f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.4f}i, |λ| = {abs(z):.4f}"
             for z in lam]
-    reach = 1.2
-    for values in (*others, lam):
-        values = np.asarray(values, dtype=complex)
-        if values.size:
-            reach = max(reach, 1.1 * float(np.max(np.abs(values))))
+    reach = eigenvalue_reach(*others, lam)
     return [[trace, "x", _listed(lam.real)], [trace, "y", _listed(lam.imag)], [trace, "text", text],
             [-1, "xaxis.range", [-reach, reach]], [-1, "yaxis.range", [-reach, reach]]]
 

@@ -65,7 +65,6 @@ def eigenvalue_figure(sets) -> go.Figure:
     data = [go.Scatter(x=np.cos(angle), y=np.sin(angle), mode="lines", name="|λ| = 1",
                        line=dict(color=MUTED, width=1, dash="dot"), hoverinfo="skip")]
     symbols = ("circle", "x", "diamond", "square")
-    reach = 1.2
     for i, (label, lam) in enumerate(sets):
         lam = np.asarray(lam, dtype=complex)
         text = [f"{label}: λ = {z.real:.4f} {'+' if z.imag >= 0 else '−'} {abs(z.imag):.4f}i, |λ| = {abs(z):.4f}"
@@ -74,13 +73,30 @@ def eigenvalue_figure(sets) -> go.Figure:
                                marker=dict(color=SERIES[i % len(SERIES)], size=10, symbol=symbols[i % 4],
                                            line=dict(width=1, color=WHITE)),
                                hovertemplate="%{text}<extra></extra>"))
-        if lam.size:
-            reach = max(reach, 1.1 * float(np.max(np.abs(lam))))
+    reach = eigenvalue_reach(*(lam for _, lam in sets))
     return figure(data, "Eigenvalues of W_h on the complex plane", height=380,
                    xaxis=dict(title=dict(text="Re λ"), range=[-reach, reach], zeroline=True,
                               zerolinecolor=AXIS_LINE),
                    yaxis=dict(title=dict(text="Im λ"), range=[-reach, reach], scaleanchor="x", scaleratio=1,
                               zeroline=True, zerolinecolor=AXIS_LINE))
+
+
+# The plane's half-width is the first of these steps (x 10^k) past 1.1 max |λ|: the axes stay put while the
+# eigenvalues move inside a step, so a ρ drag redraws only its moving points there (the live view splits them).
+REACH_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def eigenvalue_reach(*sets) -> float:
+    """Half-width of the eigenvalue plane for these sets of eigenvalues: at least 1.2 (the unit circle and
+    some room), else the first REACH_STEPS step (x 10^k) at or past 1.1 max |λ| (non-finite ones ignored)."""
+    sizes = [np.abs(np.asarray(lam, dtype=complex)).ravel() for lam in sets]
+    sizes = np.concatenate(sizes) if sizes else np.zeros(0)
+    sizes = sizes[np.isfinite(sizes)]
+    need = 1.1 * float(sizes.max()) if sizes.size else 0.0
+    if need <= 1.2:
+        return 1.2
+    scale = 10.0 ** np.floor(np.log10(need))
+    return next(step * scale for step in REACH_STEPS if step * scale >= need * (1 - 1e-12))
 
 
 def eigenvalue_table(sets) -> pd.DataFrame:

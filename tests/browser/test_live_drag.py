@@ -219,11 +219,15 @@ def test_cell_page_follows_a_native_weight_slider(app_server, page):
     assert not p.page_errors
 
 
-def test_lab_rho_slider_previews_engine_frames(app_server, page):
-    goto(page, app_server, "/lab")
+RHO = "input[type='range'][aria-label='Spectral radius ρ for W_h']"
+
+
+def open_lab_with_frames(page, url):
+    """The lab with its ρ views' frames in the tab; returns the ρ slider (its value back where it started)."""
+    goto(page, url, "/lab")
     page.wait_for_selector(".rnnviz-live-view .main-svg", timeout=90_000)
     # the ρ frames are prepared off the script thread: shipped from a run after they are ready
-    rho = page.locator("input[type='range'][aria-label='Spectral radius ρ for W_h']")
+    rho = page.locator(RHO)
     for key in ["ArrowRight", "ArrowLeft"] * 5:
         if page.locator(".rnnviz-live-view[data-frames='on']").count() == 2:
             break
@@ -232,6 +236,11 @@ def test_lab_rho_slider_previews_engine_frames(app_server, page):
         page.keyboard.press(key)
         wait_for_rerun(page)
     assert page.locator(".rnnviz-live-view[data-frames='on']").count() == 2
+    return rho
+
+
+def test_lab_rho_slider_previews_engine_frames(app_server, page):
+    rho = open_lab_with_frames(page, app_server)
     # The patches come once per tab: later runs send their id only, and a tab that lost them asks again.
     p = probe(page)
     patch = b"= 0.05)"  # "(ρ = 0.05)": in the patches (every ρ), never in a settled figure at ρ ≥ 1
@@ -375,4 +384,98 @@ def test_phase_portrait_preview_keeps_its_points_inside_the_axes(app_server, pag
     assert again["shown"] and inside(again) and again["xrange"] == big["xrange"], again
     trace = forward(LESSON.params.replace(b=np.array([-2.9, 0.1])), LESSON.x, LESSON.h0)
     assert np.allclose(again["x"], trace.h[:, 0], atol=1e-12) and np.allclose(again["y"], trace.h[:, 1], atol=1e-12)
+    assert not p.page_errors
+
+
+LAB_STATE = """() => [...document.querySelectorAll('.rnnviz-live-view')].map((gd) => {
+  const overlay = gd.parentElement.querySelector('.rnnviz-live-overlay');
+  const shown = !!overlay && !overlay.hidden;
+  const hidden = [...gd.querySelectorAll('.mlayer > g')].filter(g => g.style.visibility === 'hidden')
+    .map(g => g.__data__[0].trace.index);
+  const legend = [...gd.querySelectorAll('.legend .traces')].map(g => g.querySelector('.legendtext').textContent);
+  const full = gd._fullLayout;
+  return {source: gd.dataset.source, shown, hidden, legend, base: gd.data.map(t => [t.x, t.y]),
+          overlay: shown ? overlay.data.map(t => [t.x, t.y]) : null,
+          ranges: gd.parentElement.__rnnvizView.drawnRanges, yrange: full.yaxis.range};
+})"""
+
+
+def lab_rescaled(rho: float):
+    """The lab's rescaled curve and eigenvalues at ρ for the lesson network: its default sequence for a short
+    network is 40 steps "around h = 0" (x = 0, b = 0, h_0 = 0), as pages/lab.py builds it."""
+    from rnnviz.analysis import eigenvalues, jacobian_norms
+    from rnnviz.presets import make_inputs, scale_to_spectral_radius, zeros
+
+    p = LESSON.params.replace(b=zeros(2), activation="tanh")
+    scaled, problem = scale_to_spectral_radius(p.W_h, rho)
+    assert problem is None
+    q = p.replace(W_h=scaled)
+    return jacobian_norms(q, forward(q, make_inputs("custom", 40, 1), zeros(2)))[::-1], eigenvalues(scaled)
+
+
+def assert_lab_overlay(state, rho: float) -> None:
+    """Both ρ views show the engine's rescaled curve / eigenvalues at ρ in their overlays, over the settled
+    charts (whose own rescaled traces are hidden and unchanged), with ρ in the curve's legend."""
+    norms, lam = lab_rescaled(rho)
+    jac, eig = state
+    assert jac["shown"] and jac["hidden"] == [1] and eig["shown"] and eig["hidden"] == [2], state
+    assert np.allclose(jac["overlay"][0][1], norms, rtol=1e-12, atol=0), (jac["overlay"], norms)
+    assert np.allclose(sorted(eig["overlay"][0][0]), sorted(lam.real), atol=1e-12)
+    assert f"W_h rescaled (ρ = {rho:.2f})" in jac["legend"], jac["legend"]
+
+
+def test_lab_rho_preview_redraws_only_the_rescaled_traces(app_server, page):
+    """The ρ views' frames are split like a weight drag (view.js, showPatch): the rescaled curve and eigenvalues
+    are redrawn alone over the settled charts while the axes hold them; a frame that moves the eigenvalue plane's
+    axes (the next REACH_STEPS step) or leaves the curve's log axis is drawn whole; back at the settled ρ the
+    charts are the engine's again, legend included."""
+    from rnnviz.figures.lab import eigenvalue_reach
+
+    rho = open_lab_with_frames(page, app_server)
+    if float(rho.input_value()) != 1.5:  # the frames came after an odd number of presses
+        rho.focus()
+        page.keyboard.press("ArrowLeft")
+        wait_for_rerun(page)
+    settled_rho = float(rho.input_value())
+    assert settled_rho == 1.5
+    page.locator(".rnnviz-live-view").last.scroll_into_view_if_needed()  # views off screen wait (IntersectionObserver)
+    p = probe(page)
+    settled = page.evaluate(LAB_STATE)
+    assert [s["source"] for s in settled] == ["engine", "engine"] and not any(s["shown"] for s in settled)
+    plane = {"xaxis": [-2.0, 2.0], "yaxis": [-2.0, 2.0]}  # |λ| = 1.5: 1.1 |λ| = 1.65, the next step is 2
+    assert settled[1]["ranges"] == plane and eigenvalue_reach([1.5]) == 2.0
+
+    drag_event(page, "lab_rho", [], 1.45)  # inside both charts' axes: split
+    page.wait_for_function("() => [...document.querySelectorAll('.rnnviz-live-overlay')].filter(o => !o.hidden)"
+                           ".length === 2")
+    page.wait_for_timeout(200)
+    small = page.evaluate(LAB_STATE)
+    assert_lab_overlay(small, 1.45)
+    assert [s["base"] for s in small] == [s["base"] for s in settled]  # the settled charts left as drawn
+
+    drag_event(page, "lab_rho", [], 1.9)  # |λ| 1.9: the plane's next step (2.5); the curve leaves its axis
+    page.wait_for_function("() => { const v = document.querySelectorAll('.rnnviz-live-view')[1].parentElement"
+                           ".__rnnvizView; return v.drawnRanges.yaxis[1] === 2.5; }")
+    page.wait_for_timeout(300)
+    big = page.evaluate(LAB_STATE)
+    assert big[1]["ranges"] == {"xaxis": [-2.5, 2.5], "yaxis": [-2.5, 2.5]} and eigenvalue_reach([1.9]) == 2.5
+    top = float(np.log10(lab_rescaled(1.9)[0].max()))
+    assert max(big[0]["yrange"]) > top, (big[0]["yrange"], top)  # the grown log axis holds the curve
+
+    drag_event(page, "lab_rho", [], 1.85)  # inside the grown axes again: split over them
+    page.wait_for_function("() => [...document.querySelectorAll('.rnnviz-live-overlay')].filter(o => !o.hidden)"
+                           ".length === 2")
+    page.wait_for_timeout(200)
+    again = page.evaluate(LAB_STATE)
+    assert_lab_overlay(again, 1.85)
+    assert again[1]["ranges"] == big[1]["ranges"] and again[0]["yrange"] == big[0]["yrange"]
+
+    drag_event(page, "lab_rho", [], settled_rho)  # back at the settled value: the engine's charts
+    page.wait_for_function("() => [...document.querySelectorAll('.rnnviz-live-view')]"
+                           ".every(e => e.dataset.source === 'engine')")
+    page.wait_for_timeout(300)
+    back = page.evaluate(LAB_STATE)
+    assert not any(s["shown"] or s["hidden"] for s in back)
+    assert [s["legend"] for s in back] == [s["legend"] for s in settled]
+    assert back[1]["ranges"] == plane and back[0]["yrange"] == settled[0]["yrange"]  # autoranged again
     assert not p.page_errors

@@ -14,6 +14,9 @@ export default function (component) {
   v.data = data;
   v.net = data.net;
   v.fig = data.figure ? JSON.parse(data.figure) : null;
+  // Read before Plotly writes into the layout (autoranges, ranges widened for a fixed aspect ratio).
+  v.fixedAxes = v.fig ? fixedAxes(v.fig.layout) : new Set();
+  v.figRanges = v.fig ? axisRanges(v.fig.layout) : {};
   // Values the server has now committed are in data.net; only an entry still being dragged stays overridden.
   let keep = v.active ? v.overrides.get(v.active) : undefined;
   if (keep && keep.value === baseValue(v.net, keep.target)) keep = undefined;  // the server has it now
@@ -88,6 +91,8 @@ function createView(parent) {
         if (m && v.root._fullLayout) {
           await drawMoving(v, Plotly, t, m);
         } else {
+          restoreLegend(v);  // before the draw: one that changes no name leaves the legend's text as it is
+          v.drawnRanges = l === v.fig.layout ? v.figRanges : axisRanges(l);
           await Plotly.react(v.root, t, l, config);
           settle(v);
         }
@@ -171,11 +176,9 @@ function createView(parent) {
     const bindings = v.data.bindings || [];
     if (v.fig) {
       const data = v.fig.data.map((t) => Object.assign({}, t));
-      for (const b of bindings) {
-        if (b.trace !== undefined) data[b.trace][b.attr] = select(b, traces, net);
-      }
-      const moving = v.data.moving && withinAxes(v.root, data, bindings) ? v.data.moving : null;
-      v.draw(data, v.fig.layout, moving);
+      const bound = bindings.filter((b) => b.trace !== undefined);
+      for (const b of bound) data[b.trace][b.attr] = select(b, traces, net);
+      v.drawPreview(data, v.fig.layout, v.data.moving, bound.map((b) => [b.trace, b.attr]));
     } else {
       for (const b of bindings) {
         const span = v.root.querySelector(`[data-live="${b.span}"]`);
@@ -187,32 +190,54 @@ function createView(parent) {
     v.root.dataset.source = "preview";
     v.shown = null;
   };
+  // A knob's frame: the engine's traces (and axis ranges) at the knob's position.  Split like a network drag
+  // (its patched traces redrawn alone) while the frame keeps the drawn axis ranges; one that moves them is drawn
+  // whole, as is the first frame of a chart not drawn yet.
   v.showPatch = (patch) => {
     const data = v.fig.data.map((t) => Object.assign({}, t));
     const layout = JSON.parse(JSON.stringify(v.fig.layout));
+    let sameRanges = true;
     for (const [trace, attr, value] of patch) {
       if (trace === -1) {
         const [axis, key] = attr.split(".");
         layout[axis] = Object.assign({}, layout[axis], { [key]: value });
+        const drawn = (v.drawnRanges || {})[axis];
+        sameRanges = sameRanges && key === "range" && JSON.stringify(drawn) === JSON.stringify(value);
       } else {
         data[trace][attr] = value;
       }
     }
-    v.draw(data, layout);
+    const changed = patch.filter(([trace]) => trace >= 0).map(([trace, attr]) => [trace, attr]);
+    const moving = v.data.moving || [...new Set(changed.map(([trace]) => trace))];
+    v.drawPreview(data, layout, sameRanges ? moving : null, changed);
     v.updates += 1;
     v.root.dataset.updates = String(v.updates);
     v.root.dataset.source = "preview";
     v.shown = null;
   };
+
+  // A preview's picture: split (drawMoving) when it can be, else whole.  changed: the [trace, attr] pairs it
+  // changed; a frame whose x / y values leave an autoranged axis is drawn whole over grown axes (grownAxes).
+  v.drawPreview = (data, layout, moving, changed) => {
+    const grown = v.root._fullLayout ? grownAxes(v, data, changed) : null;
+    if (grown) {
+      layout = Object.assign({}, layout);
+      for (const [name, range] of Object.entries(grown)) {
+        layout[name] = Object.assign({}, layout[name], { range, autorange: false });
+      }
+    }
+    v.draw(data, layout, grown ? null : moving);
+  };
   return v;
 }
 
-// Split drawing (a chart with bindings; data.moving: the bound traces and any drawn over them): during a preview
-// the settled chart stays as drawn with those traces and its upper shapes hidden, and only they are redrawn, in a
-// bare chart laid over the same plot area: the settled chart's margins and axis ranges, no axes, title, legend,
-// colour bar or other traces.  At n = 16 that is a fifth of a whole Plotly.react on the chain (its many text
-// labels), a third on the phase portrait.  A frame whose points leave an autoranged axis is drawn whole (its axes
-// take them in; withinAxes).  The next whole draw (the engine's numbers) ends it (settle).
+// Split drawing (a chart with bindings, data.moving: the bound traces and any drawn over them; or a knob's frame,
+// its patched traces): during a preview the settled chart stays as drawn with those traces and its upper shapes
+// hidden, and only they are redrawn, in a bare chart laid over the same plot area: the settled chart's margins and
+// axis ranges, no axes, title, legend, colour bar or other traces (a renamed trace's legend text is rewritten in
+// place).  At n = 16 that is a fifth of a whole Plotly.react on the chain (its many text labels), a third on the
+// phase portrait.  A frame whose points leave an autoranged axis is drawn whole over grown axes (grownAxes).  The
+// next whole draw (the engine's numbers) ends it (settle).
 async function drawMoving(v, Plotly, traces, moving) {
   const gd = v.root;
   const full = gd._fullLayout;
@@ -230,6 +255,7 @@ async function drawMoving(v, Plotly, traces, moving) {
   v.overlay.hidden = false;
   const data = moving.filter((i) => traces[i]).map((i) => bare(traces[i]));
   await Plotly.react(v.overlay, data, overlayLayout(full, v.fig.layout.shapes), { staticPlot: true });
+  renameInLegend(v, traces, moving);
   if (!showing) {  // hidden once the moving layer is drawn over them: no frame without them
     v.hidden = [...gd.querySelectorAll(".mlayer > g")].filter((g) => {
       const cd = g.__data__;
@@ -262,24 +288,70 @@ function overlayLayout(full, shapes) {
   return layout;
 }
 
-// Whether a preview's bound x / y values stay inside the settled chart's autoranged axes (its fixed axes clip
-// them either way, split or whole).
-function withinAxes(gd, traces, bindings) {
-  const full = gd._fullLayout;
-  if (!full || !gd._fullData) return true;
-  for (const b of bindings) {
-    if (b.trace === undefined || (b.attr !== "x" && b.attr !== "y")) continue;
-    const id = gd._fullData[b.trace][b.attr + "axis"];
-    const ax = full[id.charAt(0) + "axis" + id.slice(1)];
-    if (!ax || !ax.autorange) continue;
-    const lo = Math.min(...ax.range), hi = Math.max(...ax.range);
-    for (const value of traces[b.trace][b.attr].flat()) {
+// The axes a figure gives a range of its own (the others are autoranged).
+function fixedAxes(layout) {
+  return new Set(Object.keys(layout).filter((name) => /^[xy]axis\d*$/.test(name) && Array.isArray(layout[name].range)
+                                                       && layout[name].autorange !== true));
+}
+
+// The axis ranges a layout sets, by axis name: what a whole draw was given (a knob's frame that gives the same
+// can be split).
+function axisRanges(layout) {
+  const out = {};
+  for (const name of Object.keys(layout || {})) {
+    if (/^[xy]axis\d*$/.test(name) && layout[name] && layout[name].range) out[name] = layout[name].range.slice();
+  }
+  return out;
+}
+
+// While a drag goes on, autoranged axes only grow, with room to spare: a frame whose changed x / y values leave
+// one gets {axis name: range} that holds them plus HEADROOM of the new span on the side they left by (the next
+// frames then fit and split); null when they all fit.  Fixed axes clip either way; the release fits them again.
+const HEADROOM = 0.2;
+
+function grownAxes(v, traces, changed) {
+  const gd = v.root, full = gd._fullLayout;
+  if (!full || !gd._fullData) return null;
+  let grown = null;
+  for (const [trace, attr] of changed) {
+    if ((attr !== "x" && attr !== "y") || !gd._fullData[trace]) continue;
+    const id = gd._fullData[trace][attr + "axis"];
+    const name = id.charAt(0) + "axis" + id.slice(1);
+    const ax = full[name];
+    if (!ax || v.fixedAxes.has(name)) continue;
+    const range = (grown && grown[name]) || ax.range;
+    let lo = Math.min(...range), hi = Math.max(...range), below = false, above = false;
+    for (const value of [traces[trace][attr]].flat(Infinity)) {
       if (value === null || value === undefined) continue;
       const u = ax.type === "log" ? (value > 0 ? Math.log10(value) : null) : value;
-      if (u !== null && (u < lo || u > hi)) return false;
+      if (u === null || !Number.isFinite(u)) continue;
+      if (u < lo) [lo, below] = [u, true];
+      if (u > hi) [hi, above] = [u, true];
     }
+    if (!below && !above) continue;
+    const pad = HEADROOM * (hi - lo);
+    const out = [below ? lo - pad : lo, above ? hi + pad : hi];
+    grown = Object.assign(grown || {}, { [name]: range[0] > range[1] ? out.reverse() : out });
   }
-  return true;
+  return grown;
+}
+
+// A split frame whose moving traces are renamed (the lab's "W_h rescaled (ρ = 2.25)") writes the new names into
+// the settled chart's legend; restoreLegend puts the drawn ones back before the next whole draw.
+function renameInLegend(v, traces, moving) {
+  for (const g of v.root.querySelectorAll(".legend .traces")) {
+    const cd = g.__data__, text = g.querySelector(".legendtext");
+    const index = cd && cd[0] && cd[0].trace ? cd[0].trace.index : undefined;
+    if (!text || !moving.includes(index) || !traces[index] || traces[index].name === undefined) continue;
+    v.legend = v.legend || new Map();
+    if (!v.legend.has(text)) v.legend.set(text, text.textContent);
+    text.textContent = traces[index].name;
+  }
+}
+
+function restoreLegend(v) {
+  for (const [text, content] of v.legend || []) text.textContent = content;
+  v.legend = null;
 }
 
 // After a whole draw: the settled chart shows everything again and the moving layer goes.
