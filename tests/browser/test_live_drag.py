@@ -469,6 +469,11 @@ def test_lab_rho_preview_redraws_only_the_rescaled_traces(app_server, page):
     again = page.evaluate(LAB_STATE)
     assert_lab_overlay(again, 1.85)
     assert again[1]["ranges"] == big[1]["ranges"] and again[0]["yrange"] == big[0]["yrange"]
+    drag_event(page, "lab_rho", [], 1.95)  # the same look: the points move in place (log axis on the curve)
+    page.wait_for_timeout(300)
+    assert_lab_overlay(page.evaluate(LAB_STATE), 1.95)
+    assert_moved_like_plotly(page, 0)
+    assert_moved_like_plotly(page, 1)
 
     drag_event(page, "lab_rho", [], settled_rho)  # back at the settled value: the engine's charts
     page.wait_for_function("() => [...document.querySelectorAll('.rnnviz-live-view')]"
@@ -478,4 +483,53 @@ def test_lab_rho_preview_redraws_only_the_rescaled_traces(app_server, page):
     assert not any(s["shown"] or s["hidden"] for s in back)
     assert [s["legend"] for s in back] == [s["legend"] for s in settled]
     assert back[1]["ranges"] == plane and back[0]["yrange"] == settled[0]["yrange"]  # autoranged again
+    assert not p.page_errors
+
+
+MOVED_VS_PLOTLY = """async (vi) => {
+  const gd = document.querySelectorAll('.rnnviz-live-view.rnnviz-live-chart')[vi];
+  const v = gd.parentElement.__rnnvizView, ov = v.overlay;
+  const read = () => [...ov.querySelectorAll('.scatterlayer > g.trace')].map(g => ({
+    points: [...g.querySelectorAll('.points > path.point')].map(p => p.getAttribute('transform')),
+    lines: [...g.querySelectorAll('.js-line')].map(l => l.getAttribute('d'))}));
+  const moved = read();
+  await window.Plotly.react(ov, ov.data.map(t => Object.assign({}, t)), ov.layout, {staticPlot: true});
+  return {count: v.moved || 0, moved, plotly: read()};
+}"""
+
+
+def _numbers(text: str) -> np.ndarray:
+    import re
+
+    return np.array([float(v) for v in re.findall(r"-?[\d.]+(?:e-?\d+)?", text)]).reshape(-1, 2)
+
+
+def assert_moved_like_plotly(page, view: int) -> None:
+    """The split view's last frame moved its points in place (view.js, movePoints): every marker and line vertex
+    sits where Plotly itself draws the same data (Plotly prints 2 decimals), no segment more or less."""
+    got = page.evaluate(MOVED_VS_PLOTLY, view)
+    assert got["count"] >= 1, "no frame moved its points in place"
+    assert len(got["moved"]) == len(got["plotly"]) and any(t["points"] or t["lines"] for t in got["moved"])
+    for mine, plotly in zip(got["moved"], got["plotly"], strict=True):
+        assert len(mine["points"]) == len(plotly["points"]) and len(mine["lines"]) == len(plotly["lines"])
+        for a, b in zip(mine["points"], plotly["points"], strict=True):
+            assert np.allclose(_numbers(a), _numbers(b), atol=0.006), (a, b)
+        for a, b in zip(mine["lines"], plotly["lines"], strict=True):
+            ours, theirs = _numbers(a), _numbers(b)  # Plotly leaves out vertices on a straight run
+            assert np.allclose(ours[[0, -1]], theirs[[0, -1]], atol=0.006), (a, b)
+            assert all(np.abs(ours - vertex).max(axis=1).min() <= 0.006 for vertex in theirs), (a, b)
+
+
+@pytest.mark.parametrize(("path", "chart"), [("/cell", 0), ("/phase", 0), ("/phase", 1)])
+def test_split_frames_move_points_where_plotly_draws_them(app_server, page, path, chart):
+    """After a split frame drawn by Plotly, the next frames of the same look only move its SVG nodes: the tanh
+    curve's markers and connector segments, the phase portrait's path and points, the ripple's log-axis line."""
+    goto(page, app_server, path, "t=2")
+    page.wait_for_selector(".rnnviz-live-view .scatterlayer", timeout=90_000)
+    page.locator(".rnnviz-live-view.rnnviz-live-chart").nth(chart).scroll_into_view_if_needed()
+    p = probe(page)
+    for value in (0.15, 0.2, 0.25):  # small moves of b[1]: inside the settled axes, so split
+        drag_event(page, "b", [0], value)
+        page.wait_for_timeout(300)
+    assert_moved_like_plotly(page, chart)
     assert not p.page_errors
