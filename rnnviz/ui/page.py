@@ -20,6 +20,7 @@ from rnnviz.ui import compat, messages, parts, session, simulator_controls, them
 from rnnviz.ui.sidebar import network_sidebar
 
 PAGE_TITLE = "rnnviz: vanilla RNNs, step by step"
+VIEWS_KEY = "rnnviz_views"
 
 
 def page_setup() -> None:
@@ -63,8 +64,9 @@ def page(title: str, caption: str | None = None, sidebar: bool = True,
         parts.draw(parts.STEP, top)
 
     def page_views() -> None:
-        show_warnings()
-        views(session.current_state())
+        with st.container(key=VIEWS_KEY):  # its class: style.css fades its static numbers during a drag's preview
+            show_warnings()
+            views(session.current_state())
 
     parts.draw(parts.VIEWS, page_views)
     if after is not None:

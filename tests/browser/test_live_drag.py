@@ -195,7 +195,11 @@ def native_drag(page, label: str, steps: int, dx: float, read: str):
 
 CELL_NUMBERS = """() => {
   const view = document.querySelector('.rnnviz-live-view');
-  return [view.dataset.source, [...view.querySelectorAll('[data-live]')].map(e => e.textContent)];
+  const lines = [...document.querySelectorAll('.katex-display')].slice(0, 3);  // the worked lines (st.latex)
+  const note = view.querySelector('.live-stale-note');
+  return [view.dataset.source, [...view.querySelectorAll('[data-live]')].map(e => e.textContent),
+          lines.length > 0 && lines.every(e => Number(getComputedStyle(e).opacity) < 0.5),
+          !!note && getComputedStyle(note).visibility === 'visible'];
 }"""
 
 
@@ -206,8 +210,10 @@ def test_cell_page_follows_a_native_weight_slider(app_server, page):
     sent = p.sent
     snaps = native_drag(page, "W_h[1,1]", 8, 9, CELL_NUMBERS)
     assert p.sent <= sent + 1  # at most the release's rerun, none during the drag
-    previews = [(float(value), numbers) for value, (source, numbers) in snaps if source == "preview"]
+    previews = [(float(value), numbers) for value, (source, numbers, *_) in snaps if source == "preview"]
     assert len({tuple(n) for _, n in previews}) >= 4, snaps
+    # the worked LaTeX lines cannot follow the thumb: faded, with a note saying so, while the preview shows
+    assert all(faded and noted for _, (source, _, faded, noted) in snaps if source == "preview"), snaps
     for value, numbers in previews:
         W_h = np.array(LESSON.params.W_h)
         W_h[0, 0] = value
@@ -216,6 +222,9 @@ def test_cell_page_follows_a_native_weight_slider(app_server, page):
         assert numbers == [vec(LESSON.x[1]), vec(tr.h[1]), vec(tr.pre[1]), vec(tr.h[2])], (value, numbers)
     wait_for_rerun(page)
     page.wait_for_function("() => document.querySelector('.rnnviz-live-view').dataset.source === 'engine'")
+    page.wait_for_timeout(300)  # the fade's transition
+    source, _, faded, noted = page.evaluate(CELL_NUMBERS)
+    assert not faded and not noted and "rnnviz-previewing" not in page.evaluate("document.body.className")
     assert not p.page_errors
 
 

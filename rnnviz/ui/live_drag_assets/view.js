@@ -69,6 +69,7 @@ function createView(parent) {
     if (v.shown === v.data) return;  // already showing this run's engine numbers
     v.shown = v.data;
     v.root.dataset.source = "engine";
+    previewing(false);
     if (v.fig) {
       v.draw(v.fig.data, v.fig.layout);
     } else {
@@ -188,6 +189,7 @@ function createView(parent) {
     v.updates += 1;
     v.root.dataset.updates = String(v.updates);
     v.root.dataset.source = "preview";
+    previewing(true);
     v.shown = null;
   };
   // A knob's frame: the engine's traces (and axis ranges) at the knob's position.  Split like a network drag
@@ -213,6 +215,7 @@ function createView(parent) {
     v.updates += 1;
     v.root.dataset.updates = String(v.updates);
     v.root.dataset.source = "preview";
+    previewing(true);
     v.shown = null;
   };
 
@@ -229,6 +232,13 @@ function createView(parent) {
     v.draw(data, layout, grown ? null : moving);
   };
   return v;
+}
+
+// The page is previewing while any view shows a preview: style.css fades the numbers that cannot follow.
+function previewing(on) {
+  if (on || !document.querySelector('.rnnviz-live-view[data-source="preview"]')) {
+    document.body.classList.toggle("rnnviz-previewing", on);
+  }
 }
 
 // Split drawing (a chart with bindings, data.moving: the bound traces and any drawn over them; or a knob's frame,
