@@ -20,8 +20,10 @@ def cell_views(state: SimState, trace: Trace, t: int, decimals: int) -> None:
         st.header(f"Step t = {t} of {state.T}")
         numbers_html, numbers_bindings = live_state.step_numbers([trace], t, p.activation, decimals)
         live_drag.live_html(numbers_html, net, numbers_bindings, key="cell_numbers", live=live)
-        for line in latex.derivation(terms, t, p.activation, decimals, W_h=p.W_h, W_x=p.W_x, W_y=p.W_y, b_y=p.b_y):
-            st.latex(line)
+        weights = dict(W_h=p.W_h, W_x=p.W_x, W_y=p.W_y, b_y=p.b_y)
+        live_drag.live_latex(latex.derivation(terms, t, p.activation, decimals, **weights),
+                             latex.derivation_template(terms, t, p.activation, decimals, **weights), net,
+                             key="cell_derivation", decimals=decimals, live=live)
         lesson = default_state()
         if explain.is_lesson_example(p, state.x, state.h0, lesson.params, lesson.x):
             st.info(

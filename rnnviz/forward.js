@@ -8,7 +8,8 @@
 // layers: [{W_x: n×d, W_h: n×n, b: n, W_y: k×n | null, b_y: k | null, activation: "tanh" | "relu"}],
 //         layer 0 first (a list of one layer is engine.forward(RNNParams, ...)); arrays are nested JS arrays.
 // x: T×d; h0s: one initial state per layer (null or missing = zeros).
-// Returns one {pre: T×n, h: (T+1)×n, y: T×k | null} per layer, like engine.Trace.
+// Returns one {pre: T×n, h: (T+1)×n, y: T×k | null, wx: T×n, wh: T×n} per layer, like engine.Trace, plus each step's
+// two products as analysis.step_terms prints them in the derivation: wx_t = W_x x_t, wh_t = W_h h_{t-1}.
 function rnnForward(layers, x, h0s) {
   const traces = [];
   let inputs = x;
@@ -22,22 +23,26 @@ function rnnForward(layers, x, h0s) {
 
 function rnnForwardLayer(p, x, h0) {
   const n = p.W_h.length, T = x.length, relu = p.activation === "relu";
-  const pre = [], h = [h0 ? Array.from(h0) : new Array(n).fill(0)];
+  const pre = [], h = [h0 ? Array.from(h0) : new Array(n).fill(0)], wx = [], wh = [];
   for (let t = 0; t < T; t++) {
-    const xt = x[t], hp = h[t], at = new Array(n), ht = new Array(n);
+    const xt = x[t], hp = h[t], at = new Array(n), ht = new Array(n), wxt = new Array(n), wht = new Array(n);
     for (let i = 0; i < n; i++) {
       // Same grouping as the engine: (W_x x_t + b) first for all steps, then += W_h h_{t-1}.
-      const wx = p.W_x[i], wh = p.W_h[i];
+      const wxRow = p.W_x[i], whRow = p.W_h[i];
       let u = 0;
-      for (let j = 0; j < wx.length; j++) u += wx[j] * xt[j];
+      for (let j = 0; j < wxRow.length; j++) u += wxRow[j] * xt[j];
+      wxt[i] = u;
       u += p.b[i];
       let v = 0;
-      for (let j = 0; j < n; j++) v += wh[j] * hp[j];
+      for (let j = 0; j < n; j++) v += whRow[j] * hp[j];
+      wht[i] = v;
       at[i] = u + v;
       ht[i] = relu ? Math.max(at[i], 0) : Math.tanh(at[i]);
     }
     pre.push(at);
     h.push(ht);
+    wx.push(wxt);
+    wh.push(wht);
   }
   let y = null;
   if (p.W_y) {
@@ -47,7 +52,7 @@ function rnnForwardLayer(p, x, h0) {
       return s + p.b_y[i];
     }));
   }
-  return { pre, h, y };
+  return { pre, h, y, wx, wh };
 }
 
 if (typeof window !== "undefined") {

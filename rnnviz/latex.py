@@ -19,55 +19,99 @@ def sym(name: str, sub: str) -> str:
     return rf"{{\color{{{SYMBOL_COLORS[name]}}}{{{name}_{{{sub}}}}}}}"
 
 
-def _rows(values, decimals: int) -> list[str]:
+class Printer:
+    """Prints the derivation's numbers (``fmt``).  ``ref`` says where a number comes from (for templates);
+    ``style``: "plain", "term" (a weight after the first in a row of products: its sign becomes the operator,
+    "+ −0.2" is written "− 0.2") or "factor" (a negative second factor is bracketed: 0.8 × (−1.0))."""
+
+    def __init__(self, decimals: int = 4):
+        self.decimals = decimals
+
+    def num(self, value, ref: dict | None = None, style: str = "plain") -> str:
+        return styled(fmt(value, self.decimals), style)
+
+
+def styled(text: str, style: str) -> str:
+    if style == "term":
+        return (" - " if text.startswith("-") else " + ") + text.removeprefix("-")
+    if style == "factor":
+        return rf"({text})" if text.startswith("-") else text
+    return text
+
+
+class TemplatePrinter(Printer):
+    """Prints a placeholder ``@k@`` for every number with a ref and keeps (ref + style) as slot k: the browser
+    fills the slots with the same printing (view.js, fillTemplate) while a slider is dragged."""
+
+    def __init__(self, decimals: int = 4):
+        super().__init__(decimals)
+        self.slots: list[dict] = []
+
+    def num(self, value, ref: dict | None = None, style: str = "plain") -> str:
+        if ref is None:
+            return super().num(value, ref, style)
+        self.slots.append({**ref, "style": style})
+        return f"@{len(self.slots) - 1}@"
+
+
+def _rows(values, printer: Printer, ref=None) -> list[str]:
     values = np.asarray(values, dtype=float).ravel()
-    texts = [fmt(v, decimals) for v in values]
-    if len(texts) > MAX_ROWS:
-        texts = texts[: MAX_ROWS - 2] + [r"\vdots", texts[-1]]
-    return texts
+    shown = list(range(len(values)))
+    if len(shown) > MAX_ROWS:
+        shown = shown[: MAX_ROWS - 2] + [None, shown[-1]]
+    return [r"\vdots" if i is None else printer.num(values[i], ref(i) if ref else None) for i in shown]
 
 
-def vec(values, decimals: int = 4, color: str | None = None) -> str:
-    """A column vector as a bmatrix, optionally colored."""
-    body = r"\begin{bmatrix}" + r"\\".join(_rows(values, decimals)) + r"\end{bmatrix}"
+def vec(values, decimals: int = 4, color: str | None = None, printer: Printer | None = None, ref=None) -> str:
+    """A column vector as a bmatrix, optionally colored; ``ref(i)``: where row i comes from (templates)."""
+    printer = printer or Printer(decimals)
+    body = r"\begin{bmatrix}" + r"\\".join(_rows(values, printer, ref)) + r"\end{bmatrix}"
     return rf"{{\color{{{color}}}{{{body}}}}}" if color else body
 
 
-def mat(W, decimals: int = 4) -> str:
-    """A small matrix as a bmatrix (big ones are elided to their corner)."""
+def mat(W, decimals: int = 4, printer: Printer | None = None, name: str | None = None) -> str:
+    """A small matrix as a bmatrix (big ones are elided to their corner); ``name``: the parameter (templates)."""
+    printer = printer or Printer(decimals)
     W = np.atleast_2d(np.asarray(W, dtype=float))
-    rows = [[fmt(v, decimals) for v in row[:MAX_ROWS]] + ([r"\cdots"] if W.shape[1] > MAX_ROWS else [])
-            for row in W[:MAX_ROWS]]
+    ref = (lambda i, j: {"q": name, "i": i, "j": j}) if name else (lambda i, j: None)
+    rows = [[printer.num(v, ref(i, j)) for j, v in enumerate(row[:MAX_ROWS])]
+            + ([r"\cdots"] if W.shape[1] > MAX_ROWS else []) for i, row in enumerate(W[:MAX_ROWS])]
     if W.shape[0] > MAX_ROWS:
         rows.append([r"\vdots"] * len(rows[0]))
     return r"\begin{bmatrix}" + r"\\".join(" & ".join(r) for r in rows) + r"\end{bmatrix}"
 
 
-def _products(W, v, decimals: int) -> str | None:
+def _products(W, v, printer: Printer, name: str, v_ref) -> str | None:
     """Row-by-row dot products "0.5 × 0.9354 + 0.2 × 0.7163" for small sizes, as the lesson writes them."""
     W, v = np.atleast_2d(W), np.ravel(v)
     if W.shape[0] > 3 or W.shape[1] > 3:
         return None
-    def factor(u):  # a negative second factor is bracketed: 0.8 × (−1.0), not 0.8 × −1.0
-        text = fmt(u, decimals)
-        return rf"({text})" if text.startswith("-") else text
 
-    def terms(row):  # the sign of a negative weight folds into the operator: "+ −0.2" is written "− 0.2"
-        out = ""
-        for j, (w, u) in enumerate(zip(row, v, strict=True)):
-            text = fmt(w, decimals)
-            if j:
-                out += " - " if text.startswith("-") else " + "
-                text = text.removeprefix("-")
-            out += rf"{text} \times {factor(u)}"
-        return out
+    def terms(i, row):
+        return "".join(printer.num(w, {"q": name, "i": i, "j": j}, "term" if j else "plain") + r" \times "
+                       + printer.num(u, v_ref(j), "factor") for j, (w, u) in enumerate(zip(row, v, strict=True)))
 
-    return r"\begin{bmatrix}" + r"\\".join(terms(row) for row in W) + r"\end{bmatrix}"
+    return r"\begin{bmatrix}" + r"\\".join(terms(i, row) for i, row in enumerate(W)) + r"\end{bmatrix}"
+
+
+def _refs(t: int) -> dict:
+    """Where each of step_terms' vectors comes from: a forward-pass quantity at a row, or a parameter."""
+    at = lambda q, row: (lambda i: {"q": q, "t": row, "i": i})  # noqa: E731
+    return {"x": at("x", t - 1), "h_prev": at("h", t - 1), "Wh_h": at("wh", t - 1), "Wx_x": at("wx", t - 1),
+            "b": lambda i: {"q": "b", "i": i}, "pre": at("pre", t - 1), "h": at("h", t), "y": at("y", t - 1),
+            "b_y": lambda i: {"q": "b_y", "i": i}}
 
 
 def derivation(terms: dict, t: int, activation: str, decimals: int = 4, W_h=None, W_x=None,
-               W_y=None, b_y=None) -> list[str]:
-    """The lines of step t, like the lesson's worked example, from ``analysis.step_terms``."""
+               W_y=None, b_y=None, printer: Printer | None = None) -> list[str]:
+    """The lines of step t, like the lesson's worked example, from ``analysis.step_terms``.  With a
+    TemplatePrinter: the same lines with a placeholder per number (``derivation_template``)."""
+    printer = printer or Printer(decimals)
+    refs = _refs(t)
+
+    def v(key, color=None, values=None):
+        return vec(terms[key] if values is None else values, decimals, color, printer, refs[key])
+
     f = r"\tanh" if activation == "tanh" else r"\operatorname{relu}"
     a_t, h_t, h_prev, x_t = sym("a", "t"), sym("h", "t"), sym("h", "t-1"), sym("x", "t")
     update = rf"{a_t} = W_h\,{h_prev} + W_x\,{x_t} + b, \qquad {h_t} = {f}({a_t})"
@@ -75,25 +119,27 @@ def derivation(terms: dict, t: int, activation: str, decimals: int = 4, W_h=None
         update = rf"\begin{{gathered}}{update}, \\ {sym('y', 't')} = W_y\,{h_t} + b_y\end{{gathered}}"
     lines = [
         update,
-        rf"\text{{step }} t = {t}:\quad {sym('x', str(t))} = {vec(terms['x'], decimals, COLORS['x'])},\quad "
-        rf"{sym('h', str(t - 1))} = {vec(terms['h_prev'], decimals, COLORS['h'])}",
+        rf"\text{{step }} t = {t}:\quad {sym('x', str(t))} = {v('x', COLORS['x'])},\quad "
+        rf"{sym('h', str(t - 1))} = {v('h_prev', COLORS['h'])}",
     ]
     if W_h is not None:  # the dot products written out, one line per matrix, as the lesson does
-        for W, v, symbol, key in ((W_h, terms["h_prev"], sym("h", str(t - 1)), "Wh_h"),
-                                  (W_x, terms["x"], sym("x", str(t)), "Wx_x")):
-            products = _products(W, v, decimals)
+        for W, key, symbol, name, v_ref in ((W_h, "Wh_h", sym("h", str(t - 1)), "W_h", refs["h_prev"]),
+                                            (W_x, "Wx_x", sym("x", str(t)), "W_x", refs["x"])):
+            products = _products(W, terms["h_prev" if key == "Wh_h" else "x"], printer, name, v_ref)
             if products is not None:
-                name = "W_h" if key == "Wh_h" else "W_x"
-                lines.append(rf"{name}\,{symbol} = {products} = {vec(terms[key], decimals)}")
-    lines.append(
-        rf"{sym('a', str(t))} = {vec(terms['Wh_h'], decimals)} + {vec(terms['Wx_x'], decimals)} + "
-        rf"{vec(terms['b'], decimals)} = {vec(terms['pre'], decimals, COLORS['pre'])}"
-    )
-    lines.append(rf"{sym('h', str(t))} = {f}\!\left({vec(terms['pre'], decimals, COLORS['pre'])}\right) = "
-                 rf"{vec(terms['h'], decimals, COLORS['h'])}")
+                lines.append(rf"{name}\,{symbol} = {products} = {v(key)}")
+    lines.append(rf"{sym('a', str(t))} = {v('Wh_h')} + {v('Wx_x')} + {v('b')} = {v('pre', COLORS['pre'])}")
+    lines.append(rf"{sym('h', str(t))} = {f}\!\left({v('pre', COLORS['pre'])}\right) = {v('h', COLORS['h'])}")
     if terms["y"] is not None:
         # Three short lines, not one of ~1,200 px that a column clips before y_t itself
         lines.append(rf"\begin{{aligned}}{sym('y', str(t))} &= W_y\,{sym('h', str(t))} + b_y \\"
-                     rf" &= {mat(W_y, decimals)}{vec(terms['h'], decimals, COLORS['h'])} + {vec(b_y, decimals)} \\"
-                     rf" &= {vec(terms['y'], decimals, COLORS['y'])}\end{{aligned}}")
+                     rf" &= {mat(W_y, decimals, printer, 'W_y')}{v('h', COLORS['h'])} + {v('b_y', values=b_y)} \\"
+                     rf" &= {v('y', COLORS['y'])}\end{{aligned}}")
     return lines
+
+
+def derivation_template(terms: dict, t: int, activation: str, decimals: int = 4, **params) -> tuple[list[str], list]:
+    """``derivation``'s lines with ``@k@`` for number k, and the slots: where each comes from and how it is
+    printed ({"q", "t"?, "i", "j"?, "style"}; q: x, h, pre, y, wh, wx of the forward pass, or a parameter)."""
+    printer = TemplatePrinter(decimals)
+    return derivation(terms, t, activation, decimals, printer=printer, **params), printer.slots

@@ -322,9 +322,7 @@ def step_numbers(traces: list[Trace], t: int, activation: str, decimals: int) ->
         value = select(b, traces, net_x)
         lines.append(f'<div><span class="live-label">{label}</span> = <span data-live="n{k}">{value}</span></div>')
         bindings.append(b)
-    note = ('<div class="live-stale-note">Previewing: the worked lines below keep the released values until you '
-            "let go of the slider.</div>")
-    return '<div class="live-numbers">' + "".join(lines) + note + "</div>", bindings
+    return '<div class="live-numbers">' + "".join(lines) + "</div>", bindings
 
 
 # --------------------------------------------------------------------------- the lab's ρ slider: engine frames

@@ -1,5 +1,7 @@
 """The derivation's LaTeX and the explanation tables print the engine's numbers."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,46 @@ def test_the_output_line_breaks_so_y_is_never_cut_off():
     first, matrices, result = y_line.split(r" \\ ")
     assert "bmatrix" not in first and matrices.count(r"\begin{bmatrix}") == 3  # W_y, h_2, b_y
     assert latex.fmt(tr.y[1, 0], 4) in result and "W_y" not in result
+
+
+def _quantities(p: RNNParams, tr) -> dict:
+    """What a template's slots name: the forward pass (x, h, pre, y; wx, wh as step_terms takes them) and
+    the parameters."""
+    return {"x": tr.x, "h": tr.h, "pre": tr.pre, "y": tr.y, "wx": tr.x @ p.W_x.T, "wh": tr.h[:-1] @ p.W_h.T,
+            "W_h": p.W_h, "W_x": p.W_x, "b": p.b, "W_y": p.W_y, "b_y": p.b_y}
+
+
+def _filled(lines, slots, quantities, decimals):
+    """Python twin of view.js fillTemplate: slot k (@k@) printed as latex.Printer prints it."""
+    def text(match):
+        slot = slots[int(match[1])]
+        values = quantities[slot["q"]]
+        value = values[slot["t"], slot["i"]] if "t" in slot else values[slot["i"], slot["j"]] if "j" in slot \
+            else values[slot["i"]]
+        return latex.styled(latex.fmt(value, decimals), slot["style"])
+    return [re.sub(r"@(\d+)@", text, line) for line in lines]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_derivation_template_filled_from_any_network_is_its_derivation(seed):
+    """The cell page's live derivation: a template made from one network, filled from another network's forward
+    pass, is that network's derivation (so every number is a slot, and each slot names the right one)."""
+    rng = np.random.default_rng(seed)
+    n, d, k, T = int(rng.integers(1, 11)), int(rng.integers(1, 4)), int(rng.integers(0, 3)), int(rng.integers(1, 6))
+    activation, decimals, t = ("tanh", "relu")[seed % 2], (3, 4)[seed % 3 == 0], int(rng.integers(1, T + 1))
+
+    def network():
+        p = RNNParams(W_x=rng.normal(size=(n, d)), W_h=rng.normal(size=(n, n)) * 0.6, b=rng.normal(size=n) * 0.3,
+                      W_y=rng.normal(size=(k, n)) if k else None, b_y=rng.normal(size=k) if k else None,
+                      activation=activation)
+        x, h0 = rng.normal(size=(T, d)), rng.normal(size=n) * 0.5
+        return p, forward(p, x, h0)
+
+    (p, tr), (q, other) = network(), network()
+    weights = lambda w: dict(W_h=w.W_h, W_x=w.W_x, W_y=w.W_y, b_y=w.b_y)  # noqa: E731
+    lines, slots = latex.derivation_template(step_terms(p, tr, t), t, activation, decimals, **weights(p))
+    assert all("@" not in line for line in latex.derivation(step_terms(p, tr, t), t, activation, decimals,
+                                                            **weights(p)))
+    want = latex.derivation(step_terms(q, other, t), t, activation, decimals, **weights(q))
+    assert _filled(lines, slots, _quantities(q, other), decimals) == want
+    assert _filled(lines, slots, _quantities(p, tr), decimals) != want  # the check can fail

@@ -145,6 +145,29 @@ def live_html(html: str, net: dict, bindings: list[dict], *, key: str, live: boo
     _view_component()(data={"html": html, "net": net, "bindings": bindings, "live": bool(live)}, key=key)
 
 
+def _katex_path() -> str | None:
+    """The KaTeX module Streamlit serves for st.latex (static/js/katex.<hash>.js), or None if this Streamlit has
+    none: a live derivation is drawn with it, the same KaTeX as the page's other equations."""
+    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("katex.*.js"))
+    return f"static/js/{found[0].name}" if found else None
+
+
+def live_latex(lines: list[str], template: tuple[list[str], list[dict]], net: dict, *, key: str, decimals: int,
+               live: bool = True) -> None:
+    """LaTeX lines (``st.latex`` each, settled) whose numbers follow drags: ``template`` is
+    ``latex.derivation_template``'s (lines with @k@ per number, slots), filled in the browser from the forward
+    pass while a slider moves (view.js, fillTemplate)."""
+    katex = _katex_path()
+    if _plain_elements() or katex is None:
+        for line in lines:
+            st.latex(line)
+        return
+    templates, slots = template
+    data = {"latex": {"lines": lines, "templates": templates, "slots": slots, "decimals": int(decimals),
+                      "katex": katex}, "net": net, "bindings": [], "live": bool(live)}
+    _view_component()(data=data, key=key)
+
+
 def drag_bridge(entries: dict[str, tuple[str, tuple[int, ...], float]], *, knobs: dict | None = None,
                 key: str = "rnnviz_drag_bridge") -> None:
     """Announce drags of native st.slider widgets: ``entries`` maps a slider's label to (name, index, value)

@@ -15,7 +15,8 @@ import time
 import numpy as np
 import pytest
 
-from rnnviz import live_state
+from rnnviz import latex, live_state
+from rnnviz.analysis import step_terms
 from rnnviz.engine import forward
 from rnnviz.presets import make_preset
 
@@ -195,12 +196,20 @@ def native_drag(page, label: str, steps: int, dx: float, read: str):
 
 CELL_NUMBERS = """() => {
   const view = document.querySelector('.rnnviz-live-view');
-  const lines = [...document.querySelectorAll('.katex-display')].slice(0, 3);  // the worked lines (st.latex)
-  const note = view.querySelector('.live-stale-note');
+  const lines = [...document.querySelectorAll('.rnnviz-latex')];  // the worked lines: KaTeX keeps each source
   return [view.dataset.source, [...view.querySelectorAll('[data-live]')].map(e => e.textContent),
-          lines.length > 0 && lines.every(e => Number(getComputedStyle(e).opacity) < 0.5),
-          !!note && getComputedStyle(note).visibility === 'visible'];
+          lines.map(e => e.querySelector('annotation').textContent),
+          lines.some(e => Number(getComputedStyle(e.querySelector('.katex-display')).opacity) < 1)];
 }"""
+
+
+def cell_derivation(w: float) -> list[str]:
+    """The cell page's worked lines at step 2 of the lesson network with W_h[1,1] = w, as the server prints them."""
+    W_h = np.array(LESSON.params.W_h)
+    W_h[0, 0] = w
+    p = LESSON.params.replace(W_h=W_h)
+    terms = step_terms(p, forward(p, LESSON.x, LESSON.h0), 2)
+    return latex.derivation(terms, 2, p.activation, 4, W_h=p.W_h, W_x=p.W_x, W_y=p.W_y, b_y=p.b_y)
 
 
 def test_cell_page_follows_a_native_weight_slider(app_server, page):
@@ -212,8 +221,10 @@ def test_cell_page_follows_a_native_weight_slider(app_server, page):
     assert p.sent <= sent + 1  # at most the release's rerun, none during the drag
     previews = [(float(value), numbers) for value, (source, numbers, *_) in snaps if source == "preview"]
     assert len({tuple(n) for _, n in previews}) >= 4, snaps
-    # the worked LaTeX lines cannot follow the thumb: faded, with a note saying so, while the preview shows
-    assert all(faded and noted for _, (source, _, faded, noted) in snaps if source == "preview"), snaps
+    # the worked LaTeX lines follow too, digit for digit as the server writes them, and are not faded
+    for value, (source, _, lines, faded) in snaps:
+        if source == "preview":
+            assert lines == cell_derivation(float(value)) and not faded, (value, lines)
     for value, numbers in previews:
         W_h = np.array(LESSON.params.W_h)
         W_h[0, 0] = value
@@ -222,9 +233,9 @@ def test_cell_page_follows_a_native_weight_slider(app_server, page):
         assert numbers == [vec(LESSON.x[1]), vec(tr.h[1]), vec(tr.pre[1]), vec(tr.h[2])], (value, numbers)
     wait_for_rerun(page)
     page.wait_for_function("() => document.querySelector('.rnnviz-live-view').dataset.source === 'engine'")
-    page.wait_for_timeout(300)  # the fade's transition
-    source, _, faded, noted = page.evaluate(CELL_NUMBERS)
-    assert not faded and not noted and "rnnviz-previewing" not in page.evaluate("document.body.className")
+    source, _, lines, _ = page.evaluate(CELL_NUMBERS)
+    assert lines == cell_derivation(float(page.locator(NATIVE.format(label="W_h[1,1]")).input_value()))
+    assert "rnnviz-previewing" not in page.evaluate("document.body.className")
     assert not p.page_errors
 
 
@@ -542,3 +553,28 @@ def test_split_frames_move_points_where_plotly_draws_them(app_server, page, path
         page.wait_for_timeout(300)
     assert_moved_like_plotly(page, chart)
     assert not p.page_errors
+
+
+FADED_TABLE = """() => {
+  const table = document.querySelector('.st-key-rnnviz_views [data-testid="stDataFrame"]');
+  return [document.body.classList.contains('rnnviz-previewing'), Number(getComputedStyle(table).opacity)];
+}"""
+
+
+def test_a_table_that_cannot_follow_fades_while_a_preview_shows(app_server, page):
+    """The heatmaps page's table is drawn by Streamlit from the settled network: while its charts preview a drag
+    it fades (style.css), and it is back as soon as the views show the engine's numbers again."""
+    goto(page, app_server, "/heatmaps", "t=2")
+    page.wait_for_selector(".rnnviz-live-view .heatmaplayer", timeout=90_000)
+    page.wait_for_selector(".st-key-rnnviz_views [data-testid='stDataFrame']")
+    assert page.evaluate(FADED_TABLE) == [False, 1.0]
+    page.locator(".rnnviz-live-view").first.scroll_into_view_if_needed()
+    drag_event(page, "b", [0], 0.2)
+    page.wait_for_function("() => document.body.classList.contains('rnnviz-previewing')")
+    page.wait_for_timeout(400)  # the fade's transition
+    previewing, opacity = page.evaluate(FADED_TABLE)
+    assert previewing and opacity < 0.5
+    drag_event(page, "b", [0], float(LESSON.params.b[0]))  # back at the settled value: the engine's numbers
+    page.wait_for_function("() => !document.body.classList.contains('rnnviz-previewing')")
+    page.wait_for_timeout(400)
+    assert page.evaluate(FADED_TABLE) == [False, 1.0]

@@ -72,8 +72,11 @@ function createView(parent) {
     previewing(false);
     if (v.fig) {
       v.draw(v.fig.data, v.fig.layout);
+    } else if (v.data.latex) {
+      renderLatex(v, v.data.latex.lines);
     } else {
       v.root.innerHTML = v.data.html || "";
+      v.latexShown = null;
     }
   };
 
@@ -121,7 +124,7 @@ function createView(parent) {
       }
       return;
     }
-    if (!v.data.live || !v.net || !(v.data.bindings || []).length) return;  // nothing here moves with it
+    if (!v.data.live || !v.net || !((v.data.bindings || []).length || v.data.latex)) return;  // nothing moves here
     const key = target.name + ":" + target.index.join(",");
     v.active = final ? null : key;
     if (value === baseValue(v.net, target)) {
@@ -180,6 +183,9 @@ function createView(parent) {
       const bound = bindings.filter((b) => b.trace !== undefined);
       for (const b of bound) data[b.trace][b.attr] = select(b, traces, net);
       v.drawPreview(data, v.fig.layout, v.data.moving, bound.map((b) => [b.trace, b.attr]));
+    } else if (v.data.latex) {
+      const { templates, slots, decimals } = v.data.latex;
+      renderLatex(v, templates.map((line) => fillTemplate(line, slots, traces, net, decimals)));
     } else {
       for (const b of bindings) {
         const span = v.root.querySelector(`[data-live="${b.span}"]`);
@@ -232,6 +238,64 @@ function createView(parent) {
     v.draw(data, layout, grown ? null : moving);
   };
   return v;
+}
+
+// --- a derivation's LaTeX lines (live_drag.live_latex), drawn with the KaTeX that Streamlit itself ships ---
+
+// Each line is drawn only when its text changed (a drag leaves most of them as they are).
+async function renderLatex(v, lines) {
+  const katex = await loadKatex(v.data.latex.katex);
+  if (!v.latexShown || v.latexShown.length !== lines.length) {
+    v.root.innerHTML = "";
+    for (let i = 0; i < lines.length; i++) v.root.appendChild(document.createElement("div")).className = "rnnviz-latex";
+    v.latexShown = new Array(lines.length).fill(null);
+  }
+  lines.forEach((line, i) => {
+    if (v.latexShown[i] === line) return;
+    const box = v.root.children[i];
+    katex.render(line, box, { displayMode: true, throwOnError: false });
+    for (const [name, old] of KATEX_CLASSES) box.querySelectorAll("." + name).forEach((e) => e.classList.replace(name, old));
+    v.latexShown[i] = line;
+  });
+  if (window.__rnnvizTheme) window.__rnnvizTheme();  // the theme fits wide equations to a phone's column
+}
+
+// Streamlit 1.67 serves KaTeX 0.18 as a module, but its stylesheet (and st.latex) are KaTeX 0.16's, whose names
+// for these three classes were shorter: renamed back, the lines look exactly like st.latex's.
+const KATEX_CLASSES = [["katex-base", "base"], ["katex-strut", "strut"], ["katex-sizing", "sizing"]];
+
+function loadKatex(path) {
+  if (!window.__rnnvizKatex) {
+    window.__rnnvizKatex = import(new URL(path, document.baseURI).href).then((module) => module.default);
+  }
+  return window.__rnnvizKatex;
+}
+
+// latex.derivation_template's line with its numbers: slot k (@k@) printed as latex.Printer prints it.
+function fillTemplate(line, slots, traces, net, decimals) {
+  return line.replace(/@(\d+)@/g, (_, k) => {
+    const slot = slots[Number(k)];
+    return styled(fmt(slotValue(slot, traces, net), decimals), slot.style);
+  });
+}
+
+function slotValue(slot, traces, net) {
+  switch (slot.q) {
+    case "x": return net.x[slot.t][slot.i];
+    case "h": case "pre": case "y": case "wx": case "wh": return traces[0][slot.q][slot.t][slot.i];
+    default: {  // a parameter of the sidebar's network (its layer 0; W_y, b_y: the top layer)
+      const values = net.layers[outputLayer(net, { name: slot.q })][slot.q];
+      return slot.j === undefined ? values[slot.i] : values[slot.i][slot.j];
+    }
+  }
+}
+
+// As rnnviz.latex.styled: a "term" takes its sign as the operator, a negative "factor" is bracketed.
+function styled(text, style) {
+  const negative = text.startsWith("-");
+  if (style === "term") return (negative ? " - " : " + ") + (negative ? text.slice(1) : text);
+  if (style === "factor") return negative ? "(" + text + ")" : text;
+  return text;
 }
 
 // The page is previewing while any view shows a preview: style.css fades the numbers that cannot follow.
