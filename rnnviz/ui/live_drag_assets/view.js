@@ -185,7 +185,7 @@ function createView(parent) {
       v.drawPreview(data, v.fig.layout, v.data.moving, bound.map((b) => [b.trace, b.attr]));
     } else if (v.data.latex) {
       const { templates, slots, decimals } = v.data.latex;
-      renderLatex(v, templates.map((line) => fillTemplate(line, slots, traces, net, decimals)));
+      renderLatex(v, templates.map((line) => fillTemplate(line, slots, traces, net, decimals)), true);
     } else {
       for (const b of bindings) {
         const span = v.root.querySelector(`[data-live="${b.span}"]`);
@@ -242,8 +242,9 @@ function createView(parent) {
 
 // --- a derivation's LaTeX lines (live_drag.live_latex), drawn with the KaTeX that Streamlit itself ships ---
 
-// Each line is drawn only when its text changed (a drag leaves most of them as they are).
-async function renderLatex(v, lines) {
+// Each line is drawn only when its text changed (a drag leaves most of them as they are).  A preview's line keeps
+// the size the theme fitted the settled one to (a phone's column); the settled lines are fitted again.
+async function renderLatex(v, lines, preview = false) {
   const katex = await loadKatex(v.data.latex.katex);
   if (!v.latexShown || v.latexShown.length !== lines.length) {
     v.root.innerHTML = "";
@@ -253,11 +254,14 @@ async function renderLatex(v, lines) {
   lines.forEach((line, i) => {
     if (v.latexShown[i] === line) return;
     const box = v.root.children[i];
+    const fitted = box.querySelector(".katex-display > .katex");
+    const size = fitted ? fitted.style.fontSize : "";
     katex.render(line, box, { displayMode: true, throwOnError: false });
+    if (preview && size) box.querySelector(".katex-display > .katex").style.fontSize = size;
     for (const [name, old] of KATEX_CLASSES) box.querySelectorAll("." + name).forEach((e) => e.classList.replace(name, old));
     v.latexShown[i] = line;
   });
-  if (window.__rnnvizTheme) window.__rnnvizTheme();  // the theme fits wide equations to a phone's column
+  if (!preview && window.__rnnvizTheme) window.__rnnvizTheme();  // the theme fits wide equations to a phone
 }
 
 // Streamlit 1.67 serves KaTeX 0.18 as a module, but its stylesheet (and st.latex) are KaTeX 0.16's, whose names
