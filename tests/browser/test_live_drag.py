@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -221,10 +222,16 @@ def test_cell_page_follows_a_native_weight_slider(app_server, page):
     assert p.sent <= sent + 1  # at most the release's rerun, none during the drag
     previews = [(float(value), numbers) for value, (source, numbers, *_) in snaps if source == "preview"]
     assert len({tuple(n) for _, n in previews}) >= 4, snaps
-    # the worked LaTeX lines follow too, digit for digit as the server writes them, and are not faded
+    # the worked LaTeX lines follow too, drawn at most every 100 ms (so they may show a value the thumb passed between
+    # two snapshots): digit for digit the server's lines at the W_h[1,1] they print, one the drag went through
+    drawn = set()
     for value, (source, _, lines, faded) in snaps:
         if source == "preview":
-            assert lines == cell_derivation(float(value)) and not faded, (value, lines)
+            w = float(re.search(r"\\begin\{bmatrix\}(-?[\d.]+) \\times", lines[2])[1])  # W_h h_1 written out
+            assert LESSON.params.W_h[0, 0] <= w <= float(value) and lines == cell_derivation(w), (value, lines)
+            assert not faded
+            drawn.add(tuple(lines))
+    assert len(drawn) >= 3, drawn
     for value, numbers in previews:
         W_h = np.array(LESSON.params.W_h)
         W_h[0, 0] = value

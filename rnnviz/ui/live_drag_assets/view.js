@@ -73,6 +73,8 @@ function createView(parent) {
     if (v.fig) {
       v.draw(v.fig.data, v.fig.layout);
     } else if (v.data.latex) {
+      clearTimeout(v.latexTimer);  // a preview still waiting its turn: the engine's lines are here first
+      v.latexTimer = v.latexNext = null;
       renderLatex(v, v.data.latex.lines);
     } else {
       v.root.innerHTML = v.data.html || "";
@@ -185,7 +187,8 @@ function createView(parent) {
       v.drawPreview(data, v.fig.layout, v.data.moving, bound.map((b) => [b.trace, b.attr]));
     } else if (v.data.latex) {
       const { templates, slots, decimals } = v.data.latex;
-      renderLatex(v, templates.map((line) => fillTemplate(line, slots, traces, net, decimals)), true);
+      v.latexNext = () => renderLatex(v, templates.map((line) => fillTemplate(line, slots, traces, net, decimals)), true);
+      latexSoon(v);
     } else {
       for (const b of bindings) {
         const span = v.root.querySelector(`[data-live="${b.span}"]`);
@@ -262,6 +265,22 @@ async function renderLatex(v, lines, preview = false) {
     v.latexShown[i] = line;
   });
   if (!preview && window.__rnnvizTheme) window.__rnnvizTheme();  // the theme fits wide equations to a phone
+}
+
+// A derivation's preview is drawn at most every LATEX_MS (its newest frame, at the end of each wait): KaTeX builds
+// every changed line anew, ~18 ms for the lesson's three and as much again in the page's layout, so at every
+// frame it halved the cell page's drag rate.  The charts and the numbers above still follow every frame.
+const LATEX_MS = 100;
+
+function latexSoon(v) {
+  if (v.latexTimer) return;
+  const wait = Math.max(0, (v.latexAt || 0) + LATEX_MS - performance.now());
+  v.latexTimer = setTimeout(() => {
+    const draw = v.latexNext;
+    v.latexTimer = v.latexNext = null;
+    v.latexAt = performance.now();
+    if (draw) draw();
+  }, wait);
 }
 
 // Streamlit 1.67 serves KaTeX 0.18 as a module, but its stylesheet (and st.latex) are KaTeX 0.16's, whose names
