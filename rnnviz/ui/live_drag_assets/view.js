@@ -323,8 +323,10 @@ function styled(text, style) {
 
 // The page is previewing while any view shows a preview: style.css fades the numbers that cannot follow.
 function previewing(on) {
+  const body = document.body;
+  if (body.classList.contains("rnnviz-previewing") === on) return;  // a class set again restyles the whole page
   if (on || !document.querySelector('.rnnviz-live-view[data-source="preview"]')) {
-    document.body.classList.toggle("rnnviz-previewing", on);
+    body.classList.toggle("rnnviz-previewing", on);
   }
 }
 
