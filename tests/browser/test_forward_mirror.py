@@ -87,11 +87,10 @@ def test_mirror_equals_engine(mirror_page, case):
     )
     traces = _engine(layers, x, h0s)
     assert len(js) == len(traces)
-    for i, (tr, out) in enumerate(zip(traces, js, strict=True)):
+    for i, (params, tr, out) in enumerate(zip(layers, traces, js, strict=True)):
         _assert_close(name, f"layer {i} h", tr.h, out["h"])
         _assert_close(name, f"layer {i} pre", tr.pre, out["pre"])
         # the derivation's products (analysis.step_terms): W_x x_t and W_h h_{t-1}
-        params = layers[i] if len(layers) > 1 else layers[0]
         _assert_close(name, f"layer {i} W_x x_t", tr.x @ params.W_x.T, out["wx"])
         _assert_close(name, f"layer {i} W_h h_t-1", tr.h[:-1] @ params.W_h.T, out["wh"])
         if tr.y is None:

@@ -392,7 +392,17 @@ function overlayLook(data, layout, full) {
 }
 
 function axis(full, id) {
-  return full ? full[id.charAt(0) + "axis" + id.slice(1)] : null;
+  return full ? full[axisName(id)] : null;
+}
+
+// A trace's axis id ("x2") as its layout key ("xaxis2").
+function axisName(id) {
+  return id.charAt(0) + "axis" + id.slice(1);
+}
+
+// A layout's axis keys (xaxis, yaxis2, ...).
+function axisNames(layout) {
+  return Object.keys(layout || {}).filter((key) => /^[xy]axis\d*$/.test(key));
 }
 
 // Which values a chart leaves out (null, NaN; on a log axis, also those <= 0), as a string of 0 / 1.
@@ -471,7 +481,7 @@ function overlayLayout(full, shapes) {
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
     margin: { l: size.l, r: size.r, t: size.t, b: size.b, pad: 0, autoexpand: false },
     shapes: (shapes || []).filter((shape) => shape.layer !== "below") };
-  for (const name of Object.keys(full).filter((key) => /^[xy]axis\d*$/.test(key))) {
+  for (const name of axisNames(full)) {
     const ax = full[name];
     layout[name] = { type: ax.type, range: ax.range.slice(), domain: ax.domain.slice(), anchor: ax.anchor,
                      visible: false, fixedrange: true };
@@ -481,16 +491,16 @@ function overlayLayout(full, shapes) {
 
 // The axes a figure gives a range of its own (the others are autoranged).
 function fixedAxes(layout) {
-  return new Set(Object.keys(layout).filter((name) => /^[xy]axis\d*$/.test(name) && Array.isArray(layout[name].range)
-                                                       && layout[name].autorange !== true));
+  return new Set(axisNames(layout).filter((name) => Array.isArray(layout[name].range)
+                                                  && layout[name].autorange !== true));
 }
 
 // The axis ranges a layout sets, by axis name: what a whole draw was given (a knob's frame that gives the same
 // can be split).
 function axisRanges(layout) {
   const out = {};
-  for (const name of Object.keys(layout || {})) {
-    if (/^[xy]axis\d*$/.test(name) && layout[name] && layout[name].range) out[name] = layout[name].range.slice();
+  for (const name of axisNames(layout)) {
+    if (layout[name] && layout[name].range) out[name] = layout[name].range.slice();
   }
   return out;
 }
@@ -506,8 +516,7 @@ function grownAxes(v, traces, changed) {
   let grown = null;
   for (const [trace, attr] of changed) {
     if ((attr !== "x" && attr !== "y") || !gd._fullData[trace]) continue;
-    const id = gd._fullData[trace][attr + "axis"];
-    const name = id.charAt(0) + "axis" + id.slice(1);
+    const name = axisName(gd._fullData[trace][attr + "axis"]);
     const ax = full[name];
     if (!ax || v.fixedAxes.has(name)) continue;
     const range = (grown && grown[name]) || ax.range;
