@@ -427,6 +427,19 @@ LAB_STATE = """() => [...document.querySelectorAll('.rnnviz-live-view')].map((gd
 })"""
 
 
+# Counts whole redraws of the live views from now on (window.__viewReacts), not of their moving layers.
+COUNT_VIEW_REACTS = """() => {
+  window.__viewReacts = 0;
+  if (window.Plotly.react.__counted) return;
+  const react = window.Plotly.react;
+  window.Plotly.react = function (gd, ...rest) {
+    if (gd.classList.contains('rnnviz-live-view')) window.__viewReacts += 1;
+    return react.call(this, gd, ...rest);
+  };
+  window.Plotly.react.__counted = true;
+}"""
+
+
 def lab_rescaled(rho: float):
     """The lab's rescaled curve and eigenvalues at ρ for the lesson network: its default sequence for a short
     network is 40 steps "around h = 0" (x = 0, b = 0, h_0 = 0), as pages/lab.py builds it."""
@@ -454,8 +467,8 @@ def assert_lab_overlay(state, rho: float) -> None:
 def test_lab_rho_preview_redraws_only_the_rescaled_traces(app_server, page):
     """The ρ views' frames are split like a weight drag (view.js, showPatch): the rescaled curve and eigenvalues
     are redrawn alone over the settled charts while the axes hold them; a frame that moves the eigenvalue plane's
-    axes (the next REACH_STEPS step) or leaves the curve's log axis is drawn whole; back at the settled ρ the
-    charts are the engine's again, legend included."""
+    axes out (the next REACH_STEPS step) or leaves the curve's log axis is drawn whole, and a frame back inside
+    a step keeps the grown plane; back at the settled ρ the charts are the engine's again, legend included."""
     from rnnviz.figures.lab import eigenvalue_reach
 
     rho = open_lab_with_frames(page, app_server)
@@ -479,7 +492,14 @@ def test_lab_rho_preview_redraws_only_the_rescaled_traces(app_server, page):
     small = page.evaluate(LAB_STATE)
     assert_lab_overlay(small, 1.45)
     assert [s["base"] for s in small] == [s["base"] for s in settled]  # the settled charts left as drawn
+    # Back at the settled ρ after split frames only: the charts as drawn, the moving layer taken away, no redraw.
+    page.evaluate(COUNT_VIEW_REACTS)
+    drag_event(page, "lab_rho", [], settled_rho)
+    page.wait_for_function("() => [...document.querySelectorAll('.rnnviz-live-overlay')].every(o => o.hidden)")
+    page.wait_for_timeout(200)
+    assert page.evaluate(LAB_STATE) == settled and page.evaluate("window.__viewReacts") == 0
 
+    drag_event(page, "lab_rho", [], 1.45)
     drag_event(page, "lab_rho", [], 1.9)  # |λ| 1.9: the plane's next step (2.5); the curve leaves its axis
     page.wait_for_function("() => { const v = document.querySelectorAll('.rnnviz-live-view')[1].parentElement"
                            ".__rnnvizView; return v.drawnRanges.yaxis[1] === 2.5; }")
@@ -501,6 +521,13 @@ def test_lab_rho_preview_redraws_only_the_rescaled_traces(app_server, page):
     assert_lab_overlay(page.evaluate(LAB_STATE), 1.95)
     assert_moved_like_plotly(page, 0)
     assert_moved_like_plotly(page, 1)
+    # Back below the step (the settled plane's 2.0 would do): the drag keeps the grown plane and splits, as an
+    # autoranged axis only grows while a drag goes on.
+    drag_event(page, "lab_rho", [], 1.45)
+    page.wait_for_timeout(300)
+    narrow = page.evaluate(LAB_STATE)
+    assert_lab_overlay(narrow, 1.45)
+    assert narrow[1]["ranges"] == big[1]["ranges"] and narrow[1]["base"] == big[1]["base"]
 
     drag_event(page, "lab_rho", [], settled_rho)  # back at the settled value: the engine's charts
     page.wait_for_function("() => [...document.querySelectorAll('.rnnviz-live-view')]"

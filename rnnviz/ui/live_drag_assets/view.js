@@ -52,7 +52,7 @@ function createView(parent) {
   root.dataset.updates = "0";
   parent.appendChild(root);
   const v = { root, overrides: new Map(), active: null, frame: null, updates: 0, listening: false, drawMs: [],
-    onScreen: true, behind: false };
+    onScreen: true, behind: false, whole: {} };
   // A preview is drawn only while the view is on screen (a drag on a long page would redraw charts nobody
   // sees, and every chart's redraw is a share of each frame); one scrolled into view catches up at once.
   if (window.IntersectionObserver) {
@@ -98,8 +98,15 @@ function createView(parent) {
           await drawMoving(v, Plotly, t, m);
         } else {
           restoreLegend(v);  // before the draw: one that changes no name leaves the legend's text as it is
+          // The picture drawn whole last (split frames leave it as it is): a drag back at the settled value
+          // only takes the moving layer away.
+          if (t === v.whole.traces && l === v.whole.layout && v.root._fullLayout) {
+            settle(v);
+            continue;
+          }
           v.drawnRanges = l === v.fig.layout ? v.figRanges : axisRanges(l);
           await Plotly.react(v.root, t, l, config);
+          v.whole = { traces: t, layout: l };
           settle(v);
         }
         v.drawMs.push(performance.now() - start);
@@ -202,8 +209,10 @@ function createView(parent) {
     v.shown = null;
   };
   // A knob's frame: the engine's traces (and axis ranges) at the knob's position.  Split like a network drag
-  // (its patched traces redrawn alone) while the frame keeps the drawn axis ranges; one that moves them is drawn
-  // whole, as is the first frame of a chart not drawn yet.
+  // (its patched traces redrawn alone) while the frame's axis ranges fit in the drawn ones, which it then keeps:
+  // as autoranged axes, the ones a knob sets only grow during a drag (a sweep back and forth across one of the
+  // eigenvalue plane's steps drew it whole at every crossing), and the release fits them again.  A frame that
+  // needs wider axes is drawn whole, as is the first frame of a chart not drawn yet.
   v.showPatch = (patch) => {
     const data = v.fig.data.map((t) => Object.assign({}, t));
     const layout = JSON.parse(JSON.stringify(v.fig.layout));
@@ -211,9 +220,10 @@ function createView(parent) {
     for (const [trace, attr, value] of patch) {
       if (trace === -1) {
         const [axis, key] = attr.split(".");
-        layout[axis] = Object.assign({}, layout[axis], { [key]: value });
         const drawn = (v.drawnRanges || {})[axis];
-        sameRanges = sameRanges && key === "range" && JSON.stringify(drawn) === JSON.stringify(value);
+        const held = key === "range" && Array.isArray(drawn) && holds(drawn, value);
+        layout[axis] = Object.assign({}, layout[axis], { [key]: held ? drawn.slice() : value });
+        sameRanges = sameRanges && held;
       } else {
         data[trace][attr] = value;
       }
@@ -503,6 +513,11 @@ function axisRanges(layout) {
     if (layout[name] && layout[name].range) out[name] = layout[name].range.slice();
   }
   return out;
+}
+
+// Whether the range outer holds the range inner (either may be reversed).
+function holds(outer, inner) {
+  return Math.min(...outer) <= Math.min(...inner) && Math.max(...inner) <= Math.max(...outer);
 }
 
 // While a drag goes on, autoranged axes only grow, with room to spare: a frame whose changed x / y values leave
