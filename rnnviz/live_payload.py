@@ -68,8 +68,10 @@ def packed(values, dtype=np.float32) -> dict:
 # --------------------------------------------------------------------------- the session's current numbers
 
 def run_key(session: TrainingSession, layer: int) -> str:
-    """Identifies what the browser's charts belong to: a delta only applies to a view of the same run."""
-    text = f"{sorted(session.settings.items())!r}|layer={layer}|trainer={id(session.trainer)}"
+    """Identifies what the browser's charts belong to: a delta only applies to a view of the same run, whose
+    updates only count up (a Reset starts another: the view drops a frame of its run at an update it has shown,
+    and Streamlit may replace the full frame a Reset sent with the next run's delta before either is sent)."""
+    text = f"{sorted(session.settings.items())!r}|layer={layer}|trainer={id(session.trainer)}|resets={session.resets}"
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 

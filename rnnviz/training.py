@@ -695,6 +695,7 @@ class TrainingSession:
     playing: bool = False
     released: bool = False  # set by release(): the trainer is gone, build again from ``settings``
     released_at: int = 0  # the update the run had reached when it was released
+    resets: int = 0  # Reset presses so far: the updates count from 0 again (live_payload.run_key)
     _replay: EvenlyThinned = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -749,6 +750,7 @@ class TrainingSession:
         self.trainer.reset()
         self.forget_recorded()
         self.playing = False
+        self.resets += 1
 
 
 def advance(session: TrainingSession, steps: int | None = None) -> list[Snapshot]:

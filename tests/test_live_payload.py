@@ -59,6 +59,23 @@ def test_a_frame_ahead_of_the_trainer_or_without_since_is_full():
     assert lp.live_frame(s, 0, since=0)["kind"] == "delta"
 
 
+def test_a_reset_starts_another_run_for_the_live_view():
+    """The browser drops a frame of its run at an update it already shows; after a Reset the updates count from 0
+    again, so the run changes (else a delta at update 0 that took the place of the Reset's full frame in
+    Streamlit's queue was dropped, and the view kept the old numbers: a lost Reset under load)."""
+    s = session()
+    advance(s, 4)
+    before = lp.run_key(s, 0)
+    s.reset()
+    after = lp.run_key(s, 0)
+    assert after != before and lp.live_frame(s, 0, since=0)["run"] == after
+    assert lp.run_key(s, 0) == after  # stable while nothing else happens
+    advance(s, 2)
+    assert lp.run_key(s, 0) == after
+    s.reset()
+    assert lp.run_key(s, 0) not in (before, after)
+
+
 def test_delta_appends_exactly_the_new_loss_and_radius_points():
     s = session()
     advance(s)

@@ -395,12 +395,10 @@ def test_training_play_pause_step_reset(app_server, page):
     assert training_numbers(page)[0] == paused_update + 1, "Step must make exactly one update"
 
     wait_for_rerun(page, require_new=False)  # +1's page follow-up run done: Reset is clicked on the settled page
+    # Under load Streamlit may replace the full frame Reset sends with the page's follow-up delta before either
+    # leaves the server: the delta is of another run than the view shows (live_payload.run_key), so it asks for a
+    # full frame (a view that dropped it kept the old counter: stops 22 and 23).
     press_button(page, "Reset")
-    if not wait_until(lambda: training_numbers(page) == (0, "—")):
-        # Under CI load a first Reset click has been lost (stops 22 and 23: the counter kept its value, no error
-        # shown); a person clicks again, and that click must reset.  Where the first one goes is left open.
-        wait_for_rerun(page, require_new=False)
-        press_button(page, "Reset")
     assert wait_until(lambda: training_numbers(page) == (0, "—")), training_numbers(page)
     assert_no_exception(page)
     assert not probe(page).page_errors, probe(page).page_errors
