@@ -612,3 +612,30 @@ def test_a_table_that_cannot_follow_fades_while_a_preview_shows(app_server, page
     page.wait_for_function("() => !document.body.classList.contains('rnnviz-previewing')")
     page.wait_for_timeout(400)
     assert page.evaluate(FADED_TABLE) == [False, 1.0]
+
+
+# Hover labels of the first live chart (Plotly.Fx.hover on a point of its first trace with hover): whether the
+# chart's hover layer is shown and the label's text.
+HOVER_LABEL = """() => {
+  const gd = document.querySelector('.rnnviz-live-view.rnnviz-live-chart');
+  const trace = gd._fullData.findIndex((t) => t.hoverinfo !== 'skip' && t.visible === true && (t.x || []).length);
+  window.Plotly.Fx.hover(gd, [{curveNumber: trace, pointNumber: 0}]);
+  const layer = gd.querySelector('.hoverlayer');
+  return [getComputedStyle(layer).visibility, layer.textContent];
+}"""
+
+
+def test_no_hover_label_shows_settled_numbers_during_a_preview(app_server, page):
+    """During a preview the settled chart under the moving layer keeps its hover labels, with the settled numbers:
+    they are hidden until the engine's numbers are back."""
+    goto(page, app_server, "/cell", "t=2")
+    page.wait_for_selector(".rnnviz-live-view .scatterlayer", timeout=90_000)
+    page.locator(".rnnviz-live-view").first.scroll_into_view_if_needed()
+    shown, text = page.evaluate(HOVER_LABEL)
+    assert shown == "visible" and text, (shown, text)
+    drag_event(page, "W_h", [0, 0], 1.2)
+    page.wait_for_function("() => document.querySelector('.rnnviz-live-view').dataset.source === 'preview'")
+    assert page.evaluate(HOVER_LABEL)[0] == "hidden"
+    drag_event(page, "W_h", [0, 0], float(LESSON.params.W_h[0, 0]))  # back at the settled value
+    page.wait_for_function("() => document.querySelector('.rnnviz-live-view').dataset.source === 'engine'")
+    assert page.evaluate(HOVER_LABEL) == [shown, text]
